@@ -1,0 +1,1 @@
+//! scim-learning

@@ -1,0 +1,1 @@
+//! The discovery documents: `/ServiceProviderConfig`, `/ResourceTypes`, `/Schemas`.

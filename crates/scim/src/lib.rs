@@ -1,0 +1,12 @@
+//! SCIM 2.0 (RFC 7643 / RFC 7644 / RFC 9865) as a protocol: resource shapes and schemas, the
+//! filter grammar, the PATCH engine with the IdP dialects, listing and projection, ETags, the SCIM
+//! error body, the discovery documents, and an axum router generic over a storage trait.
+//! It knows no database: `directory` implements the storage trait.
+
+pub mod discovery;
+pub mod error;
+pub mod filter;
+pub mod media;
+pub mod schema;
+
+pub use error::{ScimError, ScimType};
