@@ -21,6 +21,7 @@ pub use license::LICENSE_EXTENSION;
 pub use lookup::{
     ResolvedAttr, canonical_schema_urn, is_ignored_schema, resolve, resolve_name, schemas_for,
 };
+pub(crate) use lookup::{schema_in, split_name};
 pub use user::USER;
 
 /// `urn:ietf:params:scim:schemas:core:2.0:User`
