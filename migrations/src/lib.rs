@@ -1,1 +1,22 @@
-//! migrations
+//! The one rosterd schema, applied the same way to SQLite and PostgreSQL.
+//!
+//! Files are named by date and intent. Statements are portable SQL; a migration branches on the
+//! backend only where the dialects truly differ. Changes are additive first (expand), removals
+//! later (contract). Every tenant-owned table's key starts with `tenant_id` so the schema can be
+//! distributed by tenant.
+
+use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_foundation;
+
+pub use sea_orm_migration::MigratorTrait;
+
+/// Runs rosterd's migrations in order.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261123_000001_foundation::Migration)]
+    }
+}

@@ -78,6 +78,11 @@ id_type!(
     "token"
 );
 id_type!(
+    /// One entry of the license ledger.
+    LedgerEntryId,
+    "ledger entry"
+);
+id_type!(
     /// An admin-center account.
     AdminUserId,
     "admin"

@@ -5,10 +5,14 @@ mod clock;
 mod error;
 mod ids;
 mod product;
+mod secret;
 mod slug;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::ParseError;
-pub use ids::{AdminUserId, GroupId, LicenseId, PersonId, ScimUserId, TenantId, TokenId};
+pub use ids::{
+    AdminUserId, GroupId, LedgerEntryId, LicenseId, PersonId, ScimUserId, TenantId, TokenId,
+};
 pub use product::{LicenseKind, Product};
+pub use secret::Secret;
 pub use slug::TenantSlug;

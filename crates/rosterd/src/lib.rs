@@ -1,1 +1,10 @@
-//! rosterd
+//! The rosterd binary's library half: configuration, telemetry, the database connection, the
+//! HTTP server's wiring (it alone sees every crate), and the operator CLI. `main.rs` only
+//! parses arguments and calls [`cli::run`]; tests call the same functions in-process.
+
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod server;
+pub mod telemetry;

@@ -3,10 +3,16 @@
 //! error body, the discovery documents, and an axum router generic over a storage trait.
 //! It knows no database: `directory` implements the storage trait.
 
+pub mod context;
 pub mod discovery;
 pub mod error;
 pub mod filter;
 pub mod media;
+pub mod patch;
+pub mod projection;
+pub mod resource;
+pub mod router;
 pub mod schema;
 
+pub use context::ScimContext;
 pub use error::{ScimError, ScimType};

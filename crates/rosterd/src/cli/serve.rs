@@ -1,0 +1,55 @@
+//! `rosterd serve`: the server, optionally with a demo tenant.
+
+use std::io::Write;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::Args;
+use tokio::net::TcpListener;
+
+use crate::config::Config;
+use crate::server::{AppState, serve, shutdown_signal};
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (overrides ROSTERD_LISTEN).
+    #[arg(long)]
+    pub listen: Option<String>,
+    /// Create (once) a `demo` tenant with seats, an admin and a token per product, and print them.
+    #[arg(long)]
+    pub demo: bool,
+    /// Do not run database migrations at start.
+    #[arg(long)]
+    pub no_migrate: bool,
+}
+
+pub async fn run(
+    config: Config,
+    args: ServeArgs,
+    out: &mut (dyn Write + Send),
+) -> anyhow::Result<ExitCode> {
+    let _telemetry = crate::telemetry::init(&config)?;
+    let db = crate::db::connect(&config).await?;
+    if config.migrate_on_start && !args.no_migrate {
+        crate::db::migrate(&db).await?;
+    }
+    let listener = TcpListener::bind(config.listen).await.map_err(|e| {
+        anyhow::anyhow!(
+            "cannot listen on {} (listen / ROSTERD_LISTEN / --listen): {e}",
+            config.listen
+        )
+    })?;
+    if args.demo {
+        let demo = crate::demo::ensure(&db, &config).await?;
+        write!(out, "{}", demo.describe())?;
+        out.flush()?;
+    }
+    tracing::info!(listen = %config.listen, public_url = %config.public_url, "rosterd serving");
+    let state = AppState {
+        db,
+        clock: Arc::new(rosterd_domain::SystemClock),
+        config: Arc::new(config),
+    };
+    serve(listener, state, shutdown_signal()).await?;
+    Ok(ExitCode::SUCCESS)
+}

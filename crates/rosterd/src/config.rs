@@ -1,0 +1,449 @@
+//! Configuration: embedded defaults, then an optional TOML file, then environment variables,
+//! then command-line flags. Validated once at start; an error names the key and what it expects.
+//! Every key is documented in `docs/configuration.md`.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use rosterd_domain::Secret;
+use serde::Deserialize;
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+/// The validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// A secret because a PostgreSQL URL may carry a password.
+    pub database_url: Secret,
+    pub redis_url: Option<Secret>,
+    pub listen: SocketAddr,
+    /// Base of every absolute URL rosterd prints or returns, without a trailing slash.
+    pub public_url: String,
+    pub log_format: LogFormat,
+    pub log_level: String,
+    pub max_body_bytes: usize,
+    pub migrate_on_start: bool,
+    pub otlp_endpoint: Option<String>,
+    pub scim: ScimConfig,
+}
+
+/// SCIM limits advertised in `/ServiceProviderConfig` and enforced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScimConfig {
+    pub max_results: u32,
+    pub bulk_max_operations: u32,
+    pub bulk_max_payload_bytes: u64,
+}
+
+/// The raw layered values, before validation. Field names are the TOML keys.
+#[derive(Debug, Default)]
+struct Raw {
+    database_url: Option<String>,
+    redis_url: Option<String>,
+    listen: Option<String>,
+    public_url: Option<String>,
+    log_format: Option<String>,
+    log_level: Option<String>,
+    max_body_bytes: Option<String>,
+    migrate_on_start: Option<String>,
+    otlp_endpoint: Option<String>,
+    scim_max_results: Option<String>,
+    scim_bulk_max_operations: Option<String>,
+    scim_bulk_max_payload_bytes: Option<String>,
+}
+
+/// A configuration value that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{key}: {message}")]
+    Invalid { key: &'static str, message: String },
+    #[error("config file {path}: {message}")]
+    File { path: PathBuf, message: String },
+}
+
+fn invalid(key: &'static str, message: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        key,
+        message: message.into(),
+    }
+}
+
+/// The environment variable for each key.
+const ENV: &[(&str, &str)] = &[
+    ("database_url", "DATABASE_URL"),
+    ("redis_url", "REDIS_URL"),
+    ("listen", "ROSTERD_LISTEN"),
+    ("public_url", "ROSTERD_PUBLIC_URL"),
+    ("log_format", "ROSTERD_LOG_FORMAT"),
+    ("log_level", "ROSTERD_LOG"),
+    ("max_body_bytes", "ROSTERD_MAX_BODY_BYTES"),
+    ("migrate_on_start", "ROSTERD_MIGRATE_ON_START"),
+    ("otlp_endpoint", "OTEL_EXPORTER_OTLP_ENDPOINT"),
+    ("scim_max_results", "ROSTERD_SCIM_MAX_RESULTS"),
+    (
+        "scim_bulk_max_operations",
+        "ROSTERD_SCIM_BULK_MAX_OPERATIONS",
+    ),
+    (
+        "scim_bulk_max_payload_bytes",
+        "ROSTERD_SCIM_BULK_MAX_PAYLOAD_BYTES",
+    ),
+];
+
+/// Values given on the command line; they win over everything else.
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub database_url: Option<String>,
+    pub listen: Option<String>,
+}
+
+impl Config {
+    /// Loads from `file` (if any), the process environment and `overrides`.
+    pub fn load(file: Option<&Path>, overrides: &Overrides) -> Result<Self, ConfigError> {
+        Self::load_from(file, |name| std::env::var(name).ok(), overrides)
+    }
+
+    /// Loads with an explicit environment, for tests.
+    pub fn load_from(
+        file: Option<&Path>,
+        env: impl Fn(&str) -> Option<String>,
+        overrides: &Overrides,
+    ) -> Result<Self, ConfigError> {
+        let mut raw = match file {
+            Some(path) => read_file(path)?,
+            None => Raw::default(),
+        };
+        for (key, var) in ENV {
+            if let Some(value) = env(var).filter(|v| !v.trim().is_empty()) {
+                raw.set(key, value);
+            }
+        }
+        if let Some(url) = &overrides.database_url {
+            raw.database_url = Some(url.clone());
+        }
+        if let Some(listen) = &overrides.listen {
+            raw.listen = Some(listen.clone());
+        }
+        raw.validate()
+    }
+}
+
+fn read_file(path: &Path) -> Result<Raw, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|e| ConfigError::File {
+        path: path.to_owned(),
+        message: e.to_string(),
+    })?;
+    // Every value is read as a string so the file and the environment share one validation.
+    let table: toml::Table = text
+        .parse()
+        .map_err(|e: toml::de::Error| ConfigError::File {
+            path: path.to_owned(),
+            message: e.to_string(),
+        })?;
+    let mut raw = Raw::default();
+    for (key, value) in table {
+        let Some((known, _)) = ENV.iter().find(|(k, _)| *k == key) else {
+            return Err(ConfigError::File {
+                path: path.to_owned(),
+                message: format!(
+                    "unknown key `{key}`; known keys: {}",
+                    ENV.iter().map(|(k, _)| *k).collect::<Vec<_>>().join(", ")
+                ),
+            });
+        };
+        let text = match value {
+            toml::Value::String(s) => s,
+            toml::Value::Integer(n) => n.to_string(),
+            toml::Value::Boolean(b) => b.to_string(),
+            toml::Value::Float(f) => f.to_string(),
+            _ => {
+                return Err(ConfigError::File {
+                    path: path.to_owned(),
+                    message: format!("`{key}` must be a string, number or boolean"),
+                });
+            }
+        };
+        raw.set(known, text);
+    }
+    Ok(raw)
+}
+
+impl Raw {
+    fn set(&mut self, key: &str, value: String) {
+        let slot = match key {
+            "database_url" => &mut self.database_url,
+            "redis_url" => &mut self.redis_url,
+            "listen" => &mut self.listen,
+            "public_url" => &mut self.public_url,
+            "log_format" => &mut self.log_format,
+            "log_level" => &mut self.log_level,
+            "max_body_bytes" => &mut self.max_body_bytes,
+            "migrate_on_start" => &mut self.migrate_on_start,
+            "otlp_endpoint" => &mut self.otlp_endpoint,
+            "scim_max_results" => &mut self.scim_max_results,
+            "scim_bulk_max_operations" => &mut self.scim_bulk_max_operations,
+            "scim_bulk_max_payload_bytes" => &mut self.scim_bulk_max_payload_bytes,
+            _ => return,
+        };
+        *slot = Some(value);
+    }
+
+    fn validate(self) -> Result<Config, ConfigError> {
+        let database_url = self
+            .database_url
+            .unwrap_or_else(|| "sqlite://./data/rosterd.db?mode=rwc".to_owned());
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://"))
+        {
+            return Err(invalid(
+                "database_url (DATABASE_URL)",
+                "expected a `sqlite:` or `postgres://` URL",
+            ));
+        }
+        let redis_url = match self.redis_url {
+            Some(url) if url.starts_with("redis://") || url.starts_with("rediss://") => {
+                Some(Secret::new(url))
+            }
+            Some(_) => {
+                return Err(invalid(
+                    "redis_url (REDIS_URL)",
+                    "expected a `redis://` or `rediss://` URL",
+                ));
+            }
+            None => None,
+        };
+        let listen_text = self.listen.unwrap_or_else(|| "127.0.0.1:8080".to_owned());
+        let listen: SocketAddr = listen_text.parse().map_err(|_| {
+            invalid(
+                "listen (ROSTERD_LISTEN)",
+                format!("expected an address and port such as 127.0.0.1:8080, got `{listen_text}`"),
+            )
+        })?;
+        let public_url = match self.public_url {
+            Some(url) if url.starts_with("http://") || url.starts_with("https://") => {
+                url.trim_end_matches('/').to_owned()
+            }
+            Some(url) => {
+                return Err(invalid(
+                    "public_url (ROSTERD_PUBLIC_URL)",
+                    format!("expected an http:// or https:// URL, got `{url}`"),
+                ));
+            }
+            None => format!("http://{listen}"),
+        };
+        let log_format = match self.log_format.as_deref().map(str::to_ascii_lowercase) {
+            None => LogFormat::Pretty,
+            Some(f) if f == "pretty" => LogFormat::Pretty,
+            Some(f) if f == "json" => LogFormat::Json,
+            Some(other) => {
+                return Err(invalid(
+                    "log_format (ROSTERD_LOG_FORMAT)",
+                    format!("expected `pretty` or `json`, got `{other}`"),
+                ));
+            }
+        };
+        let log_level = self.log_level.unwrap_or_else(|| "info".to_owned());
+        if tracing_subscriber::EnvFilter::try_new(&log_level).is_err() {
+            return Err(invalid(
+                "log_level (ROSTERD_LOG)",
+                format!(
+                    "expected a level such as `info` or a filter such as `info,rosterd=debug`, got `{log_level}`"
+                ),
+            ));
+        }
+        let max_body_bytes = number(
+            self.max_body_bytes,
+            "max_body_bytes (ROSTERD_MAX_BODY_BYTES)",
+            1024 * 1024,
+            1024,
+        )?;
+        let migrate_on_start = match self.migrate_on_start.as_deref() {
+            None => true,
+            Some("true" | "1" | "yes") => true,
+            Some("false" | "0" | "no") => false,
+            Some(other) => {
+                return Err(invalid(
+                    "migrate_on_start (ROSTERD_MIGRATE_ON_START)",
+                    format!("expected `true` or `false`, got `{other}`"),
+                ));
+            }
+        };
+        let otlp_endpoint = match self.otlp_endpoint {
+            Some(url) if url.starts_with("http://") || url.starts_with("https://") => Some(url),
+            Some(url) => {
+                return Err(invalid(
+                    "otlp_endpoint (OTEL_EXPORTER_OTLP_ENDPOINT)",
+                    format!("expected an http:// or https:// URL, got `{url}`"),
+                ));
+            }
+            None => None,
+        };
+        let scim = ScimConfig {
+            max_results: number(
+                self.scim_max_results,
+                "scim_max_results (ROSTERD_SCIM_MAX_RESULTS)",
+                1000,
+                1,
+            )?,
+            bulk_max_operations: number(
+                self.scim_bulk_max_operations,
+                "scim_bulk_max_operations (ROSTERD_SCIM_BULK_MAX_OPERATIONS)",
+                1000,
+                1,
+            )?,
+            bulk_max_payload_bytes: number(
+                self.scim_bulk_max_payload_bytes,
+                "scim_bulk_max_payload_bytes (ROSTERD_SCIM_BULK_MAX_PAYLOAD_BYTES)",
+                1024 * 1024,
+                1024,
+            )?,
+        };
+        Ok(Config {
+            database_url: Secret::new(database_url),
+            redis_url,
+            listen,
+            public_url,
+            log_format,
+            log_level,
+            max_body_bytes,
+            migrate_on_start,
+            otlp_endpoint,
+            scim,
+        })
+    }
+}
+
+fn number<T>(value: Option<String>, key: &'static str, default: T, min: T) -> Result<T, ConfigError>
+where
+    T: std::str::FromStr + PartialOrd + std::fmt::Display + Copy,
+{
+    let Some(text) = value else {
+        return Ok(default);
+    };
+    match text.trim().parse::<T>() {
+        Ok(n) if n >= min => Ok(n),
+        _ => Err(invalid(
+            key,
+            format!("expected a whole number of at least {min}, got `{text}`"),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(env: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Config::load_from(
+            None,
+            |name| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()),
+            &Overrides::default(),
+        )
+    }
+
+    #[test]
+    fn defaults_need_no_other_server() {
+        let config = load(&[]).unwrap();
+        assert!(config.database_url.expose().starts_with("sqlite:"));
+        assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(config.public_url, "http://127.0.0.1:8080");
+        assert_eq!(config.max_body_bytes, 1024 * 1024);
+        assert!(config.migrate_on_start);
+        assert!(config.redis_url.is_none() && config.otlp_endpoint.is_none());
+    }
+
+    #[test]
+    fn bad_values_name_the_key_and_what_is_expected() {
+        let cases = [
+            (
+                "ROSTERD_LISTEN",
+                "localhost",
+                "listen (ROSTERD_LISTEN): expected an address",
+            ),
+            (
+                "DATABASE_URL",
+                "mysql://x",
+                "database_url (DATABASE_URL): expected a `sqlite:`",
+            ),
+            (
+                "ROSTERD_LOG_FORMAT",
+                "xml",
+                "log_format (ROSTERD_LOG_FORMAT): expected `pretty` or `json`",
+            ),
+            (
+                "ROSTERD_MAX_BODY_BYTES",
+                "lots",
+                "max_body_bytes (ROSTERD_MAX_BODY_BYTES): expected a whole number",
+            ),
+            (
+                "ROSTERD_PUBLIC_URL",
+                "rosterd.example",
+                "public_url (ROSTERD_PUBLIC_URL): expected an http",
+            ),
+            (
+                "REDIS_URL",
+                "localhost:6379",
+                "redis_url (REDIS_URL): expected a `redis://`",
+            ),
+            (
+                "ROSTERD_MIGRATE_ON_START",
+                "maybe",
+                "migrate_on_start (ROSTERD_MIGRATE_ON_START)",
+            ),
+        ];
+        for (var, value, expected) in cases {
+            let err = load(&[(var, value)]).unwrap_err().to_string();
+            assert!(err.starts_with(expected), "{var}={value}: {err}");
+        }
+    }
+
+    #[test]
+    fn public_url_loses_its_trailing_slash() {
+        let config = load(&[("ROSTERD_PUBLIC_URL", "https://rosterd.example/")]).unwrap();
+        assert_eq!(config.public_url, "https://rosterd.example");
+    }
+
+    #[test]
+    fn file_then_env_then_flags() {
+        let dir = std::env::temp_dir().join(format!("rosterd-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("rosterd.toml");
+        std::fs::write(
+            &file,
+            "listen = \"127.0.0.1:9000\"\nmax_body_bytes = 2048\n",
+        )
+        .unwrap();
+        let env = |name: &str| (name == "ROSTERD_MAX_BODY_BYTES").then(|| "4096".to_owned());
+        let config = Config::load_from(Some(&file), env, &Overrides::default()).unwrap();
+        assert_eq!(config.listen.port(), 9000);
+        assert_eq!(config.max_body_bytes, 4096);
+        let flags = Overrides {
+            listen: Some("127.0.0.1:9100".into()),
+            ..Overrides::default()
+        };
+        let config = Config::load_from(Some(&file), |_| None, &flags).unwrap();
+        assert_eq!(config.listen.port(), 9100);
+        std::fs::write(&file, "lissen = \"x\"\n").unwrap();
+        let err = Config::load_from(Some(&file), |_| None, &Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("unknown key `lissen`"), "{err}");
+    }
+
+    #[test]
+    fn debug_never_shows_the_database_url() {
+        let config = load(&[("DATABASE_URL", "postgres://u:pw@db/rosterd")]).unwrap();
+        assert!(!format!("{config:?}").contains("pw@"));
+    }
+}

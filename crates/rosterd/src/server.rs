@@ -1,0 +1,232 @@
+//! The HTTP server: routes of every crate wired together, SCIM authentication, request tracing,
+//! body limits, health endpoints, and graceful shutdown.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, MatchedPath, OriginalUri, Request, State};
+use axum::http::{StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use rosterd_domain::{Clock, Product};
+use rosterd_scim::discovery::ServiceLimits;
+use rosterd_scim::router::ScimState;
+use rosterd_scim::{ScimContext, ScimError};
+use rosterd_tenancy::{AuthError, Scope};
+use sea_orm::DatabaseConnection;
+use serde_json::json;
+use tokio::net::TcpListener;
+use tower_http::trace::TraceLayer;
+use tracing::{Span, field::Empty};
+
+use crate::config::Config;
+
+/// Everything a request handler may need.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub clock: Arc<dyn Clock>,
+    pub config: Arc<Config>,
+}
+
+/// The whole application's router.
+pub fn app(state: AppState) -> Router {
+    let scim = rosterd_scim::router::router(ScimState {
+        limits: ServiceLimits {
+            max_results: state.config.scim.max_results,
+            bulk_max_operations: state.config.scim.bulk_max_operations,
+            bulk_max_payload_bytes: state.config.scim.bulk_max_payload_bytes,
+        },
+    });
+    let scim_routes: Router<AppState> = Router::new()
+        .nest("/scim/v2", scim.clone())
+        .nest("/scim/{tenant}/{product}/v2", scim)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            authenticate_scim,
+        ));
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .merge(scim_routes)
+        .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|req: &Request<Body>| {
+                    let route = req
+                        .extensions()
+                        .get::<MatchedPath>()
+                        .map_or("unmatched", MatchedPath::as_str);
+                    tracing::info_span!(
+                        "request",
+                        method = %req.method(),
+                        route,
+                        tenant = Empty,
+                        product = Empty,
+                        status = Empty,
+                        latency_ms = Empty,
+                    )
+                })
+                .on_request(())
+                .on_response(|res: &Response, latency: Duration, span: &Span| {
+                    span.record("status", res.status().as_u16());
+                    span.record("latency_ms", latency.as_secs_f64() * 1000.0);
+                    tracing::info!(
+                        status = res.status().as_u16(),
+                        latency_ms = latency.as_secs_f64() * 1000.0,
+                        "served"
+                    );
+                })
+                .on_failure(()),
+        )
+        .with_state(state)
+}
+
+async fn healthz() -> Json<serde_json::Value> {
+    Json(json!({ "status": "ok" }))
+}
+
+async fn readyz(State(state): State<AppState>) -> Response {
+    if crate::db::ping(&state.db).await {
+        Json(json!({ "status": "ready" })).into_response()
+    } else {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({ "status": "unavailable", "detail": "the database does not answer" })),
+        )
+            .into_response()
+    }
+}
+
+/// Which app a SCIM path addresses, and the base URL the client used for it.
+fn scim_scope(path: &str) -> Result<(Option<(String, Product)>, String), ScimError> {
+    let rest = path.strip_prefix("/scim/").unwrap_or_default();
+    let mut segments = rest.split('/');
+    match (segments.next(), segments.next(), segments.next()) {
+        (Some("v2"), _, _) => Ok((None, "/scim/v2".to_owned())),
+        (Some(tenant), Some(product), Some("v2")) => {
+            let product: Product = product.parse().map_err(|_| {
+                ScimError::not_found(format!(
+                    "no SCIM app `{product}`; the apps are learning, sales-navigator and teamlink-extend"
+                ))
+            })?;
+            Ok((
+                Some((tenant.to_owned(), product)),
+                format!("/scim/{tenant}/{product}/v2"),
+            ))
+        }
+        _ => Err(ScimError::not_found("no such SCIM endpoint")),
+    }
+}
+
+/// Authenticates every SCIM request and puts its [`ScimContext`] on it.
+async fn authenticate_scim(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let path = req
+        .extensions()
+        .get::<OriginalUri>()
+        .map_or_else(|| req.uri().path().to_owned(), |o| o.path().to_owned());
+    let (addressed, base_path) = match scim_scope(&path) {
+        Ok(found) => found,
+        Err(err) => return err.into_response(),
+    };
+    let scope = match &addressed {
+        Some((tenant, product)) => Scope::App {
+            tenant,
+            product: *product,
+        },
+        None => Scope::TokenOnly,
+    };
+    let authorization = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    let app =
+        match rosterd_tenancy::authenticate(&state.db, state.clock.as_ref(), authorization, scope)
+            .await
+        {
+            Ok(app) => app,
+            Err(err) => return auth_error(err),
+        };
+    let span = Span::current();
+    span.record("tenant", app.tenant_slug.as_str());
+    span.record("product", app.product.slug());
+    req.extensions_mut().insert(ScimContext {
+        tenant: app.tenant_id,
+        product: app.product,
+        base_url: format!("{}{base_path}", state.config.public_url),
+        actor: format!("{} {}", app.product, app.token_prefix),
+    });
+    next.run(req).await
+}
+
+fn auth_error(err: AuthError) -> Response {
+    match err.status() {
+        403 => ScimError::forbidden(err.to_string()).into_response(),
+        401 => ScimError::unauthorized(err.to_string()).into_response(),
+        _ => {
+            tracing::error!(error = %err, "SCIM authentication failed to run");
+            ScimError::internal().into_response()
+        }
+    }
+}
+
+/// Serves until `shutdown` resolves, then lets in-flight requests finish.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scim_paths_name_their_app() {
+        let (app, base) = scim_scope("/scim/acme/learning/v2/Users").unwrap();
+        assert_eq!(app, Some(("acme".to_owned(), Product::Learning)));
+        assert_eq!(base, "/scim/acme/learning/v2");
+        let (app, base) = scim_scope("/scim/v2/ServiceProviderConfig").unwrap();
+        assert_eq!(app, None);
+        assert_eq!(base, "/scim/v2");
+        let err = scim_scope("/scim/acme/crm/v2/Users").unwrap_err();
+        assert_eq!(err.status, StatusCode::NOT_FOUND);
+    }
+}

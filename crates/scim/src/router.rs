@@ -1,0 +1,76 @@
+//! The SCIM HTTP surface: an axum router for one product app, mounted by the binary under
+//! `/scim/{tenant}/{product}/v2` and `/scim/v2` behind the authentication layer, which puts a
+//! [`ScimContext`] on every request.
+
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Extension, Router};
+
+use crate::ScimError;
+use crate::context::ScimContext;
+use crate::discovery::{self, ServiceLimits};
+use crate::media::ScimJson;
+
+/// Router state shared by every SCIM handler.
+#[derive(Debug, Clone)]
+pub struct ScimState {
+    pub limits: ServiceLimits,
+}
+
+/// The SCIM routes of a product app, relative to its base URL; `S` is the state type of the
+/// router it is mounted in.
+pub fn router<S: Clone + Send + Sync + 'static>(state: ScimState) -> Router<S> {
+    Router::new()
+        .route("/ServiceProviderConfig", get(service_provider_config))
+        .route("/ResourceTypes", get(resource_types))
+        .route("/ResourceTypes/{name}", get(resource_type))
+        .route("/Schemas", get(schemas))
+        .route("/Schemas/{id}", get(schema))
+        .fallback(not_found)
+        .with_state(state)
+}
+
+async fn service_provider_config(
+    State(state): State<ScimState>,
+    Extension(ctx): Extension<ScimContext>,
+) -> Response {
+    ScimJson(discovery::service_provider_config(
+        &ctx.base_url,
+        &state.limits,
+    ))
+    .into_response()
+}
+
+async fn resource_types(Extension(ctx): Extension<ScimContext>) -> Response {
+    ScimJson(discovery::resource_types(&ctx.base_url)).into_response()
+}
+
+async fn resource_type(
+    Extension(ctx): Extension<ScimContext>,
+    Path(name): Path<String>,
+) -> Result<Response, ScimError> {
+    discovery::resource_type(&ctx.base_url, &name)
+        .map(|doc| ScimJson(doc).into_response())
+        .ok_or_else(|| ScimError::not_found(format!("no resource type `{name}`")))
+}
+
+async fn schemas(Extension(ctx): Extension<ScimContext>) -> Response {
+    ScimJson(discovery::schemas(&ctx.base_url)).into_response()
+}
+
+async fn schema(
+    Extension(ctx): Extension<ScimContext>,
+    Path(id): Path<String>,
+) -> Result<Response, ScimError> {
+    discovery::schema(&ctx.base_url, &id)
+        .map(|doc| ScimJson(doc).into_response())
+        .ok_or_else(|| ScimError::not_found(format!("no schema `{id}`")))
+}
+
+async fn not_found(uri: http::Uri) -> ScimError {
+    ScimError::not_found(format!(
+        "`{}` is not a SCIM endpoint of this app; see /ServiceProviderConfig and /ResourceTypes",
+        uri.path()
+    ))
+}

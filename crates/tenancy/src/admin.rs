@@ -1,0 +1,220 @@
+//! Admin-center accounts: one email per tenant, a role, and an argon2id password hash
+//! (the argon2 crate's defaults: argon2id v19, 19 MiB memory, 2 passes, 1 lane; the OWASP
+//! recommendation). Passwords are never stored or logged in clear.
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
+use chrono::{DateTime, Utc};
+use rand::Rng as _;
+use rosterd_domain::{AdminUserId, Clock, Secret, TenantId};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+};
+use serde::Serialize;
+use std::str::FromStr;
+
+use crate::entity::admin_user;
+use crate::error::{Error, Result, is_unique_violation};
+
+/// The shortest password accepted.
+pub const MIN_PASSWORD_LEN: usize = 12;
+
+/// What an admin may do in the admin center.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AdminRole {
+    /// Everything, including SCIM settings, tokens and admin accounts.
+    FullAdmin,
+    /// People, groups and licenses.
+    LicenseAdmin,
+    /// Read-only reporting.
+    Reporting,
+}
+
+impl AdminRole {
+    pub fn slug(self) -> &'static str {
+        match self {
+            AdminRole::FullAdmin => "full-admin",
+            AdminRole::LicenseAdmin => "license-admin",
+            AdminRole::Reporting => "reporting",
+        }
+    }
+}
+
+impl FromStr for AdminRole {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "full-admin" => Ok(AdminRole::FullAdmin),
+            "license-admin" => Ok(AdminRole::LicenseAdmin),
+            "reporting" => Ok(AdminRole::Reporting),
+            other => Err(Error::UnknownRole(other.to_owned())),
+        }
+    }
+}
+
+/// An admin account (without its hash).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AdminAccount {
+    pub id: AdminUserId,
+    pub tenant_id: TenantId,
+    pub email: String,
+    pub role: AdminRole,
+    pub created_at: DateTime<Utc>,
+    pub last_login_at: Option<DateTime<Utc>>,
+}
+
+fn account_from(m: admin_user::Model) -> Option<AdminAccount> {
+    Some(AdminAccount {
+        id: m.id.parse().ok()?,
+        tenant_id: m.tenant_id.parse().ok()?,
+        email: m.email,
+        role: m.role.parse().ok()?,
+        created_at: m.created_at,
+        last_login_at: m.last_login_at,
+    })
+}
+
+/// A random 20-character password for `admin create` without `--password-stdin`.
+pub fn generate_password() -> Secret {
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+    let mut rng = rand::rngs::OsRng;
+    Secret::new(
+        (0..20)
+            .map(|_| char::from(ALPHABET[rng.gen_range(0..ALPHABET.len())]))
+            .collect::<String>(),
+    )
+}
+
+fn valid_email(email: &str) -> bool {
+    let Some((local, domain)) = email.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !email.chars().any(char::is_whitespace)
+}
+
+/// Creates an admin account.
+pub async fn create_admin(
+    db: &impl ConnectionTrait,
+    clock: &dyn Clock,
+    tenant: TenantId,
+    email: &str,
+    role: AdminRole,
+    password: &Secret,
+) -> Result<AdminAccount> {
+    let email = email.trim();
+    if !valid_email(email) {
+        return Err(Error::InvalidEmail(email.to_owned()));
+    }
+    if password.expose().chars().count() < MIN_PASSWORD_LEN {
+        return Err(Error::WeakPassword {
+            min: MIN_PASSWORD_LEN,
+        });
+    }
+    let salt = SaltString::generate(&mut rand::rngs::OsRng);
+    let hash = Argon2::default()
+        .hash_password(password.expose().as_bytes(), &salt)
+        .map_err(|_| Error::PasswordHash)?
+        .to_string();
+    let inserted = admin_user::ActiveModel {
+        tenant_id: Set(tenant.to_string()),
+        id: Set(AdminUserId::new().to_string()),
+        email: Set(email.to_owned()),
+        email_lower: Set(email.to_lowercase()),
+        password_hash: Set(hash),
+        role: Set(role.slug().to_owned()),
+        created_at: Set(clock.now()),
+        last_login_at: Set(None),
+    }
+    .insert(db)
+    .await;
+    match inserted {
+        Ok(model) => account_from(model)
+            .ok_or_else(|| Error::Database(sea_orm::DbErr::Custom("admin row unreadable".into()))),
+        Err(err) if is_unique_violation(&err) => Err(Error::AdminExists(email.to_owned())),
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// The tenant's admin accounts, by email.
+pub async fn list_admins(db: &impl ConnectionTrait, tenant: TenantId) -> Result<Vec<AdminAccount>> {
+    Ok(admin_user::Entity::find()
+        .filter(admin_user::Column::TenantId.eq(tenant.to_string()))
+        .order_by_asc(admin_user::Column::EmailLower)
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(account_from)
+        .collect())
+}
+
+/// The account when `password` is right for `email` in this tenant, else `None`. Unknown emails
+/// cost the same hash work as known ones, so timing does not tell which emails exist.
+pub async fn verify_admin_password(
+    db: &impl ConnectionTrait,
+    tenant: TenantId,
+    email: &str,
+    password: &Secret,
+) -> Result<Option<AdminAccount>> {
+    let row = admin_user::Entity::find()
+        .filter(admin_user::Column::TenantId.eq(tenant.to_string()))
+        .filter(admin_user::Column::EmailLower.eq(email.trim().to_lowercase()))
+        .one(db)
+        .await?;
+    // A fixed hash of a random password stands in for a missing account.
+    const DUMMY: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$Qm9lyb1/VB4C35M8Rvi8LK8mcb9n7zVjZ0Pn8WBp6Rs";
+    let stored = row.as_ref().map_or(DUMMY, |m| m.password_hash.as_str());
+    let ok = PasswordHash::new(stored).is_ok_and(|parsed| {
+        Argon2::default()
+            .verify_password(password.expose().as_bytes(), &parsed)
+            .is_ok()
+    });
+    Ok(if ok { row.and_then(account_from) } else { None })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_passwords_are_long_enough_and_differ() {
+        let a = generate_password();
+        let b = generate_password();
+        assert_eq!(a.expose().len(), 20);
+        assert!(a.expose().len() >= MIN_PASSWORD_LEN);
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn email_shape_is_checked() {
+        for ok in ["ada@acme.example", "a.b+c@x.io"] {
+            assert!(valid_email(ok), "{ok}");
+        }
+        for bad in [
+            "ada",
+            "@acme.example",
+            "ada@acme",
+            "ada @acme.example",
+            "ada@.example",
+        ] {
+            assert!(!valid_email(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn roles_parse_from_their_slugs() {
+        for role in [
+            AdminRole::FullAdmin,
+            AdminRole::LicenseAdmin,
+            AdminRole::Reporting,
+        ] {
+            assert_eq!(role.slug().parse::<AdminRole>().unwrap(), role);
+        }
+        assert!("owner".parse::<AdminRole>().is_err());
+    }
+}

@@ -1,0 +1,6 @@
+//! sea-orm entities of the tables this crate owns.
+
+pub mod admin_user;
+pub mod product_app;
+pub mod scim_token;
+pub mod tenant;

@@ -1,0 +1,39 @@
+//! The tenancy crate's error. Callers match on the variants to tell an operator or an admin
+//! what to fix; `Database` is an internal failure, logged by whoever reports it. Authentication
+//! failures have their own type, [`crate::AuthError`], because they map to SCIM 401/403.
+
+use sea_orm::DbErr;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("no tenant `{0}`")]
+    TenantNotFound(String),
+    #[error("a tenant with slug `{0}` already exists")]
+    TenantExists(String),
+    #[error("tenant names must not be empty")]
+    EmptyName,
+    #[error("no token `{0}` for this tenant")]
+    TokenNotFound(String),
+    #[error("`{0}` already has an admin account in this tenant")]
+    AdminExists(String),
+    #[error("`{0}` is not a valid email address")]
+    InvalidEmail(String),
+    #[error("passwords must be at least {min} characters long")]
+    WeakPassword { min: usize },
+    #[error("unknown role `{0}`; expected one of: full-admin, license-admin, reporting")]
+    UnknownRole(String),
+    #[error("could not hash the password")]
+    PasswordHash,
+    #[error("database error: {0}")]
+    Database(#[from] DbErr),
+}
+
+/// True when a database error is a unique-constraint violation (SQLite or PostgreSQL).
+pub(crate) fn is_unique_violation(err: &DbErr) -> bool {
+    matches!(
+        err.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+    )
+}
