@@ -13,6 +13,7 @@ pub mod projection;
 pub mod resource;
 pub mod router;
 pub mod schema;
+pub mod store;
 
 pub use context::ScimContext;
 pub use error::{ScimError, ScimType};
