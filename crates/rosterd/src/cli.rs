@@ -28,6 +28,9 @@ pub struct Cli {
     /// The database URL; overrides DATABASE_URL and the config file.
     #[arg(long, global = true)]
     pub database_url: Option<String>,
+    /// The public base URL used in printed URLs; overrides ROSTERD_PUBLIC_URL.
+    #[arg(long, global = true)]
+    pub public_url: Option<String>,
     /// Print machine-readable JSON instead of text.
     #[arg(long, global = true)]
     pub json: bool,
@@ -86,6 +89,7 @@ pub async fn run(cli: Cli, out: &mut (dyn Write + Send)) -> anyhow::Result<ExitC
         cli.config.as_deref(),
         &Overrides {
             database_url: cli.database_url.clone(),
+            public_url: cli.public_url.clone(),
             listen: match &cli.command {
                 Command::Serve(args) => args.listen.clone(),
                 _ => None,

@@ -101,6 +101,7 @@ const ENV: &[(&str, &str)] = &[
 pub struct Overrides {
     pub database_url: Option<String>,
     pub listen: Option<String>,
+    pub public_url: Option<String>,
 }
 
 impl Config {
@@ -129,6 +130,9 @@ impl Config {
         }
         if let Some(listen) = &overrides.listen {
             raw.listen = Some(listen.clone());
+        }
+        if let Some(public_url) = &overrides.public_url {
+            raw.public_url = Some(public_url.clone());
         }
         raw.validate()
     }

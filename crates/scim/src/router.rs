@@ -46,10 +46,22 @@ async fn resource_types(Extension(ctx): Extension<ScimContext>) -> Response {
     ScimJson(discovery::resource_types(&ctx.base_url)).into_response()
 }
 
+/// The named path parameter. Handlers see every parameter of the mount point too (the router is
+/// nested under `/scim/{tenant}/{product}/v2`), so a plain `Path<String>` would not do.
+pub fn path_param(params: &[(String, String)], name: &str) -> String {
+    params
+        .iter()
+        .rev()
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.clone())
+        .unwrap_or_default()
+}
+
 async fn resource_type(
     Extension(ctx): Extension<ScimContext>,
-    Path(name): Path<String>,
+    Path(params): Path<Vec<(String, String)>>,
 ) -> Result<Response, ScimError> {
+    let name = path_param(&params, "name");
     discovery::resource_type(&ctx.base_url, &name)
         .map(|doc| ScimJson(doc).into_response())
         .ok_or_else(|| ScimError::not_found(format!("no resource type `{name}`")))
@@ -61,8 +73,9 @@ async fn schemas(Extension(ctx): Extension<ScimContext>) -> Response {
 
 async fn schema(
     Extension(ctx): Extension<ScimContext>,
-    Path(id): Path<String>,
+    Path(params): Path<Vec<(String, String)>>,
 ) -> Result<Response, ScimError> {
+    let id = path_param(&params, "id");
     discovery::schema(&ctx.base_url, &id)
         .map(|doc| ScimJson(doc).into_response())
         .ok_or_else(|| ScimError::not_found(format!("no schema `{id}`")))

@@ -1,0 +1,185 @@
+//! A real rosterd on an ephemeral port, and the operator CLI run in-process against its database.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use clap::Parser as _;
+use rosterd::config::{Config, Overrides};
+use rosterd::server::AppState;
+use rosterd_domain::{ManualClock, Product};
+use serde_json::Value;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+use crate::db::TestDb;
+
+/// A running server with its own database.
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT`
+    pub base_url: String,
+    pub db: TestDb,
+    pub clock: ManualClock,
+    pub http: reqwest::Client,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<()>>,
+}
+
+/// The tokens and base URLs of a tenant made by [`TestApp::tenant`].
+pub struct TenantApps {
+    pub slug: String,
+    /// Per product: (SCIM base URL, token).
+    pub apps: Vec<(Product, String, String)>,
+}
+
+impl TenantApps {
+    pub fn base(&self, product: Product) -> &str {
+        &self.apps.iter().find(|a| a.0 == product).unwrap().1
+    }
+
+    pub fn token(&self, product: Product) -> &str {
+        &self.apps.iter().find(|a| a.0 == product).unwrap().2
+    }
+}
+
+impl TestApp {
+    /// Starts a server on a fresh database with the clock at the current time.
+    pub async fn spawn() -> Self {
+        #[expect(
+            clippy::disallowed_methods,
+            reason = "the test clock starts at real time"
+        )]
+        let now = Utc::now();
+        Self::spawn_at(now).await
+    }
+
+    /// Starts a server whose clock reads `now` until moved.
+    pub async fn spawn_at(now: DateTime<Utc>) -> Self {
+        let db = TestDb::fresh().await;
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let base_url = format!("http://{addr}");
+        let config = Config::load_from(
+            None,
+            |_| None,
+            &Overrides {
+                database_url: Some(db.url.clone()),
+                listen: Some(addr.to_string()),
+                public_url: Some(base_url.clone()),
+            },
+        )
+        .unwrap();
+        let clock = ManualClock::new(now);
+        let state = AppState {
+            db: db.conn.clone(),
+            clock: Arc::new(clock.clone()),
+            config: Arc::new(config),
+        };
+        let (tx, rx) = oneshot::channel::<()>();
+        let server = tokio::spawn(async move {
+            rosterd::server::serve(listener, state, async {
+                let _ = rx.await;
+            })
+            .await
+            .unwrap();
+        });
+        Self {
+            base_url,
+            db,
+            clock,
+            http: reqwest::Client::new(),
+            shutdown: Some(tx),
+            server: Some(server),
+        }
+    }
+
+    /// Runs `rosterd <args> --json` in-process against this app's database and returns the
+    /// parsed output, or the error message.
+    pub async fn cli(&self, args: &[&str]) -> Result<Value, String> {
+        let mut argv = vec![
+            "rosterd",
+            "--json",
+            "--database-url",
+            &self.db.url,
+            "--public-url",
+            &self.base_url,
+        ];
+        argv.extend_from_slice(args);
+        let cli = rosterd::cli::Cli::try_parse_from(&argv).map_err(|e| e.to_string())?;
+        let mut out = Vec::new();
+        match rosterd::cli::run(cli, &mut out).await {
+            Ok(_) => serde_json::from_slice(&out)
+                .map_err(|e| format!("not JSON ({e}): {}", String::from_utf8_lossy(&out))),
+            Err(err) => Err(format!("{err:#}")),
+        }
+    }
+
+    /// Runs a CLI command that must succeed.
+    pub async fn cli_ok(&self, args: &[&str]) -> Value {
+        match self.cli(args).await {
+            Ok(v) => v,
+            Err(e) => panic!("rosterd {}: {e}", args.join(" ")),
+        }
+    }
+
+    /// Creates tenant `slug` with seats in every pool and a token per product.
+    pub async fn tenant(&self, slug: &str) -> TenantApps {
+        self.cli_ok(&[
+            "tenant",
+            "create",
+            slug,
+            "--name",
+            slug,
+            "--seats",
+            "learning=100",
+            "--seats",
+            "sales-navigator-core=100",
+            "--seats",
+            "sales-navigator-advanced=100",
+            "--seats",
+            "sales-navigator-advanced-plus=100",
+            "--seats",
+            "teamlink-extend=100",
+        ])
+        .await;
+        let mut apps = Vec::new();
+        for product in Product::ALL {
+            let issued = self.cli_ok(&["token", "issue", slug, product.slug()]).await;
+            apps.push((
+                product,
+                issued["scim_base_url"].as_str().unwrap().to_owned(),
+                issued["token"].as_str().unwrap().to_owned(),
+            ));
+        }
+        TenantApps {
+            slug: slug.to_owned(),
+            apps,
+        }
+    }
+
+    /// A GET with a bearer token.
+    pub async fn get(&self, url: &str, token: Option<&str>) -> reqwest::Response {
+        let mut req = self.http.get(url);
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
+        req.send().await.unwrap()
+    }
+
+    /// Stops the server, letting in-flight requests finish.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server.await.unwrap();
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}

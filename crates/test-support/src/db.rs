@@ -1,0 +1,79 @@
+//! Fresh databases for tests.
+
+use rosterd_migrations::{Migrator, MigratorTrait as _};
+use sea_orm::{ConnectionTrait as _, Database, DatabaseConnection};
+use tempfile::TempDir;
+
+/// The environment variable naming a PostgreSQL server for tests, e.g.
+/// `postgres://postgres@127.0.0.1:5432`. Unset: tests use SQLite files.
+pub const POSTGRES_ENV: &str = "ROSTERD_TEST_POSTGRES";
+
+/// `postgres` or `sqlite`: which backend this test run uses.
+pub fn backend_name() -> &'static str {
+    if postgres_server().is_some() {
+        "postgres"
+    } else {
+        "sqlite"
+    }
+}
+
+fn postgres_server() -> Option<String> {
+    std::env::var(POSTGRES_ENV)
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+        .map(|v| v.trim_end_matches('/').to_owned())
+}
+
+/// A database of its own for one test, migrated. A SQLite file disappears with the value; a
+/// PostgreSQL database is named `rosterd_test_<uuid>` (CI drops them after the run).
+pub struct TestDb {
+    pub url: String,
+    pub conn: DatabaseConnection,
+    _dir: Option<TempDir>,
+}
+
+impl TestDb {
+    /// Creates and migrates a fresh database.
+    pub async fn fresh() -> Self {
+        let db = Self::fresh_unmigrated().await;
+        Migrator::up(&db.conn, None).await.unwrap();
+        db
+    }
+
+    /// Creates a fresh, empty database (for migration tests).
+    pub async fn fresh_unmigrated() -> Self {
+        match postgres_server() {
+            Some(server) => {
+                let name = format!("rosterd_test_{}", uuid::Uuid::new_v4().simple());
+                let admin = Database::connect(format!("{server}/postgres"))
+                    .await
+                    .unwrap();
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .await
+                    .unwrap();
+                admin.close().await.unwrap();
+                let url = format!("{server}/{name}");
+                let conn = Database::connect(&url).await.unwrap();
+                Self {
+                    url,
+                    conn,
+                    _dir: None,
+                }
+            }
+            None => {
+                let dir = tempfile::tempdir().unwrap();
+                let url = format!("sqlite://{}/rosterd.db?mode=rwc", dir.path().display());
+                let conn = Database::connect(&url).await.unwrap();
+                conn.execute_unprepared("PRAGMA journal_mode = WAL;")
+                    .await
+                    .unwrap();
+                Self {
+                    url,
+                    conn,
+                    _dir: Some(dir),
+                }
+            }
+        }
+    }
+}

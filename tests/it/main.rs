@@ -1,0 +1,13 @@
+//! End-to-end tests: a real rosterd on an ephemeral port with a fresh database per test,
+//! spoken to over HTTP, and the operator CLI run against the same database. One test binary
+//! for the whole suite keeps link times down.
+//!
+//! `ROSTERD_TEST_POSTGRES=postgres://postgres@127.0.0.1:5432` runs the same suite on PostgreSQL.
+
+#![expect(clippy::unwrap_used, reason = "tests")]
+
+mod auth;
+mod cli;
+mod discovery;
+mod health;
+mod migrations;
