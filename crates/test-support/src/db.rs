@@ -8,6 +8,10 @@ use tempfile::TempDir;
 /// `postgres://postgres@127.0.0.1:5432`. Unset: tests use SQLite files.
 pub const POSTGRES_ENV: &str = "ROSTERD_TEST_POSTGRES";
 
+/// The environment variable with the prefix of PostgreSQL test database names, so one run can
+/// drop exactly the databases it made (default `rosterd_test`).
+pub const PREFIX_ENV: &str = "ROSTERD_TEST_DB_PREFIX";
+
 /// `postgres` or `sqlite`: which backend this test run uses.
 pub fn backend_name() -> &'static str {
     if postgres_server().is_some() {
@@ -25,7 +29,8 @@ fn postgres_server() -> Option<String> {
 }
 
 /// A database of its own for one test, migrated. A SQLite file disappears with the value; a
-/// PostgreSQL database is named `rosterd_test_<uuid>` (CI drops them after the run).
+/// PostgreSQL database is named `<prefix>_<uuid>` (see [`PREFIX_ENV`]; CI drops its own after
+/// the run).
 pub struct TestDb {
     pub url: String,
     pub conn: DatabaseConnection,
@@ -44,7 +49,11 @@ impl TestDb {
     pub async fn fresh_unmigrated() -> Self {
         match postgres_server() {
             Some(server) => {
-                let name = format!("rosterd_test_{}", uuid::Uuid::new_v4().simple());
+                let prefix = std::env::var(PREFIX_ENV)
+                    .ok()
+                    .filter(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+                    .unwrap_or_else(|| "rosterd_test".to_owned());
+                let name = format!("{prefix}_{}", uuid::Uuid::new_v4().simple());
                 let admin = Database::connect(format!("{server}/postgres"))
                     .await
                     .unwrap();
