@@ -46,9 +46,15 @@ impl FromStr for TenantSlug {
         {
             return bad(&format!("`{c}` is not allowed"));
         }
+        if RESERVED.contains(&s) {
+            return bad("it is reserved (`/scim/v2` is the shared SCIM base URL)");
+        }
         Ok(Self(s.to_owned()))
     }
 }
+
+/// Slugs that would collide with fixed URL segments.
+const RESERVED: [&str; 1] = ["v2"];
 
 impl TryFrom<String> for TenantSlug {
     type Error = ParseError;
@@ -92,6 +98,7 @@ mod tests {
             ("a", "2 to 63"),
             ("1acme", "start with a lowercase letter"),
             ("acmé", "`é` is not allowed"),
+            ("v2", "reserved"),
         ];
         for (input, why) in cases {
             let err = input.parse::<TenantSlug>().unwrap_err().to_string();
