@@ -7,6 +7,7 @@ pub mod context;
 pub mod discovery;
 pub mod error;
 pub mod filter;
+pub mod http;
 pub mod media;
 pub mod patch;
 pub mod projection;

@@ -1,0 +1,165 @@
+//! List and search endpoints (RFC 7644 sections 3.4.2 and 3.4.3): `GET /Users`, `GET /Groups`,
+//! their `POST .search`, and the root `POST /.search` across both types, answered with a
+//! ListResponse. A filter that matches nothing is a 200 with an empty list, not a 404.
+
+use axum::Extension;
+use axum::extract::State;
+use serde_json::{Value, json};
+
+use super::body::{JsonBody, QueryParams};
+use super::list_params::{ListParams, ListRequest};
+use super::{KindState, Shared};
+use crate::ScimError;
+use crate::context::ScimContext;
+use crate::discovery::LIST_RESPONSE_SCHEMA;
+use crate::media::ScimJson;
+use crate::resource::ResourceKind;
+use crate::store::{Page, Paging, ScimStore, StoredResource, render};
+
+/// `GET /Users`, `GET /Groups`.
+pub(super) async fn list<S: ScimStore>(
+    State(state): State<KindState<S>>,
+    Extension(ctx): Extension<ScimContext>,
+    params: QueryParams,
+) -> Result<ScimJson<Value>, ScimError> {
+    let params = ListParams::from_query(&params)?;
+    list_kind(&state, &ctx, &params).await
+}
+
+/// `POST /Users/.search`, `POST /Groups/.search`.
+pub(super) async fn search<S: ScimStore>(
+    State(state): State<KindState<S>>,
+    Extension(ctx): Extension<ScimContext>,
+    JsonBody(body): JsonBody,
+) -> Result<ScimJson<Value>, ScimError> {
+    let params = ListParams::from_search_body(&body)?;
+    list_kind(&state, &ctx, &params).await
+}
+
+async fn list_kind<S: ScimStore>(
+    state: &KindState<S>,
+    ctx: &ScimContext,
+    params: &ListParams,
+) -> Result<ScimJson<Value>, ScimError> {
+    let request = params.request(state.kind, &state.shared.limits)?;
+    let page = state
+        .shared
+        .store
+        .list(ctx, state.kind, &request.query)
+        .await?;
+    let resources = page
+        .resources
+        .iter()
+        .map(|resource| projected(resource, ctx, &request))
+        .collect();
+    Ok(ScimJson(list_response(
+        page.total_results,
+        index_start(&request, &page),
+        page.next_cursor,
+        resources,
+    )))
+}
+
+/// `POST /.search`: Users, then Groups, in one index-paged list (see the module docs of
+/// [`super`] for why `sortBy` and `cursor` are refused here).
+pub(super) async fn search_root<S: ScimStore>(
+    State(shared): State<Shared<S>>,
+    Extension(ctx): Extension<ScimContext>,
+    JsonBody(body): JsonBody,
+) -> Result<ScimJson<Value>, ScimError> {
+    let params = ListParams::from_search_body(&body)?;
+    if params
+        .sort_by
+        .as_deref()
+        .is_some_and(|s| !s.trim().is_empty())
+    {
+        return Err(ScimError::invalid_value(
+            "`sortBy` is not supported on a root search, which spans Users and Groups; \
+             search /Users/.search or /Groups/.search to sort.",
+        ));
+    }
+    if params.cursor.is_some() {
+        return Err(ScimError::invalid_value(
+            "`cursor` paging is not supported on a root search, which spans Users and Groups; \
+             use `startIndex` and `count`, or search /Users/.search or /Groups/.search.",
+        ));
+    }
+    let users = params.request(ResourceKind::User, &shared.limits)?;
+    let mut groups = params.request(ResourceKind::Group, &shared.limits)?;
+    let Paging::Index { start_index, count } = users.query.paging else {
+        // `cursor` was refused above, so the paging is by index.
+        return Err(ScimError::internal());
+    };
+    let user_page = shared
+        .store
+        .list(&ctx, ResourceKind::User, &users.query)
+        .await?;
+    let taken = u64::try_from(user_page.resources.len()).unwrap_or(u64::MAX);
+    // Groups continue where Users end: from the first Group when this page began among the
+    // Users, else from the Group at the page's offset past the last User.
+    groups.query.paging = Paging::Index {
+        start_index: start_index.saturating_sub(user_page.total_results).max(1),
+        count: if start_index > user_page.total_results {
+            count
+        } else {
+            count.saturating_sub(taken)
+        },
+    };
+    let group_page = shared
+        .store
+        .list(&ctx, ResourceKind::Group, &groups.query)
+        .await?;
+    let resources = user_page
+        .resources
+        .iter()
+        .map(|r| projected(r, &ctx, &users))
+        .chain(
+            group_page
+                .resources
+                .iter()
+                .map(|r| projected(r, &ctx, &groups)),
+        )
+        .collect();
+    Ok(ScimJson(list_response(
+        user_page.total_results + group_page.total_results,
+        Some(start_index),
+        None,
+        resources,
+    )))
+}
+
+/// The `startIndex` of an index-paged response: the store's, or else the one asked for.
+fn index_start(request: &ListRequest, page: &Page) -> Option<u64> {
+    match request.query.paging {
+        Paging::Index { start_index, .. } => Some(page.start_index.unwrap_or(start_index)),
+        Paging::Cursor { .. } => None,
+    }
+}
+
+fn projected(resource: &StoredResource, ctx: &ScimContext, request: &ListRequest) -> Value {
+    let mut doc = render(resource, &ctx.base_url);
+    request.projection.apply(resource.kind, &mut doc);
+    doc
+}
+
+/// A ListResponse message (RFC 7644 section 3.4.2, RFC 9865 `nextCursor`).
+fn list_response(
+    total_results: u64,
+    start_index: Option<u64>,
+    next_cursor: Option<String>,
+    resources: Vec<Value>,
+) -> Value {
+    let mut body = json!({
+        "schemas": [LIST_RESPONSE_SCHEMA],
+        "totalResults": total_results,
+        "itemsPerPage": resources.len(),
+    });
+    if let Some(start_index) = start_index {
+        body["startIndex"] = start_index.into();
+    }
+    if let Some(cursor) = next_cursor {
+        body["nextCursor"] = cursor.into();
+    }
+    body["Resources"] = Value::Array(resources);
+    body
+}
