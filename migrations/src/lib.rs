@@ -8,6 +8,7 @@
 use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_foundation;
+mod m20261123_000003_ledger;
 
 pub use sea_orm_migration::MigratorTrait;
 
@@ -17,6 +18,9 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261123_000001_foundation::Migration)]
+        vec![
+            Box::new(m20261123_000001_foundation::Migration),
+            Box::new(m20261123_000003_ledger::Migration),
+        ]
     }
 }

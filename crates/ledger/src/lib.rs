@@ -1,14 +1,62 @@
 //! The license ledger: seat pools per tenant and license kind, the licenses people hold, and
 //! the append-only ledger entries every change leaves behind. The capacity invariant (seats in
-//! use never exceed capacity) is enforced by the database, under any concurrency.
+//! use never exceed capacity) is enforced by the database, under any concurrency: a seat is
+//! taken by one conditional UPDATE of the pool row (`in_use < capacity`), backed by a CHECK.
 //!
-//! Knows nothing of HTTP or SCIM: the product apps call it inside their own transactions.
+//! Knows nothing of HTTP or SCIM: the product apps call it inside their own transactions, so a
+//! SCIM change and its license effect commit together or not at all. Every function takes the
+//! caller's connection or transaction, the [`Clock`](rosterd_domain::Clock), the tenant, and
+//! the [`Actor`] where it writes; every query filters on the tenant (the two exceptions find
+//! their tenant through a 256-bit secret or serve every tenant, and say so).
+//!
+//! - [`pool`](SeatPool): capacities. [`license`](License): what people hold, queries.
+//! - [`assign`], [`revoke`], [`change`], [`activate`], [`record_refusal`]: provisioning.
+//! - [`grant_manual`], [`revoke_manual`], [`adopt`]: licenses given by hand, and SCIM taking
+//!   them over.
+//! - [`LicensePolicy`], [`eligible_kind`]: who gets which kind (pure).
+//! - [`enqueue`], [`serve_waitlist`]: waiting lists of full pools.
+//! - [`verify`], [`entries`]: the replay check and the log.
+//! - [`create_activation`], [`redeem`]: activation links; [`enqueue_notification`]: the outbox.
+//!
+//! TeamLink Extend is an independent pool with its own app: revoking someone's Sales Navigator
+//! license leaves their TeamLink Extend seat alone (the IdP manages that app's assignment, and
+//! the ledger never takes a seat behind an app's back).
 
+mod activation;
 mod actor;
 pub mod entity;
+mod entry;
 mod error;
+mod license;
+mod manual;
+mod outbox;
+mod policy;
 mod pool;
+mod provision;
+mod verify;
+mod waitlist;
 
+pub use activation::{
+    ACTIVATION_LIFETIME_DAYS, ActivationError, ActivationInfo, IssuedActivation, activation_info,
+    create_activation, redeem,
+};
 pub use actor::{Actor, ActorKind};
+pub use entry::{Entry, EntryKind, entries};
 pub use error::{Error, Result};
+pub use license::{
+    License, LicenseQuery, LicenseSource, LicenseState, find_license, find_live, licenses_of,
+    list_licenses,
+};
+pub use manual::{adopt, grant_manual, revoke_manual};
+pub use outbox::{
+    MAX_ATTEMPTS, NewNotification, Notification, claim_due, enqueue_notification, mark_failed,
+    mark_sent,
+};
+pub use policy::{
+    Basis, Eligibility, LicensePolicy, Matcher, RULE_ATTRIBUTES, Rule, StoredPolicy, Subject,
+    eligible_kind, get_policy, parse_tier, set_policy, tier_name,
+};
 pub use pool::{SeatPool, create_pools, pools, set_capacity};
+pub use provision::{Changed, Revoked, activate, assign, change, record_refusal, revoke};
+pub use verify::{VerifyReport, verify};
+pub use waitlist::{WaitKey, Waiting, dequeue, enqueue, serve_waitlist, waitlist};

@@ -1,27 +1,33 @@
 //! Seat pools: one per tenant and license kind, with a capacity the operator sets.
 
 use chrono::{DateTime, Utc};
-use rosterd_domain::{Clock, LedgerEntryId, LicenseKind, TenantId};
+use rosterd_domain::{Clock, LicenseKind, TenantId};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, sea_query::Expr,
 };
 use serde::Serialize;
 
 use crate::actor::Actor;
-use crate::entity::{ledger_entry, seat_pool};
+use crate::entity::seat_pool;
+use crate::entry::{EntryKind, NewEntry, append};
 use crate::error::{Error, Result};
+use crate::waitlist::serve_waitlist;
 
 /// A seat pool's numbers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SeatPool {
+    /// The kind of seat this pool sells.
     pub license_kind: LicenseKind,
+    /// Seats bought; the operator sets it.
     pub capacity: i64,
     /// Seats taken by assigned or active licenses.
     pub in_use: i64,
+    /// Last change of capacity or seats.
     pub updated_at: DateTime<Utc>,
 }
 
 impl SeatPool {
+    /// Seats nobody holds.
     pub fn free(&self) -> i64 {
         self.capacity - self.in_use
     }
@@ -77,6 +83,8 @@ pub async fn pools(db: &impl ConnectionTrait, tenant: TenantId) -> Result<Vec<Se
 
 /// Sets a pool's capacity, refusing to go below the seats in use. The check and the write are
 /// one conditional UPDATE, so a seat taken concurrently cannot slip under the new capacity.
+/// When capacity grows, the pool's waiting list is served at once (same transaction), and the
+/// pool returned counts the seats it gave.
 pub async fn set_capacity(
     db: &impl ConnectionTrait,
     clock: &dyn Clock,
@@ -93,13 +101,18 @@ pub async fn set_capacity(
             .filter(seat_pool::Column::TenantId.eq(tenant.to_string()))
             .filter(seat_pool::Column::LicenseKind.eq(kind.slug()))
     };
-    let before = find().one(db).await?.ok_or(Error::PoolNotFound(kind))?;
     let now = clock.now();
-    let updated = seat_pool::Entity::update_many()
+    // Lock the pool row first (PostgreSQL; SQLite has one writer anyway), so `before` is the
+    // capacity this change replaces even when two operators change it at once: the entry's
+    // numbers and the replay stay right.
+    scoped(tenant, kind)
+        .col_expr(seat_pool::Column::UpdatedAt, Expr::value(now))
+        .exec(db)
+        .await?;
+    let before = find().one(db).await?.ok_or(Error::PoolNotFound(kind))?;
+    let updated = scoped(tenant, kind)
         .col_expr(seat_pool::Column::Capacity, Expr::value(capacity))
         .col_expr(seat_pool::Column::UpdatedAt, Expr::value(now))
-        .filter(seat_pool::Column::TenantId.eq(tenant.to_string()))
-        .filter(seat_pool::Column::LicenseKind.eq(kind.slug()))
         .filter(seat_pool::Column::InUse.lte(capacity))
         .exec(db)
         .await?;
@@ -112,26 +125,103 @@ pub async fn set_capacity(
         });
     }
     if before.capacity != capacity {
-        ledger_entry::ActiveModel {
-            tenant_id: Set(tenant.to_string()),
-            id: Set(LedgerEntryId::new().to_string()),
-            kind: Set("capacity-change".into()),
-            license_kind: Set(kind.slug().to_owned()),
-            from_license_kind: Set(None),
-            person_id: Set(None),
-            license_id: Set(None),
-            capacity_before: Set(Some(before.capacity)),
-            capacity_after: Set(Some(capacity)),
-            actor_kind: Set(actor.kind.as_str().to_owned()),
-            actor: Set(actor.name.clone()),
-            reason: Set(format!(
-                "capacity changed from {} to {capacity}",
-                before.capacity
-            )),
-            created_at: Set(now),
-        }
-        .insert(db)
-        .await?;
+        let mut entry = NewEntry::new(
+            EntryKind::CapacityChange,
+            kind,
+            actor,
+            format!("capacity changed from {} to {capacity}", before.capacity),
+        );
+        entry.capacity = Some((before.capacity, capacity));
+        append(db, clock, tenant, entry).await?;
+    }
+    if capacity > before.capacity {
+        serve_waitlist(db, clock, tenant, kind, &Actor::system()).await?;
+        let served = find().one(db).await?.ok_or(Error::PoolNotFound(kind))?;
+        return pool_from(served).ok_or(Error::PoolNotFound(kind));
     }
     pool_from(after).ok_or(Error::PoolNotFound(kind))
+}
+
+fn scoped(tenant: TenantId, kind: LicenseKind) -> sea_orm::UpdateMany<seat_pool::Entity> {
+    seat_pool::Entity::update_many()
+        .filter(seat_pool::Column::TenantId.eq(tenant.to_string()))
+        .filter(seat_pool::Column::LicenseKind.eq(kind.slug()))
+}
+
+/// Takes one seat if one is free: ONE conditional UPDATE (`in_use < capacity`), so concurrent
+/// takers can never overfill a pool; on PostgreSQL it also locks the pool row until commit,
+/// which serializes every seat change of this pool. On `PoolFull` nothing was written and the
+/// caller's transaction is still usable (it may put the person on the waiting list).
+pub(crate) async fn take_seat(
+    db: &impl ConnectionTrait,
+    clock: &dyn Clock,
+    tenant: TenantId,
+    kind: LicenseKind,
+) -> Result<()> {
+    let taken = scoped(tenant, kind)
+        .col_expr(
+            seat_pool::Column::InUse,
+            Expr::col(seat_pool::Column::InUse).add(1),
+        )
+        .col_expr(seat_pool::Column::UpdatedAt, Expr::value(clock.now()))
+        .filter(Expr::col(seat_pool::Column::InUse).lt(Expr::col(seat_pool::Column::Capacity)))
+        .exec(db)
+        .await?;
+    if taken.rows_affected == 1 {
+        return Ok(());
+    }
+    let pool = seat_pool::Entity::find()
+        .filter(seat_pool::Column::TenantId.eq(tenant.to_string()))
+        .filter(seat_pool::Column::LicenseKind.eq(kind.slug()))
+        .one(db)
+        .await?
+        .ok_or(Error::PoolNotFound(kind))?;
+    Err(Error::PoolFull {
+        kind,
+        capacity: pool.capacity,
+        in_use: pool.in_use,
+    })
+}
+
+/// Gives one seat back. A pool already at zero is left alone and logged: the tables disagree
+/// with the ledger, which `verify` reports; refusing the revoke would not help anyone.
+pub(crate) async fn release_seat(
+    db: &impl ConnectionTrait,
+    clock: &dyn Clock,
+    tenant: TenantId,
+    kind: LicenseKind,
+) -> Result<()> {
+    let released = scoped(tenant, kind)
+        .col_expr(
+            seat_pool::Column::InUse,
+            Expr::col(seat_pool::Column::InUse).sub(1),
+        )
+        .col_expr(seat_pool::Column::UpdatedAt, Expr::value(clock.now()))
+        .filter(seat_pool::Column::InUse.gt(0))
+        .exec(db)
+        .await?;
+    if released.rows_affected == 0 {
+        tracing::warn!(%tenant, %kind, "released a seat of a pool with none in use");
+    }
+    Ok(())
+}
+
+/// Locks the pools' rows (PostgreSQL row locks until commit; SQLite has one writer anyway) in
+/// license-kind order, for a change that touches more than one pool.
+pub(crate) async fn lock_pools(
+    db: &impl ConnectionTrait,
+    clock: &dyn Clock,
+    tenant: TenantId,
+    kinds: &[LicenseKind],
+) -> Result<()> {
+    let mut kinds = kinds.to_vec();
+    kinds.sort();
+    kinds.dedup();
+    for kind in kinds {
+        scoped(tenant, kind)
+            .col_expr(seat_pool::Column::UpdatedAt, Expr::value(clock.now()))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
 }

@@ -20,6 +20,11 @@ pub struct Model {
     pub actor: String,
     pub reason: String,
     pub created_at: DateTimeUtc,
+    /// Commit order within the tenant: a PostgreSQL sequence, the rowid on SQLite. Left unset on
+    /// insert; the database fills it.
+    pub seq: Option<i64>,
+    /// `manual` or `scim:<product>`: the source an assign or adopt entry gives its license.
+    pub license_source: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,0 +1,324 @@
+//! The writes that take and free seats: assign, revoke, change (tier change), activate, and
+//! the record of a refusal. Each runs in the caller's transaction, changes the license and the
+//! pool first and then appends its ledger entry (see [`crate::entry`] for why that order).
+//!
+//! A returned `Err(PoolFull)` means nothing was written: the caller's transaction is intact and
+//! may go on (e.g. to put the person on the waiting list). Any other `Err` means: roll back.
+
+use rosterd_domain::{Clock, LicenseId, LicenseKind, PersonId, TenantId};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use serde::Serialize;
+
+use crate::actor::Actor;
+use crate::entity::license;
+use crate::entry::{EntryKind, NewEntry, append};
+use crate::error::{Error, Result, is_unique_violation};
+use crate::license::{License, LicenseSource, LicenseState, find_license, find_live};
+use crate::pool::{lock_pools, release_seat, take_seat};
+use crate::waitlist::{dequeue, serve_waitlist};
+
+/// A revoked license and the licenses its freed seat gave to the waiting list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Revoked {
+    pub license: License,
+    pub served: Vec<License>,
+}
+
+/// A license after a tier change, and what the freed seat of the old tier gave the waiting list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Changed {
+    pub license: License,
+    pub served: Vec<License>,
+}
+
+/// Assigns the person a license of `kind`, taking a seat. Idempotent: a person who already
+/// holds a live license of that kind gets it back unchanged (whatever its source), and no
+/// second seat is taken. A full pool is `Err(PoolFull)` with the pool's numbers. The person
+/// leaves the kind's waiting list if they were on it.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the ledger's calling convention, spelled out"
+)]
+pub async fn assign(
+    db: &impl ConnectionTrait,
+    clock: &dyn Clock,
+    tenant: TenantId,
+    person: PersonId,
+    kind: LicenseKind,
+    source: LicenseSource,
+    actor: &Actor,
+    reason: &str,
+) -> Result<License> {
+    let (license, _) =
+        assign_tracked(db, clock, tenant, person, kind, source, actor, reason).await?;
+    Ok(license)
+}
+
+/// [`assign`], also saying whether a new license was made (`false`: the person held one).
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the ledger's calling convention, spelled out"
+)]
+pub(crate) async fn assign_tracked(
+    db: &impl ConnectionTrait,
+    clock: &dyn Clock,
+    tenant: TenantId,
+    person: PersonId,
+    kind: LicenseKind,
+    source: LicenseSource,
+    actor: &Actor,
+    reason: &str,
+) -> Result<(License, bool)> {
+    if let Some(live) = find_live(db, tenant, person, kind).await? {
+        return Ok((live, false));
+    }
+    match take_seat(db, clock, tenant, kind).await {
+        Ok(()) => {}
+        // A concurrent request may have just given this very person the last seat.
+        Err(full @ Error::PoolFull { .. }) => {
+            return match find_live(db, tenant, person, kind).await? {
+                Some(live) => Ok((live, false)),
+                None => Err(full),
+            };
+        }
+        Err(other) => return Err(other),
+    }
+    // The pool row is now locked until commit, so this look sees any assignment to the same
+    // person committed meanwhile; give the seat back rather than hit the unique index.
+    if let Some(live) = find_live(db, tenant, person, kind).await? {
+        release_seat(db, clock, tenant, kind).await?;
+        return Ok((live, false));
+    }
+    let now = clock.now();
+    let id = LicenseId::new();
+    let inserted = license::ActiveModel {
+        tenant_id: Set(tenant.to_string()),
+        id: Set(id.to_string()),
+        person_id: Set(person.to_string()),
+        license_kind: Set(kind.slug().to_owned()),
+        state: Set(LicenseState::Assigned.as_str().to_owned()),
+        source: Set(source.to_string()),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await;
+    let model = match inserted {
+        Ok(model) => model,
+        Err(err) if is_unique_violation(&err) => return Err(Error::Conflict),
+        Err(err) => return Err(err.into()),
+    };
+    let mut entry = NewEntry::new(EntryKind::Assign, kind, actor, reason);
+    entry.person = Some(person);
+    entry.license = Some(id);
+    entry.source = Some(source);
+    append(db, clock, tenant, entry).await?;
+    dequeue(db, tenant, person, kind).await?;
+    Ok((model.try_into()?, true))
+}
+
+/// Revokes the person's live license of `kind` and frees its seat, then serves the pool's
+/// waiting list with that seat. `Ok(None)` when there was nothing to revoke (idempotent).
+/// Does not look at the license's source: SCIM calls this; manual revocation goes through
+/// [`crate::revoke_manual`], which refuses SCIM-owned licenses.
+pub async fn revoke(
+    db: &impl ConnectionTrait,
+    clock: &dyn Clock,
+    tenant: TenantId,
+    person: PersonId,
+    kind: LicenseKind,
+    actor: &Actor,
+    reason: &str,
+) -> Result<Option<Revoked>> {
+    let Some(live) = find_live(db, tenant, person, kind).await? else {
+        return Ok(None);
+    };
+    revoke_license(db, clock, tenant, live, actor, reason).await
+}
+
+/// Revokes a license known to be live; `Ok(None)` when a concurrent request revoked it first.
+pub(crate) async fn revoke_license(
+    db: &impl ConnectionTrait,
+    clock: &dyn Clock,
+    tenant: TenantId,
+    live: License,
+    actor: &Actor,
+    reason: &str,
+) -> Result<Option<Revoked>> {
+    let now = clock.now();
+    let updated = license::Entity::update_many()
+        .col_expr(
+            license::Column::State,
+            LicenseState::Revoked.as_str().into(),
+        )
+        .col_expr(license::Column::UpdatedAt, now.into())
+        .filter(license::Column::TenantId.eq(tenant.to_string()))
+        .filter(license::Column::Id.eq(live.id.to_string()))
+        .filter(license::Column::State.ne(LicenseState::Revoked.as_str()))
+        .exec(db)
+        .await?;
+    if updated.rows_affected == 0 {
+        return Ok(None);
+    }
+    release_seat(db, clock, tenant, live.kind).await?;
+    let mut entry = NewEntry::new(EntryKind::Revoke, live.kind, actor, reason);
+    entry.person = Some(live.person_id);
+    entry.license = Some(live.id);
+    append(db, clock, tenant, entry).await?;
+    let served = serve_waitlist(db, clock, tenant, live.kind, &Actor::system()).await?;
+    let license = License {
+        state: LicenseState::Revoked,
+        updated_at: now,
+        ..live
+    };
+    Ok(Some(Revoked { license, served }))
+}
+
+/// Changes the person's license from one kind to another of the same product (a tier change).
+/// The new seat is secured first; if its pool is full the result is `Err(PoolFull)` and the
+/// person keeps the old license. The license keeps its id, state and source (an activated
+/// license stays active), so one `change` entry replays it. The freed seat of the old kind
+/// serves that pool's waiting list.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the ledger's calling convention, spelled out"
+)]
+pub async fn change(
+    db: &impl ConnectionTrait,
+    clock: &dyn Clock,
+    tenant: TenantId,
+    person: PersonId,
+    from: LicenseKind,
+    to: LicenseKind,
+    actor: &Actor,
+    reason: &str,
+) -> Result<Changed> {
+    let live = find_live(db, tenant, person, from)
+        .await?
+        .ok_or(Error::NoLiveLicense { kind: from })?;
+    if from == to {
+        return Ok(Changed {
+            license: live,
+            served: Vec::new(),
+        });
+    }
+    if from.product() != to.product() {
+        return Err(Error::WrongProduct {
+            kind: to,
+            product: from.product(),
+        });
+    }
+    if find_live(db, tenant, person, to).await?.is_some() {
+        return Err(Error::AlreadyLicensed { kind: to });
+    }
+    // Two pools change: lock them in one global order, so two people changing tiers in opposite
+    // directions at once cannot deadlock.
+    lock_pools(db, clock, tenant, &[from, to]).await?;
+    take_seat(db, clock, tenant, to).await?;
+    let now = clock.now();
+    let updated = license::Entity::update_many()
+        .col_expr(license::Column::LicenseKind, to.slug().into())
+        .col_expr(license::Column::UpdatedAt, now.into())
+        .filter(license::Column::TenantId.eq(tenant.to_string()))
+        .filter(license::Column::Id.eq(live.id.to_string()))
+        .filter(license::Column::LicenseKind.eq(from.slug()))
+        .filter(license::Column::State.ne(LicenseState::Revoked.as_str()))
+        .exec(db)
+        .await;
+    match updated {
+        Ok(done) if done.rows_affected == 1 => {}
+        Ok(_) => return Err(Error::Conflict),
+        Err(err) if is_unique_violation(&err) => return Err(Error::Conflict),
+        Err(err) => return Err(err.into()),
+    }
+    release_seat(db, clock, tenant, from).await?;
+    let mut entry = NewEntry::new(EntryKind::Change, to, actor, reason);
+    entry.from_license_kind = Some(from);
+    entry.person = Some(person);
+    entry.license = Some(live.id);
+    append(db, clock, tenant, entry).await?;
+    dequeue(db, tenant, person, to).await?;
+    let served = serve_waitlist(db, clock, tenant, from, &Actor::system()).await?;
+    let license = License {
+        kind: to,
+        updated_at: now,
+        ..live
+    };
+    Ok(Changed { license, served })
+}
+
+/// Activates an assigned license (its holder accepted it); no seat changes. Activating an
+/// active license returns it unchanged; a revoked one is `Err(LicenseRevoked)`.
+pub async fn activate(
+    db: &impl ConnectionTrait,
+    clock: &dyn Clock,
+    tenant: TenantId,
+    license_id: LicenseId,
+    actor: &Actor,
+) -> Result<License> {
+    let current = find_license(db, tenant, license_id).await?;
+    match current.state {
+        LicenseState::Active => return Ok(current),
+        LicenseState::Revoked => return Err(Error::LicenseRevoked),
+        LicenseState::Assigned => {}
+    }
+    let now = clock.now();
+    let updated = license::Entity::update_many()
+        .col_expr(license::Column::State, LicenseState::Active.as_str().into())
+        .col_expr(license::Column::UpdatedAt, now.into())
+        .filter(license::Column::TenantId.eq(tenant.to_string()))
+        .filter(license::Column::Id.eq(license_id.to_string()))
+        .filter(license::Column::State.eq(LicenseState::Assigned.as_str()))
+        .exec(db)
+        .await?;
+    if updated.rows_affected == 0 {
+        // Activated or revoked concurrently: answer with what it is now.
+        let now_is = find_license(db, tenant, license_id).await?;
+        return match now_is.state {
+            LicenseState::Revoked => Err(Error::LicenseRevoked),
+            _ => Ok(now_is),
+        };
+    }
+    let mut entry = NewEntry::new(
+        EntryKind::Activate,
+        current.kind,
+        actor,
+        "activated by its holder",
+    );
+    entry.person = Some(current.person_id);
+    entry.license = Some(license_id);
+    append(db, clock, tenant, entry).await?;
+    Ok(License {
+        state: LicenseState::Active,
+        updated_at: now,
+        ..current
+    })
+}
+
+/// Records that a license was asked for and refused (no seat). Depends on no other row, so it
+/// can be written on its own connection after the refused request's transaction rolled back:
+/// `person` may be `None` (a user whose creation was refused never existed), and `subject`
+/// names them for the admin (e.g. the SCIM userName).
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the ledger's calling convention, spelled out"
+)]
+pub async fn record_refusal(
+    db: &impl ConnectionTrait,
+    clock: &dyn Clock,
+    tenant: TenantId,
+    person: Option<PersonId>,
+    subject: &str,
+    kind: LicenseKind,
+    actor: &Actor,
+    reason: &str,
+) -> Result<()> {
+    let mut entry = NewEntry::new(
+        EntryKind::Refused,
+        kind,
+        actor,
+        format!("{subject}: {reason}"),
+    );
+    entry.person = person;
+    append(db, clock, tenant, entry).await
+}
