@@ -8,6 +8,7 @@
 use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_foundation;
+mod m20261123_000002_directory;
 mod m20261123_000003_ledger;
 
 pub use sea_orm_migration::MigratorTrait;
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         vec![
             Box::new(m20261123_000001_foundation::Migration),
+            Box::new(m20261123_000002_directory::Migration),
             Box::new(m20261123_000003_ledger::Migration),
         ]
     }

@@ -1,1 +1,57 @@
-//! directory
+//! The directory: people, app-scoped SCIM users, groups and memberships on sea-orm (SQLite and
+//! PostgreSQL), behind `rosterd_scim::store::ScimStore`.
+//!
+//! - Every query is scoped to the request's tenant and product app by construction
+//!   ([`scope`]); an id of another tenant or app is 404.
+//! - Writes run in one transaction each; PATCH and PUT lock the row, re-check the version with
+//!   `UPDATE ... WHERE version = <read>` and retry the transaction on a lost race or lock
+//!   contention, so no update is lost.
+//! - Group membership lives in rows changed by deltas ([`members`]); filters become SQL
+//!   ([`filter_sql`]), sorting and paging run in the database ([`listing`]).
+
+mod entity;
+mod error;
+mod filter_sql;
+mod groups;
+mod listing;
+mod members;
+pub mod people;
+mod scope;
+mod store;
+mod users;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, DurationRound, TimeDelta, Utc};
+use rosterd_domain::Clock;
+use sea_orm::DatabaseConnection;
+
+pub use error::{Error, Result};
+pub use people::{PeoplePage, Person};
+
+/// The SCIM store on the database: cheap to clone (a connection pool and a clock).
+#[derive(Debug, Clone)]
+pub struct Directory {
+    db: DatabaseConnection,
+    clock: Arc<dyn Clock>,
+}
+
+impl Directory {
+    /// A directory on `db`, taking "now" from `clock`.
+    pub fn new(db: DatabaseConnection, clock: Arc<dyn Clock>) -> Self {
+        Self { db, clock }
+    }
+
+    /// The connection, for callers that run their own queries (the admin API).
+    pub fn connection(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// Now, to the millisecond: what `meta.created`/`lastModified` show is exactly what is
+    /// stored, so filters and cursors on them compare equal.
+    fn now(&self) -> DateTime<Utc> {
+        let now = self.clock.now();
+        now.duration_trunc(TimeDelta::milliseconds(1))
+            .unwrap_or(now)
+    }
+}

@@ -1,0 +1,107 @@
+//! Errors: where database errors become answers.
+//!
+//! Inside the crate every storage step returns [`Failure`]; `From<DbErr>` is the one place a
+//! driver error is translated (unique violation -> 409 `uniqueness`, record not found -> 404,
+//! lock contention -> retry, anything else -> logged and a generic 500). Nothing outside this
+//! crate ever sees a `DbErr`. The SCIM store answers with `ScimError`; the small admin API
+//! ([`crate::people`]) answers with [`Error`].
+
+use rosterd_scim::ScimError;
+use sea_orm::{DbErr, SqlErr};
+
+/// The admin API's error. Only internal failures exist so far: the cause is logged where it
+/// happened, so the message says nothing of it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    #[error("the directory could not be read; the cause has been logged")]
+    Internal,
+}
+
+/// The admin API's result.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl From<Failure> for Error {
+    fn from(_: Failure) -> Self {
+        Error::Internal
+    }
+}
+
+impl From<DbErr> for Error {
+    fn from(err: DbErr) -> Self {
+        Failure::from(err).into()
+    }
+}
+
+/// Why a storage step did not finish.
+#[derive(Debug)]
+pub(crate) enum Failure {
+    /// The answer for the client.
+    Scim(ScimError),
+    /// Another writer got in the way (lost the version race, SQLite busy, PostgreSQL
+    /// serialization failure or deadlock): run the whole transaction again.
+    Retry,
+}
+
+pub(crate) type Outcome<T> = std::result::Result<T, Failure>;
+
+impl From<ScimError> for Failure {
+    fn from(err: ScimError) -> Self {
+        Failure::Scim(err)
+    }
+}
+
+impl From<DbErr> for Failure {
+    fn from(err: DbErr) -> Self {
+        if is_unique_violation(&err) {
+            // Callers that know which name collided map the violation themselves first.
+            return Failure::Scim(ScimError::uniqueness(
+                "A resource with the same unique attribute already exists in this app.",
+            ));
+        }
+        if matches!(err, DbErr::RecordNotFound(_)) {
+            return Failure::Scim(ScimError::not_found("The resource no longer exists."));
+        }
+        if is_contention(&err) {
+            tracing::debug!(error = %err, "write contention; retrying the transaction");
+            return Failure::Retry;
+        }
+        tracing::error!(error = %err, "directory database error");
+        Failure::Scim(ScimError::internal())
+    }
+}
+
+impl Failure {
+    /// The client's answer once retries are exhausted.
+    pub(crate) fn into_scim(self) -> ScimError {
+        match self {
+            Failure::Scim(err) => err,
+            Failure::Retry => {
+                tracing::error!("a write kept losing to concurrent writers; giving up");
+                ScimError::internal()
+            }
+        }
+    }
+}
+
+/// True for a unique-constraint violation on SQLite or PostgreSQL.
+pub(crate) fn is_unique_violation(err: &DbErr) -> bool {
+    matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
+}
+
+/// True when the error says "try again": SQLite's busy/locked, PostgreSQL's serialization
+/// failure (40001) or deadlock (40P01). sea-orm does not classify these, so the driver's
+/// message is read.
+fn is_contention(err: &DbErr) -> bool {
+    let text = err.to_string();
+    [
+        "database is locked",
+        "database table is locked",
+        "could not serialize access",
+        "deadlock detected",
+    ]
+    .iter()
+    .any(|needle| text.contains(needle))
+}
+
+/// How many times a write transaction runs before giving up.
+pub(crate) const MAX_ATTEMPTS: usize = 5;

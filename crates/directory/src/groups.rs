@@ -1,0 +1,305 @@
+//! SCIM Groups: create, read, replace, patch and delete one app's IdP groups. Names are unique
+//! per product across IdP and manual groups; a SCIM write never takes over a manual group's
+//! name (the product documents promise an error in the IdP instead). Membership changes go to
+//! [`crate::members`] as deltas.
+
+use rosterd_domain::GroupId;
+use rosterd_scim::ScimError;
+use rosterd_scim::patch::{PatchOperation, apply_group_patch};
+use rosterd_scim::resource::{self, MemberRef, Normalized, ResourceKind};
+use rosterd_scim::store::{Precondition, Reference, StoredResource, Wants};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, QueryFilter, Set};
+use serde_json::Value;
+
+use crate::entity::user_group;
+use crate::error::{Failure, Outcome, is_unique_violation};
+use crate::scope::{SOURCE_IDP, SOURCE_MANUAL, Scope, ScopedGroup, begin_write};
+use crate::users::parse_document;
+use crate::{Directory, members};
+
+/// 404 for an id that is not a SCIM Group of this app (manual groups included).
+pub(crate) fn not_found(id: &str) -> Failure {
+    ScimError::not_found(format!("no Group with id `{id}` in this app")).into()
+}
+
+fn name_taken(name: &str) -> Failure {
+    ScimError::uniqueness(format!(
+        "displayName `{name}` is already used by another Group of this app"
+    ))
+    .into()
+}
+
+/// The stored resource of a row.
+pub(crate) fn stored(
+    row: &user_group::Model,
+    references: Option<Vec<Reference>>,
+) -> Outcome<StoredResource> {
+    Ok(StoredResource {
+        kind: ResourceKind::Group,
+        id: row.id.clone(),
+        document: parse_document(&row.document, ResourceKind::Group, &row.id)?,
+        version: row.version,
+        created: row.created_at,
+        last_modified: row.updated_at,
+        references,
+        extensions: Vec::new(),
+    })
+}
+
+async fn with_members(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    row: &user_group::Model,
+    wants_members: bool,
+) -> Outcome<StoredResource> {
+    let members = if wants_members {
+        let mut by_group = members::members_of(db, scope, std::slice::from_ref(&row.id)).await?;
+        Some(by_group.remove(&row.id).unwrap_or_default())
+    } else {
+        None
+    };
+    stored(row, members)
+}
+
+pub(crate) async fn get(
+    dir: &Directory,
+    scope: &Scope,
+    id: &str,
+    wants: Wants,
+) -> Outcome<StoredResource> {
+    let row = scope
+        .group(id)
+        .one(&dir.db)
+        .await?
+        .ok_or_else(|| not_found(id))?;
+    with_members(&dir.db, scope, &row, wants.members).await
+}
+
+/// The ids of a body's members; whether any said it is a Group.
+fn member_ids(members: &[MemberRef]) -> (Vec<String>, bool) {
+    let group = members.iter().any(|m| m.kind.as_deref() == Some("Group"));
+    (members.iter().map(|m| m.value.clone()).collect(), group)
+}
+
+pub(crate) async fn create(
+    dir: &Directory,
+    scope: &Scope,
+    input: &Normalized,
+) -> Outcome<StoredResource> {
+    let now = dir.now();
+    let doc = &input.document;
+    let name = resource::display_name(doc).unwrap_or_default().to_owned();
+    let txn = begin_write(&dir.db).await?;
+    ensure_name_free(&txn, scope, &name, None).await?;
+    let id = GroupId::new().to_string();
+    let row = user_group::ActiveModel {
+        tenant_id: Set(scope.tenant.clone()),
+        id: Set(id.clone()),
+        product: Set(scope.product.to_owned()),
+        source: Set(SOURCE_IDP.to_owned()),
+        display_name_lower: Set(name.to_lowercase()),
+        display_name: Set(name.clone()),
+        external_id: Set(resource::external_id(doc).map(str::to_owned)),
+        document: Set(doc.to_string()),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await
+    .map_err(|err| {
+        if is_unique_violation(&err) {
+            name_taken(&name)
+        } else {
+            err.into()
+        }
+    })?;
+    let group = scope.scoped_group(&id);
+    if let Some(refs) = &input.members {
+        let (ids, hinted) = member_ids(refs);
+        members::validate(&txn, scope, &ids, hinted).await?;
+        members::add(&txn, &group, &ids, now).await?;
+    }
+    let stored = with_members(&txn, scope, &row, true).await?;
+    txn.commit().await?;
+    Ok(stored)
+}
+
+pub(crate) async fn replace(
+    dir: &Directory,
+    scope: &Scope,
+    id: &str,
+    input: &Normalized,
+    precondition: &Precondition,
+) -> Outcome<StoredResource> {
+    let now = dir.now();
+    let txn = begin_write(&dir.db).await?;
+    let (group, row) = scope
+        .lock_group(&txn, id)
+        .await?
+        .ok_or_else(|| not_found(id))?;
+    precondition.check(row.version)?;
+    let before = parse_document(&row.document, ResourceKind::Group, id)?;
+    let changed = match &input.members {
+        Some(refs) => {
+            let (ids, hinted) = member_ids(refs);
+            members::validate(&txn, scope, &ids, hinted).await?;
+            members::replace_all(&txn, scope, &group, &ids, now).await?
+        }
+        None => 0,
+    };
+    let row = write(
+        dir,
+        &txn,
+        scope,
+        &group,
+        row,
+        &before,
+        input.document.clone(),
+        changed,
+    )
+    .await?;
+    let stored = with_members(&txn, scope, &row, true).await?;
+    txn.commit().await?;
+    Ok(stored)
+}
+
+pub(crate) async fn patch(
+    dir: &Directory,
+    scope: &Scope,
+    id: &str,
+    operations: &[PatchOperation],
+    precondition: &Precondition,
+    wants: Wants,
+) -> Outcome<StoredResource> {
+    let now = dir.now();
+    let txn = begin_write(&dir.db).await?;
+    let (group, row) = scope
+        .lock_group(&txn, id)
+        .await?
+        .ok_or_else(|| not_found(id))?;
+    precondition.check(row.version)?;
+    let before = parse_document(&row.document, ResourceKind::Group, id)?;
+    let mut doc = before.clone();
+    let changes = apply_group_patch(&mut doc, operations)?;
+    let changed = members::apply(&txn, scope, &group, changes, now).await?;
+    let row = write(dir, &txn, scope, &group, row, &before, doc, changed).await?;
+    let stored = with_members(&txn, scope, &row, wants.members).await?;
+    txn.commit().await?;
+    Ok(stored)
+}
+
+pub(crate) async fn delete(
+    dir: &Directory,
+    scope: &Scope,
+    id: &str,
+    precondition: &Precondition,
+) -> Outcome<()> {
+    let txn = begin_write(&dir.db).await?;
+    let (group, row) = scope
+        .lock_group(&txn, id)
+        .await?
+        .ok_or_else(|| not_found(id))?;
+    precondition.check(row.version)?;
+    group.delete_members().exec(&txn).await?;
+    scope
+        .delete_groups()
+        .filter(user_group::Column::Id.eq(id))
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Writes the new document over a locked row when it or the membership changed (an idempotent
+/// PATCH keeps the version): `UPDATE ... WHERE version = <read>`, retried on a lost race.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one write step; the parts come from two callers"
+)]
+async fn write(
+    dir: &Directory,
+    txn: &impl ConnectionTrait,
+    scope: &Scope,
+    group: &ScopedGroup,
+    row: user_group::Model,
+    before: &Value,
+    doc: Value,
+    members_changed: u64,
+) -> Outcome<user_group::Model> {
+    if doc == *before && members_changed == 0 {
+        return Ok(row);
+    }
+    let now = dir.now();
+    let name = resource::display_name(&doc).unwrap_or_default().to_owned();
+    let name_lower = name.to_lowercase();
+    if name_lower != row.display_name_lower {
+        ensure_name_free(txn, scope, &name, Some(&group.id)).await?;
+    }
+    let external_id = resource::external_id(&doc).map(str::to_owned);
+    let document = doc.to_string();
+    let updated = scope
+        .update_groups()
+        .col_expr(user_group::Column::DisplayName, Expr::value(name.clone()))
+        .col_expr(
+            user_group::Column::DisplayNameLower,
+            Expr::value(name_lower.clone()),
+        )
+        .col_expr(
+            user_group::Column::ExternalId,
+            Expr::value(external_id.clone()),
+        )
+        .col_expr(user_group::Column::Document, Expr::value(document.clone()))
+        .col_expr(user_group::Column::Version, Expr::value(row.version + 1))
+        .col_expr(user_group::Column::UpdatedAt, Expr::value(now))
+        .filter(user_group::Column::Id.eq(&group.id))
+        .filter(user_group::Column::Version.eq(row.version))
+        .exec(txn)
+        .await
+        .map_err(|err| {
+            if is_unique_violation(&err) {
+                name_taken(&name)
+            } else {
+                err.into()
+            }
+        })?;
+    if updated.rows_affected == 0 {
+        return Err(Failure::Retry);
+    }
+    Ok(user_group::Model {
+        display_name: name,
+        display_name_lower: name_lower,
+        external_id,
+        document,
+        version: row.version + 1,
+        updated_at: now,
+        ..row
+    })
+}
+
+/// 409 when a group of this product (IdP or manual) already has the name; a manual group's
+/// error says where to rename it.
+async fn ensure_name_free(
+    txn: &impl ConnectionTrait,
+    scope: &Scope,
+    name: &str,
+    except: Option<&str>,
+) -> Outcome<()> {
+    let mut query = scope
+        .groups_of_any_source()
+        .filter(user_group::Column::DisplayNameLower.eq(name.to_lowercase()));
+    if let Some(except) = except {
+        query = query.filter(user_group::Column::Id.ne(except));
+    }
+    match query.one(txn).await? {
+        Some(other) if other.source == SOURCE_MANUAL => Err(ScimError::uniqueness(format!(
+            "A group named `{name}` already exists in rosterd for this product (created by an \
+             admin, not by the IdP). rosterd will not overwrite it: rename the group in rosterd \
+             or in the IdP."
+        ))
+        .into()),
+        Some(_) => Err(name_taken(name)),
+        None => Ok(()),
+    }
+}

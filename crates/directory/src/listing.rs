@@ -1,0 +1,301 @@
+//! Listing: filter, sort and page in the database. Sorting always ends with `id`, so equal
+//! sort values keep a fixed order and pages never overlap or skip. Index paging
+//! (`startIndex`/`count`) counts with one `COUNT` query and reads one `OFFSET`/`LIMIT` page;
+//! RFC 9865 cursor paging encodes the last row's keyset (sort value and id) in an opaque
+//! base64url cursor and reads the next page with `WHERE (key, id) > (...)`.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
+use rosterd_scim::ScimError;
+use rosterd_scim::resource::ResourceKind;
+use rosterd_scim::store::{ListQuery, Page, Paging, SortOrder, StoredResource};
+use sea_orm::sea_query::{Alias, Expr, SimpleExpr};
+use sea_orm::{
+    ConnectionTrait, EntityTrait, FromQueryResult, Order, PaginatorTrait, QueryFilter, QueryOrder,
+    QueryResult, QuerySelect, Select,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::error::Outcome;
+use crate::filter_sql::{self, KeyKind};
+use crate::scope::Scope;
+use crate::{Directory, groups, members, users};
+
+/// A row with its sort key.
+struct Keyed<M> {
+    model: M,
+    id: String,
+    text: Option<String>,
+    time: Option<DateTime<Utc>>,
+}
+
+impl<M: FromQueryResult> FromQueryResult for Keyed<M> {
+    fn from_query_result(res: &QueryResult, pre: &str) -> Result<Self, sea_orm::DbErr> {
+        Ok(Self {
+            model: M::from_query_result(res, pre)?,
+            id: res.try_get(pre, "id")?,
+            text: res
+                .try_get::<Option<String>>(pre, "sort_key")
+                .ok()
+                .flatten(),
+            time: res.try_get::<DateTime<Utc>>(pre, "sort_key").ok(),
+        })
+    }
+}
+
+/// What a cursor holds: the sort it was made for, and the last row's keyset.
+#[derive(Debug, Serialize, Deserialize)]
+struct Cursor {
+    /// `sortBy` and `sortOrder` of the listing, so a cursor is not replayed on another sort.
+    s: String,
+    /// The last row's sort value (RFC 3339 for timestamps).
+    k: String,
+    /// The last row's id.
+    i: String,
+}
+
+fn bad_cursor(why: &str) -> ScimError {
+    // RFC 9865 names this scimType `invalidCursor`; rosterd_scim::ScimType has no such variant.
+    ScimError::invalid_value(format!(
+        "invalidCursor: the cursor is not valid for this listing ({why}); start again without a \
+         cursor value"
+    ))
+}
+
+/// The listing's sort, as the cursor records it.
+fn sort_fingerprint(query: &ListQuery) -> String {
+    let by = query
+        .sort_by
+        .as_ref()
+        .map(|p| p.to_string().to_lowercase())
+        .unwrap_or_default();
+    let order = match query.sort_order {
+        SortOrder::Ascending => "a",
+        SortOrder::Descending => "d",
+    };
+    format!("{by}/{order}")
+}
+
+fn decode(cursor: &str, fingerprint: &str) -> Result<Cursor, ScimError> {
+    let bytes = URL_SAFE_NO_PAD
+        .decode(cursor.trim())
+        .map_err(|_| bad_cursor("not base64url"))?;
+    let cursor: Cursor =
+        serde_json::from_slice(&bytes).map_err(|_| bad_cursor("not a rosterd cursor"))?;
+    if cursor.s != fingerprint {
+        return Err(bad_cursor("it was issued for another sortBy or sortOrder"));
+    }
+    Ok(cursor)
+}
+
+fn encode(cursor: &Cursor) -> String {
+    URL_SAFE_NO_PAD.encode(serde_json::to_vec(cursor).unwrap_or_default())
+}
+
+/// Lists resources of `kind` in `scope`.
+pub(crate) async fn list(
+    dir: &Directory,
+    scope: &Scope,
+    kind: ResourceKind,
+    query: &ListQuery,
+) -> Outcome<Page> {
+    let backend = dir.db.get_database_backend();
+    let condition = match &query.filter {
+        Some(filter) => filter_sql::to_sql(filter, kind, scope, backend)?,
+        None => filter_sql::always(),
+    };
+    let id_col: SimpleExpr = Expr::col((
+        Alias::new(match kind {
+            ResourceKind::User => "scim_users",
+            ResourceKind::Group => "user_groups",
+        }),
+        Alias::new("id"),
+    ))
+    .into();
+    let (key, key_kind) = match &query.sort_by {
+        Some(path) => filter_sql::sort_key(path, kind, scope, backend)?,
+        None => (id_col.clone(), KeyKind::Text),
+    };
+    let key = match key_kind {
+        KeyKind::NullableText => {
+            Expr::expr(Expr::expr(key).cast_as(Alias::new("TEXT"))).if_null("")
+        }
+        _ => key,
+    };
+    let plan = Plan {
+        query,
+        key,
+        key_kind,
+        id_col,
+        fingerprint: sort_fingerprint(query),
+    };
+    match kind {
+        ResourceKind::User => {
+            let (total, rows, start, next) =
+                plan.run(&dir.db, scope.users().filter(condition)).await?;
+            let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+            let mut groups = if query.wants.groups && !ids.is_empty() {
+                Some(members::groups_of(&dir.db, scope, &ids).await?)
+            } else {
+                None
+            };
+            let resources = rows
+                .iter()
+                .map(|row| {
+                    let refs = groups
+                        .as_mut()
+                        .map(|g| g.remove(&row.id).unwrap_or_default());
+                    users::stored(row, refs)
+                })
+                .collect::<Outcome<Vec<StoredResource>>>()?;
+            Ok(Page {
+                total_results: total,
+                resources,
+                start_index: start,
+                next_cursor: next,
+            })
+        }
+        ResourceKind::Group => {
+            let (total, rows, start, next) =
+                plan.run(&dir.db, scope.groups().filter(condition)).await?;
+            let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+            let mut members = if query.wants.members && !ids.is_empty() {
+                Some(members::members_of(&dir.db, scope, &ids).await?)
+            } else {
+                None
+            };
+            let resources = rows
+                .iter()
+                .map(|row| {
+                    let refs = members
+                        .as_mut()
+                        .map(|m| m.remove(&row.id).unwrap_or_default());
+                    groups::stored(row, refs)
+                })
+                .collect::<Outcome<Vec<StoredResource>>>()?;
+            Ok(Page {
+                total_results: total,
+                resources,
+                start_index: start,
+                next_cursor: next,
+            })
+        }
+    }
+}
+
+/// How one listing sorts and pages.
+struct Plan<'a> {
+    query: &'a ListQuery,
+    key: SimpleExpr,
+    key_kind: KeyKind,
+    id_col: SimpleExpr,
+    fingerprint: String,
+}
+
+/// Total, rows of the page, `startIndex`, next cursor.
+type Fetched<M> = (u64, Vec<M>, Option<u64>, Option<String>);
+
+impl Plan<'_> {
+    async fn run<E>(
+        &self,
+        db: &impl ConnectionTrait,
+        filtered: Select<E>,
+    ) -> Outcome<Fetched<E::Model>>
+    where
+        E: EntityTrait,
+        E::Model: FromQueryResult + Send + Sync,
+    {
+        let total = filtered.clone().count(db).await?;
+        let order = match self.query.sort_order {
+            SortOrder::Ascending => Order::Asc,
+            SortOrder::Descending => Order::Desc,
+        };
+        let sorted = filtered
+            .column_as(self.key.clone(), "sort_key")
+            .order_by(self.key.clone(), order.clone())
+            .order_by(self.id_col.clone(), order);
+        match &self.query.paging {
+            Paging::Index { start_index, count } => {
+                let start = (*start_index).max(1);
+                if *count == 0 || total < start {
+                    return Ok((total, Vec::new(), Some(start), None));
+                }
+                let rows = sorted
+                    .offset(start - 1)
+                    .limit(*count)
+                    .into_model::<Keyed<E::Model>>()
+                    .all(db)
+                    .await?;
+                Ok((
+                    total,
+                    rows.into_iter().map(|r| r.model).collect(),
+                    Some(start),
+                    None,
+                ))
+            }
+            Paging::Cursor { cursor, count } => {
+                let after = match cursor.as_deref().filter(|c| !c.trim().is_empty()) {
+                    Some(text) => Some(decode(text, &self.fingerprint)?),
+                    None => None,
+                };
+                if *count == 0 {
+                    return Ok((total, Vec::new(), None, None));
+                }
+                let sorted = match after {
+                    Some(after) => sorted.filter(self.after(&after)?),
+                    None => sorted,
+                };
+                let mut rows = sorted
+                    .limit(count.saturating_add(1))
+                    .into_model::<Keyed<E::Model>>()
+                    .all(db)
+                    .await?;
+                let more = rows.len() as u64 > *count;
+                rows.truncate(usize::try_from(*count).unwrap_or(usize::MAX));
+                let next = match rows.last() {
+                    Some(last) if more => Some(encode(&Cursor {
+                        s: self.fingerprint.clone(),
+                        k: match self.key_kind {
+                            KeyKind::Time => last.time.map(|t| t.to_rfc3339()).unwrap_or_default(),
+                            _ => last.text.clone().unwrap_or_default(),
+                        },
+                        i: last.id.clone(),
+                    })),
+                    _ => None,
+                };
+                Ok((
+                    total,
+                    rows.into_iter().map(|r| r.model).collect(),
+                    None,
+                    next,
+                ))
+            }
+        }
+    }
+
+    /// `(key, id)` strictly after the cursor's keyset, in the listing's order.
+    fn after(&self, cursor: &Cursor) -> Result<SimpleExpr, ScimError> {
+        let key: sea_orm::Value = match self.key_kind {
+            KeyKind::Time => DateTime::parse_from_rfc3339(&cursor.k)
+                .map_err(|_| bad_cursor("its sort value is not a date-time"))?
+                .with_timezone(&Utc)
+                .into(),
+            _ => cursor.k.clone().into(),
+        };
+        let (k, id) = (
+            Expr::expr(self.key.clone()),
+            Expr::expr(self.id_col.clone()),
+        );
+        Ok(match self.query.sort_order {
+            SortOrder::Ascending => k
+                .clone()
+                .gt(key.clone())
+                .or(k.eq(key).and(id.gt(cursor.i.clone()))),
+            SortOrder::Descending => k
+                .clone()
+                .lt(key.clone())
+                .or(k.eq(key).and(id.lt(cursor.i.clone()))),
+        })
+    }
+}

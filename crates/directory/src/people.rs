@@ -1,0 +1,269 @@
+//! People: one human per tenant, shared by every app that provisions them. SCIM writes link a
+//! SCIM user to its person (matched case-insensitively by email) and keep the person's
+//! attributes in step with the IdP's document (one-way flow). The admin center reads people
+//! through [`find_by_email`] and [`list`].
+
+use chrono::{DateTime, Utc};
+use rosterd_domain::{PersonId, TenantId};
+use rosterd_scim::schema::ENTERPRISE_USER_SCHEMA;
+use sea_orm::sea_query::{OnConflict, Query};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Select, Set,
+};
+use serde_json::Value;
+
+use crate::entity::person;
+use crate::error::{Failure, Outcome, Result};
+
+/// `people.source` of a person an IdP provisioned.
+const SOURCE_IDP: &str = "idp";
+
+/// One human in a tenant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Person {
+    pub id: PersonId,
+    pub email: Option<String>,
+    pub given_name: Option<String>,
+    pub family_name: Option<String>,
+    pub display_name: Option<String>,
+    pub employee_number: Option<String>,
+    pub department: Option<String>,
+    pub title: Option<String>,
+    /// `idp` or `manual`.
+    pub source: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One page of [`list`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeoplePage {
+    pub people: Vec<Person>,
+    /// Pass as `after` for the next page; `None` on the last page.
+    pub next_after: Option<PersonId>,
+}
+
+/// The person of `tenant` whose email is `email` (case-insensitive).
+pub async fn find_by_email(
+    db: &impl ConnectionTrait,
+    tenant: TenantId,
+    email: &str,
+) -> Result<Option<Person>> {
+    let row = of_tenant(&tenant.to_string())
+        .filter(person::Column::EmailLower.eq(email.trim().to_lowercase()))
+        .one(db)
+        .await?;
+    row.map(Person::try_from).transpose()
+}
+
+/// The people of `tenant` in id (creation) order, `limit` at a time, after the id `after`
+/// (keyset paging: pages never overlap or skip, however people are added meanwhile).
+pub async fn list(
+    db: &impl ConnectionTrait,
+    tenant: TenantId,
+    after: Option<PersonId>,
+    limit: u64,
+) -> Result<PeoplePage> {
+    let mut query = of_tenant(&tenant.to_string()).order_by_asc(person::Column::Id);
+    if let Some(after) = after {
+        query = query.filter(person::Column::Id.gt(after.to_string()));
+    }
+    let mut rows = query.limit(limit.saturating_add(1)).all(db).await?;
+    let more = rows.len() as u64 > limit;
+    rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    let people = rows
+        .into_iter()
+        .map(Person::try_from)
+        .collect::<Result<Vec<_>>>()?;
+    let next_after = if more {
+        people.last().map(|p| p.id)
+    } else {
+        None
+    };
+    Ok(PeoplePage { people, next_after })
+}
+
+impl TryFrom<person::Model> for Person {
+    type Error = crate::Error;
+
+    fn try_from(m: person::Model) -> Result<Self> {
+        let id = m.id.parse().map_err(|_| {
+            tracing::error!(person = %m.id, "a person row has an id that is not a UUID");
+            crate::Error::Internal
+        })?;
+        Ok(Person {
+            id,
+            email: m.email,
+            given_name: m.given_name,
+            family_name: m.family_name,
+            display_name: m.display_name,
+            employee_number: m.employee_number,
+            department: m.department,
+            title: m.title,
+            source: m.source,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+        })
+    }
+}
+
+/// The tenant's people: the only way into `people`.
+fn of_tenant(tenant: &str) -> Select<person::Entity> {
+    person::Entity::find().filter(person::Column::TenantId.eq(tenant))
+}
+
+/// The email a SCIM document identifies its person by: the primary email, else the first
+/// work email, else the first email, else the userName when it looks like an address.
+pub(crate) fn key_email(doc: &Value) -> Option<String> {
+    let emails: Vec<&Value> = doc
+        .get("emails")
+        .and_then(Value::as_array)
+        .map(|items| items.iter().collect())
+        .unwrap_or_default();
+    fn value<'v>(email: &&'v Value) -> Option<&'v str> {
+        email
+            .get("value")
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+    }
+    let flag = |email: &&Value, key: &str, want: &Value| email.get(key) == Some(want);
+    let primary = Value::Bool(true);
+    let work = Value::from("work");
+    emails
+        .iter()
+        .filter(|e| flag(e, "primary", &primary))
+        .chain(emails.iter().filter(|e| flag(e, "type", &work)))
+        .chain(emails.iter())
+        .find_map(value)
+        .or_else(|| {
+            rosterd_scim::resource::user_name(doc)
+                .map(str::trim)
+                .filter(|name| name.contains('@'))
+        })
+        .map(str::to_owned)
+}
+
+/// What the IdP says about a person, read from a SCIM User document.
+struct Attributes {
+    given_name: Option<String>,
+    family_name: Option<String>,
+    display_name: Option<String>,
+    employee_number: Option<String>,
+    department: Option<String>,
+    title: Option<String>,
+}
+
+impl Attributes {
+    fn of(doc: &Value) -> Self {
+        let text = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_owned);
+        let enterprise = doc.get(ENTERPRISE_USER_SCHEMA);
+        Self {
+            given_name: text(doc.pointer("/name/givenName")),
+            family_name: text(doc.pointer("/name/familyName")),
+            display_name: text(doc.get("displayName")),
+            employee_number: text(enterprise.and_then(|e| e.get("employeeNumber"))),
+            department: text(enterprise.and_then(|e| e.get("department"))),
+            title: text(doc.get("title")),
+        }
+    }
+
+    fn write(self, row: &mut person::ActiveModel) {
+        row.given_name = Set(self.given_name);
+        row.family_name = Set(self.family_name);
+        row.display_name = Set(self.display_name);
+        row.employee_number = Set(self.employee_number);
+        row.department = Set(self.department);
+        row.title = Set(self.title);
+    }
+}
+
+/// Links a SCIM user's document to its person and brings the person up to date; returns the
+/// person's id. `current` is the person the user is linked to now (`None` on create). A user
+/// whose key email now belongs to another person is relinked to that person.
+pub(crate) async fn link(
+    txn: &impl ConnectionTrait,
+    tenant: &str,
+    now: DateTime<Utc>,
+    doc: &Value,
+    current: Option<&str>,
+) -> Outcome<String> {
+    let email = key_email(doc);
+    let email_lower = email.as_deref().map(str::to_lowercase);
+    let by_email = match &email_lower {
+        Some(lower) => {
+            of_tenant(tenant)
+                .filter(person::Column::EmailLower.eq(lower))
+                .one(txn)
+                .await?
+        }
+        None => None,
+    };
+    let row = match (by_email, current) {
+        (Some(found), _) => found,
+        (None, Some(current)) => of_tenant(tenant)
+            .filter(person::Column::Id.eq(current))
+            .one(txn)
+            .await?
+            .ok_or(Failure::Retry)?,
+        (None, None) => insert(txn, tenant, now, email.as_deref()).await?,
+    };
+    let id = row.id.clone();
+    let mut active: person::ActiveModel = row.into();
+    if email.is_some() {
+        active.email = Set(email);
+        active.email_lower = Set(email_lower);
+    }
+    Attributes::of(doc).write(&mut active);
+    active.updated_at = Set(now);
+    active.update(txn).await?;
+    Ok(id)
+}
+
+/// Inserts a person (source `idp`); when a concurrent writer inserted one with the same email
+/// first, returns that one.
+async fn insert(
+    txn: &impl ConnectionTrait,
+    tenant: &str,
+    now: DateTime<Utc>,
+    email: Option<&str>,
+) -> Outcome<person::Model> {
+    let id = PersonId::new().to_string();
+    let email_lower = email.map(str::to_lowercase);
+    let mut stmt = Query::insert();
+    stmt.into_table(person::Entity)
+        .columns([
+            person::Column::TenantId,
+            person::Column::Id,
+            person::Column::Email,
+            person::Column::EmailLower,
+            person::Column::Source,
+            person::Column::CreatedAt,
+            person::Column::UpdatedAt,
+        ])
+        .values_panic([
+            tenant.into(),
+            id.clone().into(),
+            email.map(str::to_owned).into(),
+            email_lower.clone().into(),
+            SOURCE_IDP.into(),
+            now.into(),
+            now.into(),
+        ])
+        .on_conflict(
+            OnConflict::columns([person::Column::TenantId, person::Column::EmailLower])
+                .do_nothing()
+                .to_owned(),
+        );
+    txn.execute(txn.get_database_backend().build(&stmt)).await?;
+    let winner = match email_lower {
+        Some(lower) => person::Column::EmailLower.eq(lower),
+        None => person::Column::Id.eq(id),
+    };
+    of_tenant(tenant)
+        .filter(winner)
+        .one(txn)
+        .await?
+        .ok_or(Failure::Retry)
+}

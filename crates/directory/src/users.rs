@@ -1,0 +1,317 @@
+//! SCIM Users: create, read, replace, patch and delete one app's users, keeping the
+//! `scim_user_emails` index rows and the linked person in step with every write.
+
+use rosterd_domain::ScimUserId;
+use rosterd_scim::ScimError;
+use rosterd_scim::patch::{PatchOperation, apply_user_patch};
+use rosterd_scim::resource::{self, Normalized, ResourceKind};
+use rosterd_scim::store::{Precondition, Reference, StoredResource, Wants};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    Set,
+};
+use serde_json::Value;
+
+use crate::entity::{scim_user, scim_user_email};
+use crate::error::{Failure, Outcome, is_unique_violation};
+use crate::scope::{Scope, begin_write};
+use crate::{Directory, members, people};
+
+/// 404 for an id that is not a User of this app.
+pub(crate) fn not_found(id: &str) -> Failure {
+    ScimError::not_found(format!("no User with id `{id}` in this app")).into()
+}
+
+fn taken(user_name: &str) -> Failure {
+    ScimError::uniqueness(format!(
+        "userName `{user_name}` is already taken by another User of this app"
+    ))
+    .into()
+}
+
+/// Parses a stored document; a corrupt one is an internal error (its content is not logged).
+pub(crate) fn parse_document(text: &str, kind: ResourceKind, id: &str) -> Outcome<Value> {
+    serde_json::from_str(text).map_err(|err| {
+        tracing::error!(kind = kind.as_str(), id, error = %err, "a stored SCIM document is not JSON");
+        Failure::Scim(ScimError::internal())
+    })
+}
+
+/// The stored resource of a row.
+pub(crate) fn stored(
+    row: &scim_user::Model,
+    references: Option<Vec<Reference>>,
+) -> Outcome<StoredResource> {
+    Ok(StoredResource {
+        kind: ResourceKind::User,
+        id: row.id.clone(),
+        document: parse_document(&row.document, ResourceKind::User, &row.id)?,
+        version: row.version,
+        created: row.created_at,
+        last_modified: row.updated_at,
+        references,
+        extensions: Vec::new(),
+    })
+}
+
+/// A row with its groups, when wanted.
+async fn with_groups(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    row: &scim_user::Model,
+    wants_groups: bool,
+) -> Outcome<StoredResource> {
+    let groups = if wants_groups {
+        let mut by_user = members::groups_of(db, scope, std::slice::from_ref(&row.id)).await?;
+        Some(by_user.remove(&row.id).unwrap_or_default())
+    } else {
+        None
+    };
+    stored(row, groups)
+}
+
+pub(crate) async fn get(
+    dir: &Directory,
+    scope: &Scope,
+    id: &str,
+    wants: Wants,
+) -> Outcome<StoredResource> {
+    let row = scope
+        .user(id)
+        .one(&dir.db)
+        .await?
+        .ok_or_else(|| not_found(id))?;
+    with_groups(&dir.db, scope, &row, wants.groups).await
+}
+
+pub(crate) async fn create(
+    dir: &Directory,
+    scope: &Scope,
+    input: &Normalized,
+) -> Outcome<StoredResource> {
+    let now = dir.now();
+    let doc = &input.document;
+    let user_name = resource::user_name(doc).unwrap_or_default().to_owned();
+    let txn = begin_write(&dir.db).await?;
+    ensure_user_name_free(&txn, scope, &user_name, None).await?;
+    let person_id = people::link(&txn, &scope.tenant, now, doc, None).await?;
+    let id = ScimUserId::new().to_string();
+    let row = scim_user::ActiveModel {
+        tenant_id: Set(scope.tenant.clone()),
+        id: Set(id.clone()),
+        product: Set(scope.product.to_owned()),
+        person_id: Set(person_id),
+        user_name_lower: Set(user_name.to_lowercase()),
+        user_name: Set(user_name.clone()),
+        external_id: Set(resource::external_id(doc).map(str::to_owned)),
+        active: Set(resource::active(doc)),
+        document: Set(doc.to_string()),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await
+    .map_err(|err| {
+        if is_unique_violation(&err) {
+            taken(&user_name)
+        } else {
+            err.into()
+        }
+    })?;
+    write_emails(&txn, scope, &id, doc).await?;
+    txn.commit().await?;
+    stored(&row, None)
+}
+
+pub(crate) async fn replace(
+    dir: &Directory,
+    scope: &Scope,
+    id: &str,
+    input: &Normalized,
+    precondition: &Precondition,
+) -> Outcome<StoredResource> {
+    let txn = begin_write(&dir.db).await?;
+    let row = scope
+        .lock_user(&txn, id)
+        .await?
+        .ok_or_else(|| not_found(id))?;
+    precondition.check(row.version)?;
+    let row = write(dir, &txn, scope, row, input.document.clone()).await?;
+    let stored = with_groups(&txn, scope, &row, true).await?;
+    txn.commit().await?;
+    Ok(stored)
+}
+
+pub(crate) async fn patch(
+    dir: &Directory,
+    scope: &Scope,
+    id: &str,
+    operations: &[PatchOperation],
+    precondition: &Precondition,
+    wants: Wants,
+) -> Outcome<StoredResource> {
+    let txn = begin_write(&dir.db).await?;
+    let row = scope
+        .lock_user(&txn, id)
+        .await?
+        .ok_or_else(|| not_found(id))?;
+    precondition.check(row.version)?;
+    let before = parse_document(&row.document, ResourceKind::User, id)?;
+    let mut doc = before.clone();
+    apply_user_patch(&mut doc, operations)?;
+    let row = if doc == before {
+        row
+    } else {
+        write(dir, &txn, scope, row, doc).await?
+    };
+    let stored = with_groups(&txn, scope, &row, wants.groups).await?;
+    txn.commit().await?;
+    Ok(stored)
+}
+
+pub(crate) async fn delete(
+    dir: &Directory,
+    scope: &Scope,
+    id: &str,
+    precondition: &Precondition,
+) -> Outcome<()> {
+    let txn = begin_write(&dir.db).await?;
+    let row = scope
+        .lock_user(&txn, id)
+        .await?
+        .ok_or_else(|| not_found(id))?;
+    precondition.check(row.version)?;
+    members::remove_member_everywhere(&txn, scope, id).await?;
+    scim_user_email::Entity::delete_many()
+        .filter(scope.user_emails())
+        .filter(scim_user_email::Column::UserId.eq(id))
+        .exec(&txn)
+        .await?;
+    scope
+        .delete_users()
+        .filter(scim_user::Column::Id.eq(id))
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Writes a new document over a locked row: `UPDATE ... WHERE version = <read>`; zero rows
+/// means a concurrent writer won, and the whole transaction is retried.
+async fn write(
+    dir: &Directory,
+    txn: &DatabaseTransaction,
+    scope: &Scope,
+    row: scim_user::Model,
+    doc: Value,
+) -> Outcome<scim_user::Model> {
+    let now = dir.now();
+    let user_name = resource::user_name(&doc).unwrap_or_default().to_owned();
+    let user_name_lower = user_name.to_lowercase();
+    if user_name_lower != row.user_name_lower {
+        ensure_user_name_free(txn, scope, &user_name, Some(&row.id)).await?;
+    }
+    let person_id = people::link(txn, &scope.tenant, now, &doc, Some(&row.person_id)).await?;
+    let external_id = resource::external_id(&doc).map(str::to_owned);
+    let active = resource::active(&doc);
+    let document = doc.to_string();
+    let updated = scope
+        .update_users()
+        .col_expr(scim_user::Column::PersonId, Expr::value(person_id.clone()))
+        .col_expr(scim_user::Column::UserName, Expr::value(user_name.clone()))
+        .col_expr(
+            scim_user::Column::UserNameLower,
+            Expr::value(user_name_lower.clone()),
+        )
+        .col_expr(
+            scim_user::Column::ExternalId,
+            Expr::value(external_id.clone()),
+        )
+        .col_expr(scim_user::Column::Active, Expr::value(active))
+        .col_expr(scim_user::Column::Document, Expr::value(document.clone()))
+        .col_expr(scim_user::Column::Version, Expr::value(row.version + 1))
+        .col_expr(scim_user::Column::UpdatedAt, Expr::value(now))
+        .filter(scim_user::Column::Id.eq(&row.id))
+        .filter(scim_user::Column::Version.eq(row.version))
+        .exec(txn)
+        .await
+        .map_err(|err| {
+            if is_unique_violation(&err) {
+                taken(&user_name)
+            } else {
+                err.into()
+            }
+        })?;
+    if updated.rows_affected == 0 {
+        return Err(Failure::Retry);
+    }
+    write_emails(txn, scope, &row.id, &doc).await?;
+    Ok(scim_user::Model {
+        person_id,
+        user_name,
+        user_name_lower,
+        external_id,
+        active,
+        document,
+        version: row.version + 1,
+        updated_at: now,
+        ..row
+    })
+}
+
+/// 409 when another User of the app has this userName (case-insensitively).
+async fn ensure_user_name_free(
+    txn: &impl ConnectionTrait,
+    scope: &Scope,
+    user_name: &str,
+    except: Option<&str>,
+) -> Outcome<()> {
+    let mut query = scope
+        .users()
+        .filter(scim_user::Column::UserNameLower.eq(user_name.to_lowercase()));
+    if let Some(except) = except {
+        query = query.filter(scim_user::Column::Id.ne(except));
+    }
+    match query.one(txn).await? {
+        Some(_) => Err(taken(user_name)),
+        None => Ok(()),
+    }
+}
+
+/// Rewrites the user's lowercased email rows from the document.
+async fn write_emails(
+    txn: &impl ConnectionTrait,
+    scope: &Scope,
+    user_id: &str,
+    doc: &Value,
+) -> Outcome<()> {
+    scim_user_email::Entity::delete_many()
+        .filter(scope.user_emails())
+        .filter(scim_user_email::Column::UserId.eq(user_id))
+        .exec(txn)
+        .await?;
+    let mut values: Vec<String> = resource::emails(doc)
+        .into_iter()
+        .map(|email| email.trim().to_lowercase())
+        .filter(|email| !email.is_empty())
+        .collect();
+    values.sort();
+    values.dedup();
+    if values.is_empty() {
+        return Ok(());
+    }
+    let rows = values
+        .into_iter()
+        .map(|value_lower| scim_user_email::ActiveModel {
+            tenant_id: Set(scope.tenant.clone()),
+            user_id: Set(user_id.to_owned()),
+            product: Set(scope.product.to_owned()),
+            value_lower: Set(value_lower),
+        });
+    scim_user_email::Entity::insert_many(rows)
+        .exec_without_returning(txn)
+        .await?;
+    Ok(())
+}
