@@ -10,6 +10,7 @@
 //!   PostgreSQL); multi-valued ones and `attr[valFilter]` are `EXISTS` over the array elements.
 //! - An unknown attribute is 400 `invalidFilter` naming it.
 
+mod elements;
 mod operand;
 mod targets;
 

@@ -8,14 +8,13 @@ use rosterd_scim::schema::{
     AttrType, AttributeDef, LICENSE_EXTENSION_SCHEMA, ResolvedAttr, Returned, resolve,
 };
 use sea_orm::DatabaseBackend;
-use sea_orm::sea_query::{Alias, Expr, Func, Query, SimpleExpr};
+use sea_orm::sea_query::{Alias, Expr, Func, SimpleExpr};
 
-use super::operand::{Case, Operand, always};
+use super::operand::{Case, Operand};
 use super::{Translator, unfilterable, unknown, written};
-use crate::entity::{group_member, scim_user, scim_user_email, user_group};
 
 /// The alias of a JSON array element in `EXISTS (SELECT 1 FROM json_each(...) AS je ...)`.
-const ELEMENT: &str = "je";
+pub(super) const ELEMENT: &str = "je";
 
 /// What an attribute path stands for.
 pub(super) enum Target {
@@ -29,7 +28,7 @@ pub(super) enum Target {
 
 /// Where a multi-valued attribute's elements live.
 #[derive(Debug, Clone)]
-enum Source {
+pub(super) enum Source {
     /// A JSON array in the document, at these keys.
     Json(Vec<&'static str>),
     /// `scim_user_emails` rows (lowercased values).
@@ -44,15 +43,15 @@ enum Source {
 pub(super) struct Elements {
     /// The attribute as written, for error details.
     pub name: String,
-    source: Source,
-    def: &'static AttributeDef,
+    pub(super) source: Source,
+    pub(super) def: &'static AttributeDef,
     /// What a comparison without a sub-attribute compares: the named sub-attribute, `value`,
     /// or (`None`) the element itself.
-    leaf: Option<&'static AttributeDef>,
+    pub(super) leaf: Option<&'static AttributeDef>,
 }
 
 /// `?` placeholders in `template` become the backend's (`$1`, `$2`, ... on PostgreSQL).
-fn cust(backend: DatabaseBackend, template: &str, exprs: Vec<SimpleExpr>) -> SimpleExpr {
+pub(super) fn cust(backend: DatabaseBackend, template: &str, exprs: Vec<SimpleExpr>) -> SimpleExpr {
     if backend != DatabaseBackend::Postgres {
         return Expr::cust_with_exprs(template, exprs);
     }
@@ -70,7 +69,7 @@ fn cust(backend: DatabaseBackend, template: &str, exprs: Vec<SimpleExpr>) -> Sim
 }
 
 /// A JSON value at `keys` below `base` (a JSON text on SQLite, a `jsonb` on PostgreSQL).
-fn json_at(backend: DatabaseBackend, base: SimpleExpr, keys: &[&str]) -> SimpleExpr {
+pub(super) fn json_at(backend: DatabaseBackend, base: SimpleExpr, keys: &[&str]) -> SimpleExpr {
     match backend {
         DatabaseBackend::Postgres => {
             let mut call = Func::cust(Alias::new("jsonb_extract_path_text")).arg(base);
@@ -103,7 +102,7 @@ impl Translator<'_> {
     }
 
     /// The stored document, as the backend's JSON functions take it.
-    fn document(&self) -> SimpleExpr {
+    pub(super) fn document(&self) -> SimpleExpr {
         let doc = Expr::col((Alias::new(self.table()), Alias::new("document")));
         match self.backend {
             DatabaseBackend::Postgres => doc.cast_as(Alias::new("jsonb")),
@@ -314,170 +313,4 @@ pub(crate) enum KeyKind {
     Text,
     /// Text that may be null (sorted as `''`).
     NullableText,
-}
-
-impl Elements {
-    /// "Some element satisfies `condition`", the condition built on the element.
-    pub(super) fn any(
-        &self,
-        t: &Translator<'_>,
-        condition: impl FnOnce(&Elements) -> Result<SimpleExpr, ScimError>,
-    ) -> Result<SimpleExpr, ScimError> {
-        let condition = condition(self)?;
-        let scope = t.scope;
-        Ok(match &self.source {
-            Source::Json(keys) => {
-                let mut select = Query::select();
-                select.expr(Expr::val(1));
-                match t.backend {
-                    DatabaseBackend::Postgres => {
-                        let mut at = Func::cust(Alias::new("jsonb_extract_path")).arg(t.document());
-                        for key in keys {
-                            at = at.arg(*key);
-                        }
-                        let at: SimpleExpr = at.into();
-                        let array = cust(
-                            t.backend,
-                            "CASE WHEN jsonb_typeof(?) = 'array' THEN ? ELSE '[]'::jsonb END",
-                            vec![at.clone(), at],
-                        );
-                        select.from_function(
-                            Func::cust(Alias::new("jsonb_array_elements")).arg(array),
-                            Alias::new(ELEMENT),
-                        );
-                    }
-                    _ => {
-                        let path: String = keys.iter().map(|key| format!(".\"{key}\"")).collect();
-                        select.from_function(
-                            Func::cust(Alias::new("json_each"))
-                                .arg(t.document())
-                                .arg(format!("${path}")),
-                            Alias::new(ELEMENT),
-                        );
-                    }
-                }
-                select.and_where(condition);
-                Expr::exists(select)
-            }
-            Source::Emails => {
-                let mut select = Query::select();
-                select
-                    .column((scim_user_email::Entity, scim_user_email::Column::UserId))
-                    .from(scim_user_email::Entity)
-                    .and_where(scope.user_emails())
-                    .and_where(condition);
-                Expr::col((scim_user::Entity, scim_user::Column::Id)).in_subquery(select)
-            }
-            Source::UserGroups => {
-                let mut select = Query::select();
-                select
-                    .column((group_member::Entity, group_member::Column::MemberId))
-                    .from(group_member::Entity)
-                    .inner_join(
-                        user_group::Entity,
-                        Expr::col((user_group::Entity, user_group::Column::TenantId))
-                            .equals((group_member::Entity, group_member::Column::TenantId))
-                            .and(
-                                Expr::col((user_group::Entity, user_group::Column::Id))
-                                    .equals((group_member::Entity, group_member::Column::GroupId)),
-                            ),
-                    )
-                    .and_where(
-                        Expr::col((group_member::Entity, group_member::Column::TenantId))
-                            .eq(&scope.tenant),
-                    )
-                    .and_where(scope.group_condition())
-                    .and_where(condition);
-                Expr::col((scim_user::Entity, scim_user::Column::Id)).in_subquery(select)
-            }
-            Source::GroupMembers => {
-                let mut select = Query::select();
-                select
-                    .column((group_member::Entity, group_member::Column::GroupId))
-                    .from(group_member::Entity)
-                    .and_where(
-                        Expr::col((group_member::Entity, group_member::Column::TenantId))
-                            .eq(&scope.tenant),
-                    )
-                    .and_where(condition);
-                Expr::col((user_group::Entity, user_group::Column::Id)).in_subquery(select)
-            }
-        })
-    }
-
-    /// "The attribute has some element".
-    pub(super) fn any_present(&self, t: &Translator<'_>) -> SimpleExpr {
-        self.any(t, |_| Ok(always()))
-            .unwrap_or_else(|_| super::never())
-    }
-
-    /// What a comparison without a sub-attribute compares on one element.
-    pub(super) fn default_field(&self, t: &Translator<'_>) -> Result<Operand, ScimError> {
-        Ok(match (&self.source, self.leaf) {
-            (Source::Json(_), Some(leaf)) => self.element_field(t, leaf),
-            (Source::Json(_), None) => {
-                let value = Expr::col((Alias::new(ELEMENT), Alias::new("value")));
-                let expr = match t.backend {
-                    DatabaseBackend::Postgres => cust(t.backend, "? #>> '{}'", vec![value.into()]),
-                    _ => value.into(),
-                };
-                Operand::json(expr, self.def.kind, self.def.case_exact)
-            }
-            (Source::Emails, _) => Operand::column(
-                Expr::col((scim_user_email::Entity, scim_user_email::Column::ValueLower)).into(),
-                AttrType::String,
-                Case::Lowered,
-                false,
-            ),
-            (Source::UserGroups, _) => Operand::column(
-                Expr::col((group_member::Entity, group_member::Column::GroupId)).into(),
-                AttrType::String,
-                Case::Exact,
-                false,
-            ),
-            (Source::GroupMembers, _) => Operand::column(
-                Expr::col((group_member::Entity, group_member::Column::MemberId)).into(),
-                AttrType::String,
-                Case::Exact,
-                false,
-            ),
-        })
-    }
-
-    fn element_field(&self, t: &Translator<'_>, sub: &'static AttributeDef) -> Operand {
-        let element = Expr::col((Alias::new(ELEMENT), Alias::new("value"))).into();
-        Operand::json(
-            json_at(t.backend, element, &[sub.name]),
-            sub.kind,
-            sub.case_exact,
-        )
-    }
-
-    /// A path inside `attr[...]`, relative to one element.
-    pub(super) fn field(&self, t: &Translator<'_>, path: &AttrPath) -> Result<Target, ScimError> {
-        let full = AttrPath {
-            schema: None,
-            attr: self.name.clone(),
-            sub_attr: Some(path.attr.clone()),
-        };
-        if path.schema.is_some() || path.sub_attr.is_some() {
-            return Err(unknown(&full));
-        }
-        let sub = self
-            .def
-            .sub_attribute(&path.attr)
-            .ok_or_else(|| unknown(&full))?;
-        Ok(match (&self.source, sub.name) {
-            (Source::Json(_), _) => Target::Single(self.element_field(t, sub)),
-            (_, "value") => Target::Single(self.default_field(t)?),
-            (Source::UserGroups, "type") => Target::Constant("direct"),
-            (Source::GroupMembers, "type") => Target::Constant("User"),
-            _ => {
-                return Err(unfilterable(
-                    &full,
-                    "only `value` and `type` can be filtered on",
-                ));
-            }
-        })
-    }
 }
