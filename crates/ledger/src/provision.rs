@@ -136,7 +136,8 @@ pub async fn revoke(
     revoke_license(db, clock, tenant, live, actor, reason).await
 }
 
-/// Revokes a license known to be live; `Ok(None)` when a concurrent request revoked it first.
+/// Revokes a license known to be live; `Ok(None)` when a concurrent request revoked it (or
+/// changed its kind) first.
 pub(crate) async fn revoke_license(
     db: &impl ConnectionTrait,
     clock: &dyn Clock,
@@ -145,6 +146,9 @@ pub(crate) async fn revoke_license(
     actor: &Actor,
     reason: &str,
 ) -> Result<Option<Revoked>> {
+    // Pool first, then license: the order every seat change takes, so a revoke racing a tier
+    // change of the same person cannot deadlock.
+    lock_pools(db, clock, tenant, &[live.kind]).await?;
     let now = clock.now();
     let updated = license::Entity::update_many()
         .col_expr(
@@ -154,6 +158,8 @@ pub(crate) async fn revoke_license(
         .col_expr(license::Column::UpdatedAt, now.into())
         .filter(license::Column::TenantId.eq(tenant.to_string()))
         .filter(license::Column::Id.eq(live.id.to_string()))
+        // Changed to another kind meanwhile: not the license asked for, and not this pool's seat.
+        .filter(license::Column::LicenseKind.eq(live.kind.slug()))
         .filter(license::Column::State.ne(LicenseState::Revoked.as_str()))
         .exec(db)
         .await?;
@@ -208,12 +214,16 @@ pub async fn change(
             product: from.product(),
         });
     }
+    // Two pools change: lock them in one global order, so two people changing tiers in opposite
+    // directions at once cannot deadlock; then look again, as a revoke or another change of this
+    // person may have committed while we waited.
+    lock_pools(db, clock, tenant, &[from, to]).await?;
+    let live = find_live(db, tenant, person, from)
+        .await?
+        .ok_or(Error::NoLiveLicense { kind: from })?;
     if find_live(db, tenant, person, to).await?.is_some() {
         return Err(Error::AlreadyLicensed { kind: to });
     }
-    // Two pools change: lock them in one global order, so two people changing tiers in opposite
-    // directions at once cannot deadlock.
-    lock_pools(db, clock, tenant, &[from, to]).await?;
     take_seat(db, clock, tenant, to).await?;
     let now = clock.now();
     let updated = license::Entity::update_many()

@@ -1,31 +1,34 @@
-//! The capacity invariant under concurrency: 64 requests, each in its own transaction on its
-//! own connection, race for a pool of 20.
+//! The capacity invariant and idempotency under concurrency: many requests, each in its own
+//! transaction on its own connection, started together.
 //!
 //! PostgreSQL: the conditional UPDATE of the pool row serializes seat takers; no retries are
 //! allowed. SQLite has one writer at a time: a deferred transaction that read before writing
 //! fails with SQLITE_BUSY when another writer committed first (the busy timeout cannot help a
 //! stale snapshot), so, like any SQLite client, a request retries its whole transaction then.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use rosterd_domain::LicenseKind::SalesNavigatorAdvanced as Advanced;
-use rosterd_domain::{PersonId, Product};
-use rosterd_ledger::{Error, LicenseQuery, LicenseSource, assign};
+use rosterd_domain::LicenseKind::{SalesNavigatorAdvanced as Advanced, SalesNavigatorCore as Core};
+use rosterd_domain::{LicenseKind, ManualClock, PersonId, Product, TenantId};
+use rosterd_ledger::{Error, LicenseQuery, LicenseSource, Result, assign, change};
 use rosterd_test_support::backend_name;
-use sea_orm::{ConnectOptions, Database, DbErr, TransactionTrait};
+use sea_orm::{
+    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbErr, TransactionTrait,
+};
+use tokio::sync::Barrier;
 
 use crate::support::{Fixture, scim};
 
-const REQUESTS: usize = 64;
-const CAPACITY: i64 = 20;
+const SOURCE: LicenseSource = LicenseSource::Scim(Product::SalesNavigator);
 
-#[derive(Debug)]
-enum Outcome {
-    Licensed,
-    Full,
-    Failed(String),
-}
+type Attempt<T> = Arc<
+    dyn for<'c> Fn(&'c DatabaseTransaction) -> Pin<Box<dyn Future<Output = Result<T>> + Send + 'c>>
+        + Send
+        + Sync,
+>;
 
 fn is_busy(err: &DbErr) -> bool {
     let text = err.to_string();
@@ -34,114 +37,118 @@ fn is_busy(err: &DbErr) -> bool {
         || text.contains("(code: 517)")
 }
 
-fn busy(err: &Error) -> bool {
-    matches!(err, Error::Database(db) if is_busy(db))
+/// Runs `attempt` in a transaction, committing on `Ok` and rolling back on `Err`; retries the
+/// whole transaction on SQLITE_BUSY. Returns the result and the number of retries.
+async fn in_transaction<T>(pool: &DatabaseConnection, attempt: &Attempt<T>) -> (Result<T>, u64) {
+    let mut retries = 0;
+    loop {
+        let outcome = async {
+            let txn = pool.begin().await?;
+            match attempt(&txn).await {
+                Ok(value) => {
+                    txn.commit().await?;
+                    Ok(value)
+                }
+                Err(err) => {
+                    txn.rollback().await?;
+                    Err(err)
+                }
+            }
+        }
+        .await;
+        match outcome {
+            Err(Error::Database(db)) if is_busy(&db) => {
+                retries += 1;
+                tokio::time::sleep(Duration::from_millis(1 + retries % 7)).await;
+            }
+            other => return (other, retries),
+        }
+    }
+}
+
+/// A pool of `n` connections to the fixture's database.
+async fn connections(f: &Fixture, n: usize) -> Arc<DatabaseConnection> {
+    let options = ConnectOptions::new(f.db.url.clone())
+        .max_connections(u32::try_from(n).unwrap())
+        .acquire_timeout(Duration::from_secs(60))
+        .sqlx_logging(false)
+        .to_owned();
+    Arc::new(Database::connect(options).await.unwrap())
+}
+
+/// Starts every attempt at once, each on its own connection; results in attempt order.
+async fn race<T: Send + 'static>(f: &Fixture, attempts: Vec<Attempt<T>>) -> (Vec<Result<T>>, u64) {
+    let pool = connections(f, attempts.len()).await;
+    let start = Arc::new(Barrier::new(attempts.len()));
+    let tasks: Vec<_> = attempts
+        .into_iter()
+        .map(|attempt| {
+            let (pool, start) = (pool.clone(), start.clone());
+            tokio::spawn(async move {
+                start.wait().await;
+                in_transaction(&pool, &attempt).await
+            })
+        })
+        .collect();
+    let (mut results, mut retries) = (Vec::new(), 0);
+    for task in tasks {
+        let (result, r) = task.await.unwrap();
+        results.push(result);
+        retries += r;
+    }
+    eprintln!("{}: {retries} SQLITE_BUSY retries", backend_name());
+    if backend_name() == "postgres" {
+        assert_eq!(retries, 0, "PostgreSQL needs no retries");
+    }
+    (results, retries)
+}
+
+fn assigning(
+    clock: &ManualClock,
+    tenant: TenantId,
+    person: PersonId,
+    kind: LicenseKind,
+) -> Attempt<()> {
+    let clock = Arc::new(clock.clone());
+    Arc::new(move |txn| {
+        let clock = clock.clone();
+        Box::pin(async move {
+            assign(
+                txn,
+                &*clock,
+                tenant,
+                person,
+                kind,
+                SOURCE,
+                &scim(),
+                "POST /Users",
+            )
+            .await?;
+            Ok(())
+        })
+    })
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 8)]
 async fn sixty_four_requests_for_twenty_seats_license_exactly_twenty() {
-    let f = Fixture::new(&[(Advanced, CAPACITY)]).await;
-    let mut people: Vec<PersonId> = Vec::new();
-    for _ in 0..REQUESTS {
-        people.push(f.person().await);
+    let f = Fixture::new(&[(Advanced, 20)]).await;
+    let mut attempts = Vec::new();
+    for _ in 0..64 {
+        attempts.push(assigning(&f.clock, f.tenant, f.person().await, Advanced));
     }
-    let options = ConnectOptions::new(f.db.url.clone())
-        .max_connections(REQUESTS as u32)
-        .acquire_timeout(Duration::from_secs(60))
-        .sqlx_logging(false)
-        .to_owned();
-    let pool = Arc::new(Database::connect(options).await.unwrap());
-    let clock = Arc::new(f.clock.clone());
-    let tenant = f.tenant;
-    let start = Arc::new(tokio::sync::Barrier::new(REQUESTS));
-    let tasks: Vec<_> = people
-        .into_iter()
-        .map(|person| {
-            let (pool, clock, start) = (pool.clone(), clock.clone(), start.clone());
-            tokio::spawn(async move {
-                start.wait().await;
-                let mut retries = 0;
-                loop {
-                    let txn = match pool.begin().await {
-                        Ok(txn) => txn,
-                        Err(e) if is_busy(&e) => {
-                            retries += 1;
-                            continue;
-                        }
-                        Err(e) => return (Outcome::Failed(e.to_string()), retries),
-                    };
-                    let source = LicenseSource::Scim(Product::SalesNavigator);
-                    let result = assign(
-                        &txn,
-                        &*clock,
-                        tenant,
-                        person,
-                        Advanced,
-                        source,
-                        &scim(),
-                        "POST /Users",
-                    )
-                    .await;
-                    let outcome = match result {
-                        Ok(_) => match txn.commit().await {
-                            Ok(()) => Outcome::Licensed,
-                            Err(e) if is_busy(&e) => {
-                                retries += 1;
-                                continue;
-                            }
-                            Err(e) => Outcome::Failed(e.to_string()),
-                        },
-                        Err(Error::PoolFull { .. }) => {
-                            // The SCIM request is refused whole: nothing of it stays.
-                            let _ = txn.rollback().await;
-                            Outcome::Full
-                        }
-                        Err(e) if busy(&e) => {
-                            let _ = txn.rollback().await;
-                            retries += 1;
-                            tokio::time::sleep(Duration::from_millis(1 + (retries % 7))).await;
-                            continue;
-                        }
-                        Err(e) => Outcome::Failed(e.to_string()),
-                    };
-                    return (outcome, retries);
-                }
-            })
-        })
-        .collect();
-    let mut outcomes = Vec::new();
-    for task in tasks {
-        outcomes.push(task.await.unwrap());
-    }
-    let licensed = outcomes
+    let (results, _) = race(&f, attempts).await;
+    let licensed = results.iter().filter(|r| r.is_ok()).count();
+    let full = results
         .iter()
-        .filter(|(o, _)| matches!(o, Outcome::Licensed))
+        .filter(|r| matches!(r, Err(Error::PoolFull { .. })))
         .count();
-    let full = outcomes
+    let other: Vec<_> = results
         .iter()
-        .filter(|(o, _)| matches!(o, Outcome::Full))
-        .count();
-    let failed: Vec<&String> = outcomes
-        .iter()
-        .filter_map(|(o, _)| match o {
-            Outcome::Failed(e) => Some(e),
-            _ => None,
-        })
+        .filter(|r| !matches!(r, Ok(()) | Err(Error::PoolFull { .. })))
         .collect();
-    let retries: u64 = outcomes.iter().map(|(_, r)| *r).sum();
-    eprintln!(
-        "{}: {licensed} licensed, {full} refused, {retries} SQLITE_BUSY retries",
-        backend_name()
-    );
-    assert!(failed.is_empty(), "no other errors: {failed:?}");
-    assert_eq!(
-        (licensed, full),
-        (CAPACITY as usize, REQUESTS - CAPACITY as usize)
-    );
-    if backend_name() == "postgres" {
-        assert_eq!(retries, 0, "PostgreSQL needs no retries");
-    }
-    assert_eq!(f.pool(Advanced).await, (CAPACITY, CAPACITY));
+    assert!(other.is_empty(), "no other errors: {other:?}");
+    assert_eq!((licensed, full), (20, 44));
+    assert_eq!(f.pool(Advanced).await, (20, 20));
     let query = LicenseQuery {
         kind: Some(Advanced),
         ..Default::default()
@@ -149,6 +156,124 @@ async fn sixty_four_requests_for_twenty_seats_license_exactly_twenty() {
     let licenses = rosterd_ledger::list_licenses(f.conn(), f.tenant, &query)
         .await
         .unwrap();
-    assert_eq!(licenses.len(), CAPACITY as usize);
+    assert_eq!(licenses.len(), 20);
+    f.assert_verified().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 8)]
+async fn one_person_assigned_by_many_requests_at_once_holds_one_license() {
+    let f = Fixture::new(&[(Core, 5)]).await;
+    let ann = f.person().await;
+    let attempts = (0..16)
+        .map(|_| assigning(&f.clock, f.tenant, ann, Core))
+        .collect();
+    let (results, _) = race(&f, attempts).await;
+    let errors: Vec<_> = results.iter().filter(|r| r.is_err()).collect();
+    assert!(errors.is_empty(), "every request succeeds: {errors:?}");
+    assert_eq!(f.pool(Core).await, (5, 1), "one seat");
+    f.assert_verified().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 8)]
+async fn tier_changes_in_opposite_directions_at_once_do_not_deadlock() {
+    let f = Fixture::new(&[(Core, 20), (Advanced, 20)]).await;
+    let mut attempts: Vec<Attempt<()>> = Vec::new();
+    for n in 0..20 {
+        let (from, to) = if n % 2 == 0 {
+            (Core, Advanced)
+        } else {
+            (Advanced, Core)
+        };
+        let person = f.person().await;
+        assign(
+            f.conn(),
+            &f.clock,
+            f.tenant,
+            person,
+            from,
+            SOURCE,
+            &scim(),
+            "rule",
+        )
+        .await
+        .unwrap();
+        let clock = Arc::new(f.clock.clone());
+        let tenant = f.tenant;
+        attempts.push(Arc::new(move |txn| {
+            let clock = clock.clone();
+            Box::pin(async move {
+                change(txn, &*clock, tenant, person, from, to, &scim(), "team").await?;
+                Ok(())
+            })
+        }));
+    }
+    let (results, _) = race(&f, attempts).await;
+    let errors: Vec<_> = results.iter().filter(|r| r.is_err()).collect();
+    assert!(errors.is_empty(), "no deadlock, no error: {errors:?}");
+    assert_eq!(
+        (f.pool(Core).await, f.pool(Advanced).await),
+        ((20, 10), (20, 10))
+    );
+    f.assert_verified().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 8)]
+async fn revokes_racing_tier_changes_of_the_same_people_neither_deadlock_nor_miscount() {
+    let f = Fixture::new(&[(Core, 10), (Advanced, 10)]).await;
+    let mut attempts: Vec<Attempt<()>> = Vec::new();
+    for _ in 0..10 {
+        let person = f.person().await;
+        assign(
+            f.conn(),
+            &f.clock,
+            f.tenant,
+            person,
+            Core,
+            SOURCE,
+            &scim(),
+            "rule",
+        )
+        .await
+        .unwrap();
+        let clock = Arc::new(f.clock.clone());
+        let tenant = f.tenant;
+        let c = clock.clone();
+        attempts.push(Arc::new(move |txn| {
+            let clock = c.clone();
+            Box::pin(async move {
+                change(
+                    txn,
+                    &*clock,
+                    tenant,
+                    person,
+                    Core,
+                    Advanced,
+                    &scim(),
+                    "team",
+                )
+                .await?;
+                Ok(())
+            })
+        }));
+        attempts.push(Arc::new(move |txn| {
+            let clock = clock.clone();
+            Box::pin(async move {
+                rosterd_ledger::revoke(txn, &*clock, tenant, person, Core, &scim(), "left").await?;
+                Ok(())
+            })
+        }));
+    }
+    let (results, _) = race(&f, attempts).await;
+    // A change that comes second finds no Core license left; a revoke that comes second finds
+    // nothing of kind Core to revoke. Nothing else may fail.
+    let errors: Vec<_> = results
+        .iter()
+        .filter(|r| !matches!(r, Ok(()) | Err(Error::NoLiveLicense { kind: Core })))
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    let (core, advanced) = (f.pool(Core).await, f.pool(Advanced).await);
+    assert_eq!(core, (10, 0), "every Core seat was either revoked or moved");
+    let moved = results.iter().step_by(2).filter(|r| r.is_ok()).count();
+    assert_eq!(advanced, (10, i64::try_from(moved).unwrap()));
     f.assert_verified().await;
 }
