@@ -51,7 +51,9 @@ impl TestDb {
             Some(server) => {
                 let prefix = std::env::var(PREFIX_ENV)
                     .ok()
-                    .filter(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+                    .filter(|p| {
+                        !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                    })
                     .unwrap_or_else(|| "rosterd_test".to_owned());
                 let name = format!("{prefix}_{}", uuid::Uuid::new_v4().simple());
                 let admin = Database::connect(format!("{server}/postgres"))

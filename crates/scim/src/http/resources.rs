@@ -39,7 +39,7 @@ pub(super) async fn create<S: ScimStore>(
 pub(super) async fn get<S: ScimStore>(
     State(state): State<KindState<S>>,
     Extension(ctx): Extension<ScimContext>,
-    Path(id): Path<String>,
+    ResourceId(id): ResourceId,
     params: QueryParams,
     headers: HeaderMap,
 ) -> Result<Response, ScimError> {
@@ -61,7 +61,7 @@ pub(super) async fn get<S: ScimStore>(
 pub(super) async fn replace<S: ScimStore>(
     State(state): State<KindState<S>>,
     Extension(ctx): Extension<ScimContext>,
-    Path(id): Path<String>,
+    ResourceId(id): ResourceId,
     params: QueryParams,
     headers: HeaderMap,
     JsonBody(body): JsonBody,
@@ -85,7 +85,7 @@ pub(super) async fn replace<S: ScimStore>(
 pub(super) async fn patch<S: ScimStore>(
     State(state): State<KindState<S>>,
     Extension(ctx): Extension<ScimContext>,
-    Path(id): Path<String>,
+    ResourceId(id): ResourceId,
     params: QueryParams,
     headers: HeaderMap,
     JsonBody(body): JsonBody,
@@ -116,7 +116,7 @@ pub(super) async fn patch<S: ScimStore>(
 pub(super) async fn delete<S: ScimStore>(
     State(state): State<KindState<S>>,
     Extension(ctx): Extension<ScimContext>,
-    Path(id): Path<String>,
+    ResourceId(id): ResourceId,
     headers: HeaderMap,
 ) -> Result<Response, ScimError> {
     state
@@ -132,5 +132,23 @@ pub(super) fn wants(projection: &Projection, kind: ResourceKind) -> Wants {
     Wants {
         members: projection.wants(kind, "members"),
         groups: projection.wants(kind, "groups"),
+    }
+}
+
+/// The `{id}` path parameter. The app router is nested under `/scim/{tenant}/{product}/v2`, so
+/// handlers see those parameters too and must pick `id` by name.
+pub(crate) struct ResourceId(pub String);
+
+impl<St: Send + Sync> axum::extract::FromRequestParts<St> for ResourceId {
+    type Rejection = ScimError;
+
+    async fn from_request_parts(
+        parts: &mut http::request::Parts,
+        state: &St,
+    ) -> Result<Self, Self::Rejection> {
+        let Path(params) = Path::<Vec<(String, String)>>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| ScimError::not_found("the resource id is missing from the path"))?;
+        Ok(Self(crate::router::path_param(&params, "id")))
     }
 }

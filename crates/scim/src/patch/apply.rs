@@ -217,7 +217,14 @@ fn apply_extension(
         )));
     }
     if urn == LICENSE_EXTENSION_SCHEMA {
-        return Err(read_only_error(urn));
+        // The path names a schema, not an attribute. Adding or replacing its (read-only)
+        // attributes is ignored, as read-only keys in a path-less value are: an IdP echoing back
+        // what it read must not fail. Removing it, or naming `licenses` itself, is refused.
+        return if op.op == PatchOp::Remove {
+            Err(read_only_error(urn))
+        } else {
+            Ok(())
+        };
     }
     match (&op.op, &op.value) {
         (PatchOp::Remove, _) | (_, None | Some(Value::Null)) => {

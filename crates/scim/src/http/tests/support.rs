@@ -30,6 +30,9 @@ pub(super) const LIMITS: ServiceLimits = ServiceLimits {
     bulk_max_payload_bytes: 64 * 1024,
 };
 
+/// Where the app is mounted in tests; request helpers take paths relative to it.
+const MOUNT: &str = "/scim/acme/learning/v2";
+
 /// The app under test: the discovery router with the resource routes merged in.
 pub(super) struct TestApp {
     pub router: Router,
@@ -79,14 +82,18 @@ impl TestApp {
             base_url: BASE.to_owned(),
             actor: "learning test".to_owned(),
         };
-        let router = router(ScimState { limits })
-            .merge(resource_routes(store.clone(), limits))
+        // Mounted as the binary mounts it, so handlers see the mount point's parameters too.
+        let app = router(ScimState { limits }).merge(resource_routes(store.clone(), limits));
+        let router = Router::new()
+            .nest("/scim/{tenant}/{product}/v2", app)
             .layer(Extension(ctx))
             .layer(DefaultBodyLimit::max(body_limit));
         Self { router, store }
     }
 
-    pub(super) async fn send(&self, request: Request<Body>) -> TestResponse {
+    pub(super) async fn send(&self, mut request: Request<Body>) -> TestResponse {
+        let uri = format!("{MOUNT}{}", request.uri());
+        *request.uri_mut() = uri.parse().expect("uri");
         let response = self
             .router
             .clone()
