@@ -10,6 +10,7 @@ use sea_orm_migration::prelude::*;
 mod m20261123_000001_foundation;
 mod m20261123_000002_directory;
 mod m20261123_000003_ledger;
+mod m20261123_000004_admin;
 
 pub use sea_orm_migration::MigratorTrait;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_foundation::Migration),
             Box::new(m20261123_000002_directory::Migration),
             Box::new(m20261123_000003_ledger::Migration),
+            Box::new(m20261123_000004_admin::Migration),
         ]
     }
 }

@@ -1,1 +1,123 @@
-//! admin-center
+//! The browser admin center (`/admin/{tenant}/...`) and the operator console (`/operator`):
+//! server-rendered pages over tenancy and the ledger. Sessions live in the database; every form
+//! carries a CSRF token; sign-in is throttled per account and per address; roles are enforced by
+//! extractors that hand out capability handles; every response carries security headers.
+//!
+//! Templates are in `web/templates/<area>/<page>.html`, one askama struct per template beside
+//! its handler; the CSS and the one small script are in `web/static/`, compiled in.
+
+mod access;
+pub mod auth;
+mod csrf;
+mod error;
+mod headers;
+mod operator;
+mod pages;
+mod render;
+pub mod session;
+mod static_files;
+mod throttle;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::Path;
+use axum::middleware;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use rosterd_domain::{Clock, TenantSlug};
+use sea_orm::DatabaseConnection;
+
+pub use error::AdminError;
+pub use headers::CSP;
+use session::Area;
+
+/// What the admin center's handlers need.
+#[derive(Clone)]
+pub struct AdminState {
+    pub(crate) db: DatabaseConnection,
+    pub(crate) clock: Arc<dyn Clock>,
+    /// Base of absolute URLs (the SCIM base URL shown with a token), without a trailing slash.
+    pub(crate) public_url: String,
+    /// `Secure` cookies: on when the public URL is https.
+    pub(crate) secure_cookies: bool,
+}
+
+impl AdminState {
+    /// The state for `public_url` (e.g. `https://rosterd.example.com`).
+    pub fn new(db: DatabaseConnection, clock: Arc<dyn Clock>, public_url: &str) -> Self {
+        let public_url = public_url.trim_end_matches('/').to_owned();
+        Self {
+            db,
+            clock,
+            secure_cookies: public_url.starts_with("https://"),
+            public_url,
+        }
+    }
+}
+
+/// The admin center's and operator console's routes, with their sessions and headers.
+pub fn router<S: Clone + Send + Sync + 'static>(state: AdminState) -> Router<S> {
+    let t = "/admin/{tenant}";
+    let scim = format!("{t}/settings/scim/{{product}}");
+    let admin = Router::new()
+        .route(t, get(to_overview))
+        .route(&format!("{t}/"), get(pages::overview::show))
+        .route(
+            &format!("{t}/login"),
+            get(access::login::form).post(access::login::submit),
+        )
+        .route(&format!("{t}/logout"), post(access::login::logout))
+        .route(
+            &format!("{t}/account/password"),
+            get(access::password::form).post(access::password::submit),
+        )
+        .route(&scim, get(pages::scim::show))
+        .route(&format!("{scim}/status"), post(pages::scim::set_status))
+        .route(&format!("{scim}/tokens"), post(pages::scim::issue))
+        .route(
+            &format!("{scim}/tokens/{{id}}/revoke"),
+            post(pages::scim::revoke),
+        )
+        .route(
+            &format!("{t}/admins"),
+            get(pages::admins::list).post(pages::admins::create),
+        )
+        .route("/admin/{tenant}/{*rest}", get(not_found).post(not_found))
+        .layer(session::layer(&state, Area::Admin));
+    let operator = Router::new()
+        .route("/operator", get(operator::tenants::list))
+        .route(
+            operator::LOGIN,
+            get(operator::login::form).post(operator::login::submit),
+        )
+        .route("/operator/logout", post(operator::login::logout))
+        .route("/operator/tenants", post(operator::tenants::create))
+        .route("/operator/tenants/{slug}", get(operator::tenants::show))
+        .route(
+            "/operator/tenants/{slug}/seats",
+            post(operator::tenants::set_seats),
+        )
+        .route(
+            "/operator/tenants/{slug}/status",
+            post(operator::tenants::set_status),
+        )
+        .route("/operator/{*rest}", get(not_found).post(not_found))
+        .layer(session::layer(&state, Area::Operator));
+    Router::new()
+        .merge(admin)
+        .merge(operator)
+        .route("/admin/static/{file}", get(static_files::serve))
+        .layer(middleware::map_response(headers::secure))
+        .with_state(state)
+}
+
+/// `/admin/{tenant}` without the slash: the overview (or, signed out, the sign-in page).
+async fn to_overview(Path(slug): Path<String>) -> Result<Response, AdminError> {
+    let slug: TenantSlug = slug.parse().map_err(|_| AdminError::NotFound)?;
+    Ok(Redirect::permanent(&format!("/admin/{slug}/")).into_response())
+}
+
+async fn not_found() -> AdminError {
+    AdminError::NotFound
+}

@@ -2,6 +2,7 @@
 //! and tests. Output goes to the writer the caller passes, so tests run commands in-process.
 
 mod admin;
+mod operator;
 mod serve;
 pub(crate) mod tenant;
 mod token;
@@ -56,6 +57,9 @@ pub enum Command {
     /// Turn a product app's SCIM on or off.
     #[command(subcommand)]
     App(token::AppCommand),
+    /// Operator console accounts.
+    #[command(subcommand)]
+    Operator(operator::OperatorCommand),
 }
 
 /// What a command needs: configuration, the database, and where to write.
@@ -121,6 +125,7 @@ pub async fn run(cli: Cli, out: &mut (dyn Write + Send)) -> anyhow::Result<ExitC
         Command::Admin(command) => admin::run(&mut ctx, command).await,
         Command::Token(command) => token::run(&mut ctx, command).await,
         Command::App(command) => token::run_app(&mut ctx, command).await,
+        Command::Operator(command) => operator::run(&mut ctx, command).await,
     }
 }
 

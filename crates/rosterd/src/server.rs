@@ -35,13 +35,14 @@ pub struct AppState {
 
 /// The whole application's router.
 pub fn app(state: AppState) -> Router {
-    let scim = rosterd_scim::router::router(ScimState {
-        limits: ServiceLimits {
-            max_results: state.config.scim.max_results,
-            bulk_max_operations: state.config.scim.bulk_max_operations,
-            bulk_max_payload_bytes: state.config.scim.bulk_max_payload_bytes,
-        },
-    });
+    let limits = ServiceLimits {
+        max_results: state.config.scim.max_results,
+        bulk_max_operations: state.config.scim.bulk_max_operations,
+        bulk_max_payload_bytes: state.config.scim.bulk_max_payload_bytes,
+    };
+    let directory = rosterd_directory::Directory::new(state.db.clone(), state.clock.clone());
+    let scim = rosterd_scim::router::router(ScimState { limits })
+        .merge(rosterd_scim::http::resource_routes(directory, limits));
     let scim_routes: Router<AppState> = Router::new()
         .nest("/scim/v2", scim.clone())
         .nest("/scim/{tenant}/{product}/v2", scim)
@@ -49,10 +50,16 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             authenticate_scim,
         ));
+    let admin = rosterd_admin_center::AdminState::new(
+        state.db.clone(),
+        state.clock.clone(),
+        &state.config.public_url,
+    );
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .merge(scim_routes)
+        .merge(rosterd_admin_center::router(admin))
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
         .layer(
             TraceLayer::new_for_http()

@@ -2,22 +2,19 @@
 //! (the argon2 crate's defaults: argon2id v19, 19 MiB memory, 2 passes, 1 lane; the OWASP
 //! recommendation). Passwords are never stored or logged in clear.
 
-use argon2::Argon2;
-use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
 use chrono::{DateTime, Utc};
 use rand::Rng as _;
 use rosterd_domain::{AdminUserId, Clock, Secret, TenantId};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    sea_query::Expr,
 };
 use serde::Serialize;
 use std::str::FromStr;
 
 use crate::entity::admin_user;
 use crate::error::{Error, Result, is_unique_violation};
-
-/// The shortest password accepted.
-pub const MIN_PASSWORD_LEN: usize = 12;
+use crate::password::{hash_password, verify_password};
 
 /// What an admin may do in the admin center.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -87,7 +84,7 @@ pub fn generate_password() -> Secret {
     )
 }
 
-fn valid_email(email: &str) -> bool {
+pub(crate) fn valid_email(email: &str) -> bool {
     let Some((local, domain)) = email.split_once('@') else {
         return false;
     };
@@ -111,16 +108,7 @@ pub async fn create_admin(
     if !valid_email(email) {
         return Err(Error::InvalidEmail(email.to_owned()));
     }
-    if password.expose().chars().count() < MIN_PASSWORD_LEN {
-        return Err(Error::WeakPassword {
-            min: MIN_PASSWORD_LEN,
-        });
-    }
-    let salt = SaltString::generate(&mut rand::rngs::OsRng);
-    let hash = Argon2::default()
-        .hash_password(password.expose().as_bytes(), &salt)
-        .map_err(|_| Error::PasswordHash)?
-        .to_string();
+    let hash = hash_password(password)?;
     let inserted = admin_user::ActiveModel {
         tenant_id: Set(tenant.to_string()),
         id: Set(AdminUserId::new().to_string()),
@@ -166,15 +154,62 @@ pub async fn verify_admin_password(
         .filter(admin_user::Column::EmailLower.eq(email.trim().to_lowercase()))
         .one(db)
         .await?;
-    // A fixed hash of a random password stands in for a missing account.
-    const DUMMY: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$Qm9lyb1/VB4C35M8Rvi8LK8mcb9n7zVjZ0Pn8WBp6Rs";
-    let stored = row.as_ref().map_or(DUMMY, |m| m.password_hash.as_str());
-    let ok = PasswordHash::new(stored).is_ok_and(|parsed| {
-        Argon2::default()
-            .verify_password(password.expose().as_bytes(), &parsed)
-            .is_ok()
-    });
+    let ok = verify_password(row.as_ref().map(|m| m.password_hash.as_str()), password);
     Ok(if ok { row.and_then(account_from) } else { None })
+}
+
+fn find_row(tenant: TenantId, id: AdminUserId) -> sea_orm::Select<admin_user::Entity> {
+    admin_user::Entity::find()
+        .filter(admin_user::Column::TenantId.eq(tenant.to_string()))
+        .filter(admin_user::Column::Id.eq(id.to_string()))
+}
+
+/// The tenant's admin with this id, if it still exists (a signed-in admin is re-read on every
+/// request, so a removed account or a changed role takes effect at once).
+pub async fn find_admin(
+    db: &impl ConnectionTrait,
+    tenant: TenantId,
+    id: AdminUserId,
+) -> Result<Option<AdminAccount>> {
+    Ok(find_row(tenant, id).one(db).await?.and_then(account_from))
+}
+
+/// Replaces an admin's password after checking the current one.
+pub async fn change_admin_password(
+    db: &impl ConnectionTrait,
+    tenant: TenantId,
+    id: AdminUserId,
+    current: &Secret,
+    new: &Secret,
+) -> Result<()> {
+    let row = find_row(tenant, id).one(db).await?;
+    if !verify_password(row.as_ref().map(|m| m.password_hash.as_str()), current) {
+        return Err(Error::WrongPassword);
+    }
+    let hash = hash_password(new)?;
+    admin_user::Entity::update_many()
+        .col_expr(admin_user::Column::PasswordHash, Expr::value(hash))
+        .filter(admin_user::Column::TenantId.eq(tenant.to_string()))
+        .filter(admin_user::Column::Id.eq(id.to_string()))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Notes a successful sign-in.
+pub async fn record_admin_login(
+    db: &impl ConnectionTrait,
+    clock: &dyn Clock,
+    tenant: TenantId,
+    id: AdminUserId,
+) -> Result<()> {
+    admin_user::Entity::update_many()
+        .col_expr(admin_user::Column::LastLoginAt, Expr::value(clock.now()))
+        .filter(admin_user::Column::TenantId.eq(tenant.to_string()))
+        .filter(admin_user::Column::Id.eq(id.to_string()))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 #[cfg(test)]
@@ -186,7 +221,7 @@ mod tests {
         let a = generate_password();
         let b = generate_password();
         assert_eq!(a.expose().len(), 20);
-        assert!(a.expose().len() >= MIN_PASSWORD_LEN);
+        assert!(a.expose().len() >= crate::MIN_PASSWORD_LEN);
         assert_ne!(a, b);
     }
 

@@ -1,6 +1,7 @@
 //! sea-orm entities of the tables this crate owns.
 
 pub mod admin_user;
+pub mod operator_account;
 pub mod product_app;
 pub mod scim_token;
 pub mod tenant;

@@ -24,6 +24,10 @@ pub enum Error {
     WeakPassword { min: usize },
     #[error("unknown role `{0}`; expected one of: full-admin, license-admin, reporting")]
     UnknownRole(String),
+    #[error("`{0}` already has an operator account")]
+    OperatorExists(String),
+    #[error("the current password is not right")]
+    WrongPassword,
     #[error("could not hash the password")]
     PasswordHash,
     #[error("database error: {0}")]

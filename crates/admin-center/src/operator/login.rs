@@ -1,0 +1,95 @@
+//! `/operator/login` and `/operator/logout`.
+
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use rosterd_domain::Secret;
+use tower_sessions::Session;
+
+use super::LOGIN;
+use crate::AdminState;
+use crate::access::login::{LoginForm, LoginPage, LoginQuery};
+use crate::csrf::{self, Checked, CsrfOnly};
+use crate::error::AdminError;
+use crate::render::{Chrome, page};
+use crate::session::{self, SignIn};
+use crate::throttle::{self, ClientAddr};
+
+fn form_page(csrf: String, email: String) -> LoginPage {
+    LoginPage {
+        chrome: Chrome::bare("Operator sign-in"),
+        heading: "Sign in to the operator console".into(),
+        action: LOGIN.into(),
+        csrf,
+        email,
+        error: None,
+        info: None,
+    }
+}
+
+/// `GET /operator/login`.
+pub async fn form(
+    Query(query): Query<LoginQuery>,
+    session: Session,
+) -> Result<Response, AdminError> {
+    let mut login = form_page(csrf::token(&session).await?, String::new());
+    login.info = query.info();
+    Ok(page(StatusCode::OK, &login))
+}
+
+/// `POST /operator/login`.
+pub async fn submit(
+    State(state): State<AdminState>,
+    session: Session,
+    addr: ClientAddr,
+    Checked(form): Checked<LoginForm>,
+) -> Result<Response, AdminError> {
+    let account_key = throttle::account_key("operator", "-", &form.email);
+    let keys = addr.keys(account_key.clone());
+    let clock = state.clock.as_ref();
+    let csrf = csrf::token(&session).await?;
+    let again = |status: StatusCode, error: String| {
+        let mut login = form_page(csrf.clone(), form.email.clone());
+        login.error = Some(error);
+        Ok::<_, AdminError>(page(status, &login))
+    };
+    if let Some(wait) = throttle::locked(&state.db, clock, &keys).await? {
+        return again(
+            StatusCode::TOO_MANY_REQUESTS,
+            throttle::locked_message(wait),
+        );
+    }
+    let password = Secret::new(form.password.clone());
+    let Some(account) =
+        rosterd_tenancy::verify_operator_password(&state.db, &form.email, &password).await?
+    else {
+        throttle::record_failure(&state.db, clock, &keys).await?;
+        return match throttle::locked(&state.db, clock, &keys).await? {
+            Some(wait) => again(
+                StatusCode::TOO_MANY_REQUESTS,
+                throttle::locked_message(wait),
+            ),
+            None => again(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "That email and password don't match an operator account.".into(),
+            ),
+        };
+    };
+    throttle::clear(&state.db, &account_key).await?;
+    session::begin(
+        &session,
+        &SignIn::new(account.id.clone(), None, clock.now()),
+    )
+    .await?;
+    rosterd_tenancy::record_operator_login(&state.db, clock, &account.id).await?;
+    Ok(Redirect::to("/operator").into_response())
+}
+
+/// `POST /operator/logout`.
+pub async fn logout(
+    session: Session,
+    Checked(_): Checked<CsrfOnly>,
+) -> Result<Response, AdminError> {
+    session::end(&session).await?;
+    Ok(Redirect::to(&format!("{LOGIN}?signed_out=1")).into_response())
+}

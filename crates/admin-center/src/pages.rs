@@ -1,0 +1,7 @@
+//! The admin center's pages for a signed-in admin: the overview, SCIM settings per product app,
+//! and admin accounts. (Users, groups, licenses, reports and the logs come with the directory and
+//! ledger APIs.)
+
+pub mod admins;
+pub mod overview;
+pub mod scim;

@@ -1,0 +1,146 @@
+//! `/admin/{tenant}/`: per product, its seat pools, its SCIM app's status, and what needs
+//! attention (a token expiring within 30 days, a pool above 90%, SCIM on without a live token).
+
+use askama::Template;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Duration, Utc};
+use rosterd_domain::Product;
+use rosterd_ledger::SeatPool;
+use rosterd_tenancy::{AdminRole, ProductApp, TokenInfo};
+
+use crate::AdminState;
+use crate::auth::{Section, SignedIn};
+use crate::error::AdminError;
+use crate::render::{Chrome, Page, when, when_or_never};
+
+/// A token expiring sooner than this is a warning.
+const TOKEN_WARNING: Duration = Duration::days(30);
+/// A pool fuller than this (percent) is a warning.
+const POOL_WARNING_PERCENT: i64 = 90;
+
+#[derive(Template)]
+#[template(path = "overview/index.html")]
+struct OverviewPage {
+    chrome: Chrome,
+    products: Vec<ProductCard>,
+}
+
+/// One product's card.
+struct ProductCard {
+    name: &'static str,
+    scim_enabled: bool,
+    last_activity: String,
+    live_tokens: usize,
+    pools: Vec<PoolRow>,
+    warnings: Vec<String>,
+    /// The SCIM settings page, for full admins.
+    settings: Option<String>,
+}
+
+struct PoolRow {
+    name: &'static str,
+    capacity: i64,
+    in_use: i64,
+    free: i64,
+    percent: i64,
+}
+
+/// Percent of `capacity` in use, rounded down; a zero-seat pool reads 0%.
+fn percent(in_use: i64, capacity: i64) -> i64 {
+    if capacity <= 0 {
+        0
+    } else {
+        in_use * 100 / capacity
+    }
+}
+
+fn card(
+    app: &ProductApp,
+    pools: &[SeatPool],
+    tokens: &[TokenInfo],
+    now: DateTime<Utc>,
+    settings: Option<String>,
+) -> ProductCard {
+    let product = app.product;
+    let live: Vec<&TokenInfo> = tokens
+        .iter()
+        .filter(|t| t.product == product && t.is_live(now))
+        .collect();
+    let mut warnings = Vec::new();
+    if app.scim_enabled && live.is_empty() {
+        warnings.push("SCIM is on but no token is live: your identity provider cannot connect. Generate a token.".to_owned());
+    }
+    for t in live.iter().filter(|t| t.expires_at - now <= TOKEN_WARNING) {
+        warnings.push(format!(
+            "Token {}… expires on {}. Generate a new one, put it in your identity provider, then revoke the old one.",
+            t.prefix,
+            when(t.expires_at)
+        ));
+    }
+    let rows: Vec<PoolRow> = pools
+        .iter()
+        .filter(|p| p.license_kind.product() == product)
+        .map(|p| PoolRow {
+            name: p.license_kind.display_name(),
+            capacity: p.capacity,
+            in_use: p.in_use,
+            free: p.free(),
+            percent: percent(p.in_use, p.capacity),
+        })
+        .collect();
+    for row in rows.iter().filter(|r| r.percent > POOL_WARNING_PERCENT) {
+        warnings.push(format!(
+            "{} is {}% used ({} of {} seats). Ask your account manager for more licenses.",
+            row.name, row.percent, row.in_use, row.capacity
+        ));
+    }
+    ProductCard {
+        name: product.display_name(),
+        scim_enabled: app.scim_enabled,
+        last_activity: when_or_never(app.last_activity_at),
+        live_tokens: live.len(),
+        pools: rows,
+        warnings,
+        settings,
+    }
+}
+
+/// `GET /admin/{tenant}/`.
+pub async fn show(State(state): State<AdminState>, who: SignedIn) -> Result<Response, AdminError> {
+    let tenant = who.tenant.id;
+    let apps = rosterd_tenancy::product_apps(&state.db, tenant).await?;
+    let pools = rosterd_ledger::pools(&state.db, tenant).await?;
+    let tokens = rosterd_tenancy::list_tokens(&state.db, tenant, None).await?;
+    let now = state.clock.now();
+    let full = who.admin.role == AdminRole::FullAdmin;
+    let products = apps
+        .iter()
+        .map(|app| {
+            let settings = full.then(|| scim_settings(&who, app.product));
+            card(app, &pools, &tokens, now, settings)
+        })
+        .collect();
+    Ok(Page(OverviewPage {
+        chrome: who.chrome("Overview", Section::Overview),
+        products,
+    })
+    .into_response())
+}
+
+fn scim_settings(who: &SignedIn, product: Product) -> String {
+    format!("{}/settings/scim/{product}", who.base())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentages_round_down_and_survive_empty_pools() {
+        assert_eq!(percent(0, 0), 0);
+        assert_eq!(percent(91, 100), 91);
+        assert_eq!(percent(2, 3), 66);
+        assert_eq!(percent(5, 5), 100);
+    }
+}

@@ -1,0 +1,196 @@
+//! Browser sessions: the cookie settings of each area (admin center, operator console), what a
+//! signed-in session holds, the idle and absolute timeouts, and the one-shot notice shown on the
+//! next page.
+//!
+//! Sessions live in the database ([`store::DbSessionStore`]): they survive restarts and are
+//! shared by replicas. (A Redis store for `REDIS_URL` can be added behind the same layer later.)
+//! The cookie is `HttpOnly`, `SameSite=Lax`, `Secure` when the public URL is https, and scoped to
+//! its area's path. The session id is cycled at sign-in and at password change.
+
+mod entity;
+pub mod store;
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use tower_sessions::cookie::SameSite;
+use tower_sessions::cookie::time::Duration as CookieDuration;
+use tower_sessions::{Expiry, Session, SessionManagerLayer};
+
+use crate::AdminState;
+use crate::error::AdminError;
+use store::DbSessionStore;
+
+/// A session unused this long is over.
+pub const IDLE_TIMEOUT: Duration = Duration::minutes(30);
+/// A session is over this long after sign-in, however busy.
+pub const ABSOLUTE_TIMEOUT: Duration = Duration::hours(12);
+/// `last_seen` is written at most this often, so reading pages does not write on every request.
+const TOUCH_EVERY: Duration = Duration::minutes(1);
+
+const SIGN_IN: &str = "sign_in";
+const NOTICE: &str = "notice";
+
+/// The two browser areas, each with its own cookie.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Area {
+    Admin,
+    Operator,
+}
+
+impl Area {
+    fn cookie(self) -> &'static str {
+        match self {
+            Area::Admin => "rosterd_admin",
+            Area::Operator => "rosterd_operator",
+        }
+    }
+
+    fn path(self) -> &'static str {
+        match self {
+            Area::Admin => "/admin",
+            Area::Operator => "/operator",
+        }
+    }
+}
+
+/// The session layer of one area.
+pub fn layer(state: &AdminState, area: Area) -> SessionManagerLayer<DbSessionStore> {
+    let store = DbSessionStore::new(state.db.clone(), state.clock.clone(), IDLE_TIMEOUT);
+    SessionManagerLayer::new(store)
+        .with_name(area.cookie())
+        .with_path(area.path())
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(state.secure_cookies)
+        .with_expiry(Expiry::OnInactivity(CookieDuration::seconds(
+            IDLE_TIMEOUT.num_seconds(),
+        )))
+}
+
+/// Who a session is signed in as. For an admin, `tenant_id` binds the session to one tenant: the
+/// tenant of every admin page comes from here, never from the path alone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignIn {
+    /// The admin's or operator's account id.
+    pub account_id: String,
+    pub tenant_id: Option<String>,
+    pub signed_in_at: DateTime<Utc>,
+    pub last_seen: DateTime<Utc>,
+}
+
+/// Whether a signed-in session may go on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Freshness {
+    /// Valid; `touch` says `last_seen` is due to be written.
+    Fresh {
+        touch: bool,
+    },
+    IdleExpired,
+    AbsoluteExpired,
+}
+
+impl SignIn {
+    /// A sign-in starting now.
+    pub fn new(account_id: String, tenant_id: Option<String>, now: DateTime<Utc>) -> Self {
+        Self {
+            account_id,
+            tenant_id,
+            signed_in_at: now,
+            last_seen: now,
+        }
+    }
+
+    /// Applies the timeouts at `now`.
+    pub fn freshness(&self, now: DateTime<Utc>) -> Freshness {
+        if now - self.signed_in_at >= ABSOLUTE_TIMEOUT {
+            Freshness::AbsoluteExpired
+        } else if now - self.last_seen >= IDLE_TIMEOUT {
+            Freshness::IdleExpired
+        } else {
+            Freshness::Fresh {
+                touch: now - self.last_seen >= TOUCH_EVERY,
+            }
+        }
+    }
+}
+
+fn session_error(err: impl std::fmt::Display) -> AdminError {
+    AdminError::internal(format!("session: {err}"))
+}
+
+/// The session's sign-in, if any.
+pub async fn sign_in(session: &Session) -> Result<Option<SignIn>, AdminError> {
+    session.get(SIGN_IN).await.map_err(session_error)
+}
+
+/// Starts a signed-in session: a new session id (against fixation), a new CSRF token.
+pub async fn begin(session: &Session, sign_in: &SignIn) -> Result<(), AdminError> {
+    session.cycle_id().await.map_err(session_error)?;
+    crate::csrf::rotate(session).await?;
+    session
+        .insert(SIGN_IN, sign_in)
+        .await
+        .map_err(session_error)
+}
+
+/// Records activity on a signed-in session.
+pub async fn touch(session: &Session, sign_in: &SignIn) -> Result<(), AdminError> {
+    session
+        .insert(SIGN_IN, sign_in)
+        .await
+        .map_err(session_error)
+}
+
+/// Ends the session: deletes it from the store and clears the cookie.
+pub async fn end(session: &Session) -> Result<(), AdminError> {
+    session.flush().await.map_err(session_error)
+}
+
+/// Cycles the session id while keeping its data (after a password change).
+pub async fn cycle(session: &Session) -> Result<(), AdminError> {
+    session.cycle_id().await.map_err(session_error)
+}
+
+/// Leaves a one-line notice for the next page.
+pub async fn notify(session: &Session, notice: impl Into<String>) -> Result<(), AdminError> {
+    session
+        .insert(NOTICE, notice.into())
+        .await
+        .map_err(session_error)
+}
+
+/// Takes the pending notice, if any.
+pub async fn take_notice(session: &Session) -> Result<Option<String>, AdminError> {
+    session.remove(NOTICE).await.map_err(session_error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timeouts_decide_freshness() {
+        let start = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+        let mut s = SignIn::new("a".into(), None, start);
+        let cases = [
+            ("just signed in", 0, Freshness::Fresh { touch: false }),
+            ("within a minute", 59, Freshness::Fresh { touch: false }),
+            ("a minute on: touch", 60, Freshness::Fresh { touch: true }),
+            ("29 minutes idle", 29 * 60, Freshness::Fresh { touch: true }),
+            ("30 minutes idle", 30 * 60, Freshness::IdleExpired),
+        ];
+        for (what, secs, want) in cases {
+            assert_eq!(s.freshness(start + Duration::seconds(secs)), want, "{what}");
+        }
+        // Busy all day: last seen a minute ago, but signed in 12 hours ago.
+        s.last_seen = start + Duration::hours(12) - Duration::minutes(1);
+        assert_eq!(
+            s.freshness(start + Duration::hours(12)),
+            Freshness::AbsoluteExpired
+        );
+        assert_eq!(
+            s.freshness(start + Duration::hours(11)),
+            Freshness::Fresh { touch: false }
+        );
+    }
+}

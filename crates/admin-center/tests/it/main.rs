@@ -1,0 +1,16 @@
+//! Handler tests of the admin center and the operator console: a real rosterd on an ephemeral
+//! port with a fresh database per test, driven like a browser (cookies, CSRF tokens parsed out
+//! of forms, redirects followed by hand so every hop can be checked). One test binary.
+//!
+//! `ROSTERD_TEST_POSTGRES=postgres://postgres@127.0.0.1:5432` runs the same tests on PostgreSQL.
+
+#![expect(clippy::unwrap_used, reason = "tests")]
+
+mod access;
+mod admins;
+mod browser;
+mod headers;
+mod operator;
+mod overview;
+mod roles;
+mod scim_settings;
