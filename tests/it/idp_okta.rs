@@ -44,7 +44,10 @@ async fn okta_user_lifecycle() {
         created.headers["location"],
         format!("{}/Users/{id}", scim.base)
     );
-    assert_eq!(created.headers["etag"].to_str().unwrap(), created.body["meta"]["version"]);
+    assert_eq!(
+        created.headers["etag"].to_str().unwrap(),
+        created.body["meta"]["version"]
+    );
     assert!(
         created.body.get("password").is_none(),
         "password is never returned"
