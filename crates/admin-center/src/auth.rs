@@ -16,7 +16,7 @@ use tower_sessions::Session;
 use crate::AdminState;
 use crate::error::AdminError;
 use crate::render::{Chrome, Nav, NavLink};
-use crate::session::{self, Freshness};
+use crate::session::{self, Current};
 
 /// A signed-in admin of the tenant in the path, with any role.
 #[derive(Debug, Clone)]
@@ -131,21 +131,11 @@ impl FromRequestParts<AdminState> for SignedIn {
         let slug = path_tenant(parts, state).await?;
         let session = request_session(parts, state).await?;
         let login = format!("/admin/{slug}/login");
-        let Some(mut sign_in) = session::sign_in(&session).await? else {
-            return Err(AdminError::SignIn(login));
+        let sign_in = match session::current(&session, state.clock.now()).await? {
+            Current::SignedIn(sign_in) => sign_in,
+            Current::SignedOut => return Err(AdminError::SignIn(login)),
+            Current::Expired(why) => return Err(AdminError::SignIn(format!("{login}{why}"))),
         };
-        let now = state.clock.now();
-        match sign_in.freshness(now) {
-            Freshness::IdleExpired | Freshness::AbsoluteExpired => {
-                session::end(&session).await?;
-                return Err(AdminError::SignIn(format!("{login}?expired=1")));
-            }
-            Freshness::Fresh { touch: true } => {
-                sign_in.last_seen = now;
-                session::touch(&session, &sign_in).await?;
-            }
-            Freshness::Fresh { touch: false } => {}
-        }
         let tenant_id: TenantId = sign_in
             .tenant_id
             .as_deref()

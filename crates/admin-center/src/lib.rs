@@ -50,10 +50,17 @@ impl AdminState {
         Self {
             db,
             clock,
-            secure_cookies: public_url.starts_with("https://"),
+            secure_cookies: is_https(&public_url),
             public_url,
         }
     }
+}
+
+/// Cookies are `Secure` when people reach rosterd over https.
+fn is_https(public_url: &str) -> bool {
+    public_url
+        .get(..8)
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"))
 }
 
 /// The admin center's and operator console's routes, with their sessions and headers.
@@ -83,6 +90,8 @@ pub fn router<S: Clone + Send + Sync + 'static>(state: AdminState) -> Router<S> 
             &format!("{t}/admins"),
             get(pages::admins::list).post(pages::admins::create),
         )
+        .route("/admin", get(not_found))
+        .route("/admin/", get(not_found))
         .route("/admin/{tenant}/{*rest}", get(not_found).post(not_found))
         .layer(session::layer(&state, Area::Admin));
     let operator = Router::new()
@@ -120,4 +129,21 @@ async fn to_overview(Path(slug): Path<String>) -> Result<Response, AdminError> {
 
 async fn not_found() -> AdminError {
     AdminError::NotFound
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cookies_are_secure_exactly_when_the_public_url_is_https() {
+        for (url, secure) in [
+            ("https://rosterd.example.com", true),
+            ("HTTPS://rosterd.example.com/", true),
+            ("http://127.0.0.1:8080", false),
+            ("http", false),
+        ] {
+            assert_eq!(is_https(url), secure, "{url}");
+        }
+    }
 }

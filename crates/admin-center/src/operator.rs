@@ -15,7 +15,7 @@ use crate::AdminState;
 use crate::auth::request_session;
 use crate::error::AdminError;
 use crate::render::{Chrome, Nav, NavLink};
-use crate::session::{self, Freshness};
+use crate::session::{self, Current};
 
 /// The operator console's sign-in page.
 pub const LOGIN: &str = "/operator/login";
@@ -58,21 +58,11 @@ impl FromRequestParts<AdminState> for Operator {
 
     async fn from_request_parts(parts: &mut Parts, state: &AdminState) -> Result<Self, AdminError> {
         let session = request_session(parts, state).await?;
-        let Some(mut sign_in) = session::sign_in(&session).await? else {
-            return Err(AdminError::SignIn(LOGIN.into()));
+        let sign_in = match session::current(&session, state.clock.now()).await? {
+            Current::SignedIn(sign_in) => sign_in,
+            Current::SignedOut => return Err(AdminError::SignIn(LOGIN.into())),
+            Current::Expired(why) => return Err(AdminError::SignIn(format!("{LOGIN}{why}"))),
         };
-        let now = state.clock.now();
-        match sign_in.freshness(now) {
-            Freshness::IdleExpired | Freshness::AbsoluteExpired => {
-                session::end(&session).await?;
-                return Err(AdminError::SignIn(format!("{LOGIN}?expired=1")));
-            }
-            Freshness::Fresh { touch: true } => {
-                sign_in.last_seen = now;
-                session::touch(&session, &sign_in).await?;
-            }
-            Freshness::Fresh { touch: false } => {}
-        }
         // An admin session can never be an operator's: different cookie, and no tenant here.
         if sign_in.tenant_id.is_some() {
             return Err(AdminError::SignIn(LOGIN.into()));

@@ -133,12 +133,42 @@ pub async fn begin(session: &Session, sign_in: &SignIn) -> Result<(), AdminError
         .map_err(session_error)
 }
 
-/// Records activity on a signed-in session.
-pub async fn touch(session: &Session, sign_in: &SignIn) -> Result<(), AdminError> {
-    session
-        .insert(SIGN_IN, sign_in)
-        .await
-        .map_err(session_error)
+/// What a request's session says about who is asking.
+#[derive(Debug)]
+pub enum Current {
+    SignedIn(SignIn),
+    SignedOut,
+    /// The sign-in timed out (and the session is now ended); the query string for the sign-in
+    /// page that says why.
+    Expired(&'static str),
+}
+
+/// The session's sign-in if it is still fresh at `now`, recording activity when due; a sign-in
+/// past a timeout ends the session.
+pub async fn current(session: &Session, now: DateTime<Utc>) -> Result<Current, AdminError> {
+    let Some(mut sign_in) = sign_in(session).await? else {
+        return Ok(Current::SignedOut);
+    };
+    match sign_in.freshness(now) {
+        Freshness::IdleExpired => {
+            end(session).await?;
+            Ok(Current::Expired("?expired=idle"))
+        }
+        Freshness::AbsoluteExpired => {
+            end(session).await?;
+            Ok(Current::Expired("?expired=absolute"))
+        }
+        Freshness::Fresh { touch } => {
+            if touch {
+                sign_in.last_seen = now;
+                session
+                    .insert(SIGN_IN, &sign_in)
+                    .await
+                    .map_err(session_error)?;
+            }
+            Ok(Current::SignedIn(sign_in))
+        }
+    }
 }
 
 /// Ends the session: deletes it from the store and clears the cookie.

@@ -30,7 +30,7 @@ pub struct LoginPage {
     pub info: Option<String>,
 }
 
-/// `?expired=1` after a timeout, `?signed_out=1` after logout.
+/// `?expired=idle` or `?expired=absolute` after a timeout, `?signed_out=1` after logout.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct LoginQuery {
@@ -41,7 +41,9 @@ pub struct LoginQuery {
 impl LoginQuery {
     /// The explanation shown above the form.
     pub fn info(&self) -> Option<String> {
-        if self.expired.is_some() {
+        if self.expired.as_deref() == Some("absolute") {
+            Some("Your session reached its 12-hour limit. Sign in again to continue.".into())
+        } else if self.expired.is_some() {
             Some(
                 "Your session ended after a period of inactivity. Sign in again to continue."
                     .into(),

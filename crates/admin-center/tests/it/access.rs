@@ -259,3 +259,29 @@ async fn an_admin_changes_their_password() {
         .expect(StatusCode::UNPROCESSABLE_ENTITY, "match an admin account");
     fresh.login_ok("acme", "ada@acme.example", new).await;
 }
+
+#[tokio::test]
+async fn a_busy_session_still_ends_twelve_hours_after_sign_in() {
+    let app = TestApp::spawn().await;
+    let (browser, _) = signed_in(&app, "reporting").await;
+    for _ in 0..35 {
+        app.clock.advance(Duration::minutes(20));
+        browser
+            .get("/admin/acme/")
+            .await
+            .expect(StatusCode::OK, "Overview");
+    }
+    app.clock.advance(Duration::minutes(20));
+    browser
+        .get("/admin/acme/")
+        .await
+        .redirects_to("/admin/acme/login?expired=absolute");
+    browser
+        .get("/admin/acme/login?expired=absolute")
+        .await
+        .expect(StatusCode::OK, "12-hour limit");
+    browser
+        .get("/admin/acme/")
+        .await
+        .redirects_to("/admin/acme/login");
+}
