@@ -47,14 +47,14 @@ impl FromStr for TenantSlug {
             return bad(&format!("`{c}` is not allowed"));
         }
         if RESERVED.contains(&s) {
-            return bad("it is reserved (`/scim/v2` is the shared SCIM base URL)");
+            return bad("it is reserved for a fixed URL segment (`/scim/v2`, `/admin/static`)");
         }
         Ok(Self(s.to_owned()))
     }
 }
 
 /// Slugs that would collide with fixed URL segments.
-const RESERVED: [&str; 1] = ["v2"];
+const RESERVED: [&str; 2] = ["v2", "static"];
 
 impl TryFrom<String> for TenantSlug {
     type Error = ParseError;
@@ -99,6 +99,7 @@ mod tests {
             ("1acme", "start with a lowercase letter"),
             ("acmé", "`é` is not allowed"),
             ("v2", "reserved"),
+            ("static", "reserved"),
         ];
         for (input, why) in cases {
             let err = input.parse::<TenantSlug>().unwrap_err().to_string();
