@@ -13,6 +13,7 @@ mod health;
 mod idp_entra;
 mod idp_okta;
 mod idp_onelogin;
+mod licensing;
 mod migrations;
 mod scim_client;
 mod scim_rules;

@@ -40,6 +40,8 @@ pub(crate) enum Failure {
     /// Another writer got in the way (lost the version race, SQLite busy, PostgreSQL
     /// serialization failure or deadlock): run the whole transaction again.
     Retry,
+    /// A provisioning hook refused the request: roll back, record the refusal, answer.
+    Refused(Box<(ScimError, Option<crate::hooks::RefusalRecord>)>),
 }
 
 pub(crate) type Outcome<T> = std::result::Result<T, Failure>;
@@ -75,6 +77,7 @@ impl Failure {
     pub(crate) fn into_scim(self) -> ScimError {
         match self {
             Failure::Scim(err) => err,
+            Failure::Refused(refusal) => refusal.0,
             Failure::Retry => {
                 tracing::error!("a write kept losing to concurrent writers; giving up");
                 ScimError::internal()

@@ -14,9 +14,11 @@ use serde_json::Value;
 
 use crate::entity::user_group;
 use crate::error::{Failure, Outcome, is_unique_violation};
+use crate::hooks::{self, MembershipChange, abort};
 use crate::scope::{SOURCE_IDP, SOURCE_MANUAL, Scope, ScopedGroup, begin_write};
 use crate::users::parse_document;
 use crate::{Directory, members};
+use std::collections::HashSet;
 
 /// 404 for an id that is not a SCIM Group of this app (manual groups included).
 pub(crate) fn not_found(id: &str) -> Failure {
@@ -116,10 +118,16 @@ pub(crate) async fn create(
         }
     })?;
     let group = scope.scoped_group(&id);
+    let mut touched = Vec::new();
     if let Some(refs) = &input.members {
         let (ids, hinted) = member_ids(refs);
         members::validate(&txn, scope, &ids, hinted).await?;
         members::add(&txn, &group, &ids, now).await?;
+        touched = ids;
+    }
+    if let Err(failure) = notify(dir, &txn, scope, &group, &row.display_name, touched, false).await
+    {
+        return abort(&dir.db, dir.hooks(), scope, txn, failure).await;
     }
     let stored = with_members(&txn, scope, &row, true).await?;
     txn.commit().await?;
@@ -141,11 +149,13 @@ pub(crate) async fn replace(
         .ok_or_else(|| not_found(id))?;
     precondition.check(row.version)?;
     let before = parse_document(&row.document, ResourceKind::Group, id)?;
+    let name_before = row.display_name.clone();
+    let mut touched = Vec::new();
     let changed = match &input.members {
         Some(refs) => {
             let (ids, hinted) = member_ids(refs);
             members::validate(&txn, scope, &ids, hinted).await?;
-            members::replace_all(&txn, scope, &group, &ids, now).await?
+            members::replace_all(&txn, scope, &group, &ids, now, &mut touched).await?
         }
         None => 0,
     };
@@ -160,6 +170,20 @@ pub(crate) async fn replace(
         changed,
     )
     .await?;
+    let renamed = row.display_name != name_before;
+    if let Err(failure) = notify(
+        dir,
+        &txn,
+        scope,
+        &group,
+        &row.display_name,
+        touched,
+        renamed,
+    )
+    .await
+    {
+        return abort(&dir.db, dir.hooks(), scope, txn, failure).await;
+    }
     let stored = with_members(&txn, scope, &row, true).await?;
     txn.commit().await?;
     Ok(stored)
@@ -183,8 +207,24 @@ pub(crate) async fn patch(
     let before = parse_document(&row.document, ResourceKind::Group, id)?;
     let mut doc = before.clone();
     let changes = apply_group_patch(&mut doc, operations)?;
-    let changed = members::apply(&txn, scope, &group, changes, now).await?;
+    let name_before = row.display_name.clone();
+    let mut touched = Vec::new();
+    let changed = members::apply(&txn, scope, &group, changes, now, &mut touched).await?;
     let row = write(dir, &txn, scope, &group, row, &before, doc, changed).await?;
+    let renamed = row.display_name != name_before;
+    if let Err(failure) = notify(
+        dir,
+        &txn,
+        scope,
+        &group,
+        &row.display_name,
+        touched,
+        renamed,
+    )
+    .await
+    {
+        return abort(&dir.db, dir.hooks(), scope, txn, failure).await;
+    }
     let stored = with_members(&txn, scope, &row, wants.members).await?;
     txn.commit().await?;
     Ok(stored)
@@ -202,14 +242,77 @@ pub(crate) async fn delete(
         .await?
         .ok_or_else(|| not_found(id))?;
     precondition.check(row.version)?;
+    let members = match dir.hooks() {
+        Some(_) => members::member_ids(&txn, &group).await?,
+        None => Vec::new(),
+    };
     group.delete_members().exec(&txn).await?;
     scope
         .delete_groups()
         .filter(user_group::Column::Id.eq(id))
         .exec(&txn)
         .await?;
+    if let Some(hooks) = dir.hooks() {
+        let change = MembershipChange {
+            group_id: group.id.clone(),
+            display_name: row.display_name.clone(),
+            added: Vec::new(),
+            affected: hooks::snapshots(&txn, scope, &members).await?,
+            removed: members,
+            renamed: false,
+            deleted: true,
+        };
+        if let Err(err) = hooks.memberships_changed(&txn, &scope.ctx, &change).await {
+            return abort(&dir.db, Some(hooks), scope, txn, err.into()).await;
+        }
+    }
     txn.commit().await?;
     Ok(())
+}
+
+/// Tells the hooks (if any) which users may have joined or left the group; on a rename,
+/// every member is affected (a rule may name the group).
+async fn notify(
+    dir: &Directory,
+    txn: &sea_orm::DatabaseTransaction,
+    scope: &Scope,
+    group: &ScopedGroup,
+    display_name: &str,
+    touched: Vec<String>,
+    renamed: bool,
+) -> Outcome<()> {
+    let Some(hooks) = dir.hooks() else {
+        return Ok(());
+    };
+    if touched.is_empty() && !renamed {
+        return Ok(());
+    }
+    let current: HashSet<String> = members::member_ids(txn, group).await?.into_iter().collect();
+    let mut seen = HashSet::new();
+    let mut affected_ids: Vec<String> = touched
+        .into_iter()
+        .filter(|id| seen.insert(id.clone()))
+        .collect();
+    let (added, removed) = affected_ids
+        .iter()
+        .cloned()
+        .partition(|id| current.contains(id));
+    if renamed {
+        affected_ids.extend(current.into_iter().filter(|id| seen.insert(id.clone())));
+    }
+    let change = MembershipChange {
+        group_id: group.id.clone(),
+        display_name: display_name.to_owned(),
+        added,
+        removed,
+        renamed,
+        deleted: false,
+        affected: hooks::snapshots(txn, scope, &affected_ids).await?,
+    };
+    hooks
+        .memberships_changed(txn, &scope.ctx, &change)
+        .await
+        .map_err(Failure::from)
 }
 
 /// Writes the new document over a locked row when it or the membership changed (an idempotent

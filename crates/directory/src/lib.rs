@@ -13,6 +13,7 @@ mod entity;
 mod error;
 mod filter_sql;
 mod groups;
+pub mod hooks;
 mod listing;
 mod members;
 pub mod people;
@@ -27,19 +28,47 @@ use rosterd_domain::Clock;
 use sea_orm::DatabaseConnection;
 
 pub use error::{Error, Result};
+pub use hooks::{
+    HookError, MembershipChange, ProvisioningHooks, RefusalRecord, UserChange, UserSnapshot,
+};
 pub use people::{PeoplePage, Person};
 
-/// The SCIM store on the database: cheap to clone (a connection pool and a clock).
-#[derive(Debug, Clone)]
+/// The SCIM store on the database: cheap to clone (a connection pool, a clock, the hooks).
+#[derive(Clone)]
 pub struct Directory {
     db: DatabaseConnection,
     clock: Arc<dyn Clock>,
+    hooks: Option<Arc<dyn ProvisioningHooks>>,
+}
+
+impl std::fmt::Debug for Directory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Directory")
+            .field("hooks", &self.hooks.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Directory {
-    /// A directory on `db`, taking "now" from `clock`.
+    /// A directory on `db`, taking "now" from `clock`, with no provisioning hooks.
     pub fn new(db: DatabaseConnection, clock: Arc<dyn Clock>) -> Self {
-        Self { db, clock }
+        Self {
+            db,
+            clock,
+            hooks: None,
+        }
+    }
+
+    /// The same directory, calling `hooks` inside every write transaction (licensing).
+    #[must_use]
+    pub fn with_hooks(mut self, hooks: Arc<dyn ProvisioningHooks>) -> Self {
+        self.hooks = Some(hooks);
+        self
+    }
+
+    /// The hooks, if any.
+    pub(crate) fn hooks(&self) -> Option<&dyn ProvisioningHooks> {
+        self.hooks.as_deref()
     }
 
     /// The connection, for callers that run their own queries (the admin API).

@@ -81,27 +81,54 @@ fn nested_groups() -> Failure {
         .into()
 }
 
-/// Applies PATCH membership changes in request order; returns how many rows changed.
+/// Applies PATCH membership changes in request order; returns how many rows changed. The ids
+/// of users that may have joined or left are pushed onto `touched` (for the hooks).
 pub(crate) async fn apply(
     txn: &impl ConnectionTrait,
     scope: &Scope,
     group: &ScopedGroup,
     changes: Vec<MemberChange>,
     now: DateTime<Utc>,
+    touched: &mut Vec<String>,
 ) -> Outcome<u64> {
     let mut changed = 0;
     for change in changes {
         changed += match change {
             MemberChange::Add(ids) => {
                 validate(txn, scope, &ids, false).await?;
-                add(txn, group, &ids, now).await?
+                let added = add(txn, group, &ids, now).await?;
+                touched.extend(ids);
+                added
             }
-            MemberChange::Remove(ids) => remove(txn, group, &ids).await?,
-            MemberChange::RemoveAll => group.delete_members().exec(txn).await?.rows_affected,
-            MemberChange::ReplaceAll(ids) => replace_all(txn, scope, group, &ids, now).await?,
+            MemberChange::Remove(ids) => {
+                let removed = remove(txn, group, &ids).await?;
+                touched.extend(ids);
+                removed
+            }
+            MemberChange::RemoveAll => {
+                touched.extend(member_ids(txn, group).await?);
+                group.delete_members().exec(txn).await?.rows_affected
+            }
+            MemberChange::ReplaceAll(ids) => {
+                replace_all(txn, scope, group, &ids, now, touched).await?
+            }
         };
     }
     Ok(changed)
+}
+
+/// The ids of the group's members (ids only).
+pub(crate) async fn member_ids(
+    txn: &impl ConnectionTrait,
+    group: &ScopedGroup,
+) -> Outcome<Vec<String>> {
+    Ok(group_member::Entity::find()
+        .select_only()
+        .column(group_member::Column::MemberId)
+        .filter(group.members())
+        .into_tuple::<String>()
+        .all(txn)
+        .await?)
 }
 
 /// Adds members already validated; present ones are left alone.
@@ -162,24 +189,17 @@ pub(crate) async fn remove(
 }
 
 /// Makes the membership exactly `ids`: reads the current member ids (ids only), then removes
-/// and adds the difference.
+/// and adds the difference (pushed onto `touched`).
 pub(crate) async fn replace_all(
     txn: &impl ConnectionTrait,
     scope: &Scope,
     group: &ScopedGroup,
     ids: &[String],
     now: DateTime<Utc>,
+    touched: &mut Vec<String>,
 ) -> Outcome<u64> {
     validate(txn, scope, ids, false).await?;
-    let current: HashSet<String> = group_member::Entity::find()
-        .select_only()
-        .column(group_member::Column::MemberId)
-        .filter(group.members())
-        .into_tuple::<String>()
-        .all(txn)
-        .await?
-        .into_iter()
-        .collect();
+    let current: HashSet<String> = member_ids(txn, group).await?.into_iter().collect();
     let wanted: HashSet<&String> = ids.iter().collect();
     let gone: Vec<String> = current
         .iter()
@@ -191,7 +211,10 @@ pub(crate) async fn replace_all(
         .filter(|id| !current.contains(*id))
         .cloned()
         .collect();
-    Ok(remove(txn, group, &gone).await? + add(txn, group, &new, now).await?)
+    let changed = remove(txn, group, &gone).await? + add(txn, group, &new, now).await?;
+    touched.extend(gone);
+    touched.extend(new);
+    Ok(changed)
 }
 
 /// The members of the given groups (SCIM users of the scope's app), by member id, keyed by

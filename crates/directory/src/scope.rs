@@ -23,6 +23,8 @@ pub(crate) const SOURCE_MANUAL: &str = "manual";
 pub(crate) struct Scope {
     pub tenant: String,
     pub product: &'static str,
+    /// The request's context, for the provisioning hooks.
+    pub ctx: ScimContext,
 }
 
 impl Scope {
@@ -30,6 +32,7 @@ impl Scope {
         Self {
             tenant: ctx.tenant.to_string(),
             product: ctx.product.slug(),
+            ctx: ctx.clone(),
         }
     }
 

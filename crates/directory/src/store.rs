@@ -10,7 +10,7 @@ use rosterd_scim::{ScimContext, ScimError};
 
 use crate::error::{Failure, MAX_ATTEMPTS, Outcome};
 use crate::scope::Scope;
-use crate::{Directory, groups, listing, users};
+use crate::{Directory, groups, hooks, listing, users};
 
 /// Runs a write transaction again while it fails with [`Failure::Retry`] (a concurrent writer
 /// won), at most [`MAX_ATTEMPTS`] times.
@@ -36,13 +36,14 @@ impl ScimStore for Directory {
         input: Normalized,
     ) -> Result<StoredResource, ScimError> {
         let scope = Scope::of(ctx);
-        retrying(|| async {
+        let created = retrying(|| async {
             match kind {
                 ResourceKind::User => users::create(self, &scope, &input).await,
                 ResourceKind::Group => groups::create(self, &scope, &input).await,
             }
         })
-        .await
+        .await?;
+        self.decorated(&scope, created).await
     }
 
     async fn get(
@@ -57,7 +58,8 @@ impl ScimStore for Directory {
             ResourceKind::User => users::get(self, &scope, id, wants).await,
             ResourceKind::Group => groups::get(self, &scope, id, wants).await,
         };
-        found.map_err(Failure::into_scim)
+        self.decorated(&scope, found.map_err(Failure::into_scim)?)
+            .await
     }
 
     async fn replace(
@@ -69,7 +71,7 @@ impl ScimStore for Directory {
         precondition: &Precondition,
     ) -> Result<StoredResource, ScimError> {
         let scope = Scope::of(ctx);
-        retrying(|| async {
+        let replaced = retrying(|| async {
             match kind {
                 ResourceKind::User => users::replace(self, &scope, id, &input, precondition).await,
                 ResourceKind::Group => {
@@ -77,7 +79,8 @@ impl ScimStore for Directory {
                 }
             }
         })
-        .await
+        .await?;
+        self.decorated(&scope, replaced).await
     }
 
     async fn patch(
@@ -90,7 +93,7 @@ impl ScimStore for Directory {
         wants: Wants,
     ) -> Result<StoredResource, ScimError> {
         let scope = Scope::of(ctx);
-        retrying(|| async {
+        let patched = retrying(|| async {
             match kind {
                 ResourceKind::User => {
                     users::patch(self, &scope, id, operations, precondition, wants).await
@@ -100,7 +103,8 @@ impl ScimStore for Directory {
                 }
             }
         })
-        .await
+        .await?;
+        self.decorated(&scope, patched).await
     }
 
     async fn delete(
@@ -127,8 +131,28 @@ impl ScimStore for Directory {
         query: &ListQuery,
     ) -> Result<Page, ScimError> {
         let scope = Scope::of(ctx);
-        listing::list(self, &scope, kind, query)
+        let mut page = listing::list(self, &scope, kind, query)
             .await
-            .map_err(Failure::into_scim)
+            .map_err(Failure::into_scim)?;
+        hooks::decorate(&self.db, self.hooks(), &scope, &mut page.resources)
+            .await
+            .map_err(Failure::into_scim)?;
+        Ok(page)
+    }
+}
+
+impl Directory {
+    /// One resource with the hooks' read-only extensions (read after the write committed).
+    async fn decorated(
+        &self,
+        scope: &Scope,
+        resource: StoredResource,
+    ) -> Result<StoredResource, ScimError> {
+        let mut one = [resource];
+        hooks::decorate(&self.db, self.hooks(), scope, &mut one)
+            .await
+            .map_err(Failure::into_scim)?;
+        let [resource] = one;
+        Ok(resource)
     }
 }

@@ -15,6 +15,7 @@ use serde_json::Value;
 
 use crate::entity::{scim_user, scim_user_email};
 use crate::error::{Failure, Outcome, is_unique_violation};
+use crate::hooks::{UserChange, abort, person_id, snapshot};
 use crate::scope::{Scope, begin_write};
 use crate::{Directory, members, people};
 
@@ -121,6 +122,9 @@ pub(crate) async fn create(
         }
     })?;
     write_emails(&txn, scope, &id, doc).await?;
+    if let Err(failure) = notify(dir, &txn, scope, None, Some(&row)).await {
+        return abort(&dir.db, dir.hooks(), scope, txn, failure).await;
+    }
     txn.commit().await?;
     stored(&row, None)
 }
@@ -138,7 +142,11 @@ pub(crate) async fn replace(
         .await?
         .ok_or_else(|| not_found(id))?;
     precondition.check(row.version)?;
+    let active_before = row.active;
     let row = write(dir, &txn, scope, row, input.document.clone()).await?;
+    if let Err(failure) = notify(dir, &txn, scope, Some(active_before), Some(&row)).await {
+        return abort(&dir.db, dir.hooks(), scope, txn, failure).await;
+    }
     let stored = with_groups(&txn, scope, &row, true).await?;
     txn.commit().await?;
     Ok(stored)
@@ -164,7 +172,12 @@ pub(crate) async fn patch(
     let row = if doc == before {
         row
     } else {
-        write(dir, &txn, scope, row, doc).await?
+        let active_before = row.active;
+        let row = write(dir, &txn, scope, row, doc).await?;
+        if let Err(failure) = notify(dir, &txn, scope, Some(active_before), Some(&row)).await {
+            return abort(&dir.db, dir.hooks(), scope, txn, failure).await;
+        }
+        row
     };
     let stored = with_groups(&txn, scope, &row, wants.groups).await?;
     txn.commit().await?;
@@ -194,8 +207,46 @@ pub(crate) async fn delete(
         .filter(scim_user::Column::Id.eq(id))
         .exec(&txn)
         .await?;
+    if let Some(hooks) = dir.hooks() {
+        let change = UserChange {
+            user_id: row.id.clone(),
+            person_id: person_id(&row.person_id)?,
+            user_name: row.user_name.clone(),
+            active_before: Some(row.active),
+            after: None,
+        };
+        if let Err(err) = hooks.user_changed(&txn, &scope.ctx, &change).await {
+            return abort(&dir.db, Some(hooks), scope, txn, err.into()).await;
+        }
+    }
     txn.commit().await?;
     Ok(())
+}
+
+/// Tells the hooks (if any) that a user was created (`active_before` is `None`) or rewritten.
+async fn notify(
+    dir: &Directory,
+    txn: &DatabaseTransaction,
+    scope: &Scope,
+    active_before: Option<bool>,
+    row: Option<&scim_user::Model>,
+) -> Outcome<()> {
+    let (Some(hooks), Some(row)) = (dir.hooks(), row) else {
+        return Ok(());
+    };
+    let mut groups = members::groups_of(txn, scope, std::slice::from_ref(&row.id)).await?;
+    let after = snapshot(row, groups.remove(&row.id).unwrap_or_default())?;
+    let change = UserChange {
+        user_id: row.id.clone(),
+        person_id: after.person_id,
+        user_name: row.user_name.clone(),
+        active_before,
+        after: Some(after),
+    };
+    hooks
+        .user_changed(txn, &scope.ctx, &change)
+        .await
+        .map_err(Failure::from)
 }
 
 /// Writes a new document over a locked row: `UPDATE ... WHERE version = <read>`; zero rows

@@ -45,7 +45,7 @@ pub use entry::{Entry, EntryKind, entries};
 pub use error::{Error, Result};
 pub use license::{
     License, LicenseQuery, LicenseSource, LicenseState, find_license, find_live, licenses_of,
-    list_licenses,
+    list_licenses, live_licenses_of_people,
 };
 pub use manual::{adopt, grant_manual, revoke_manual};
 pub use outbox::{

@@ -2,6 +2,7 @@
 //! and tests. Output goes to the writer the caller passes, so tests run commands in-process.
 
 mod admin;
+mod ledger;
 mod operator;
 mod serve;
 pub(crate) mod tenant;
@@ -60,6 +61,9 @@ pub enum Command {
     /// Operator console accounts.
     #[command(subcommand)]
     Operator(operator::OperatorCommand),
+    /// The license ledger: verify it, read it.
+    #[command(subcommand)]
+    Ledger(ledger::LedgerCommand),
 }
 
 /// What a command needs: configuration, the database, and where to write.
@@ -126,6 +130,7 @@ pub async fn run(cli: Cli, out: &mut (dyn Write + Send)) -> anyhow::Result<ExitC
         Command::Token(command) => token::run(&mut ctx, command).await,
         Command::App(command) => token::run_app(&mut ctx, command).await,
         Command::Operator(command) => operator::run(&mut ctx, command).await,
+        Command::Ledger(command) => ledger::run(&mut ctx, command).await,
     }
 }
 

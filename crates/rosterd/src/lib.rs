@@ -6,5 +6,6 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod licensing;
 pub mod server;
 pub mod telemetry;

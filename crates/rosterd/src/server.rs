@@ -40,7 +40,10 @@ pub fn app(state: AppState) -> Router {
         bulk_max_operations: state.config.scim.bulk_max_operations,
         bulk_max_payload_bytes: state.config.scim.bulk_max_payload_bytes,
     };
-    let directory = rosterd_directory::Directory::new(state.db.clone(), state.clock.clone());
+    let directory = rosterd_directory::Directory::new(state.db.clone(), state.clock.clone())
+        .with_hooks(Arc::new(crate::licensing::Licensing::new(
+            state.clock.clone(),
+        )));
     let scim = rosterd_scim::router::router(ScimState { limits })
         .merge(rosterd_scim::http::resource_routes(directory, limits));
     let scim_routes: Router<AppState> = Router::new()

@@ -133,6 +133,13 @@ impl Projection {
         }
         match value {
             Value::Object(fields) => filter_subs(attr.def, &keep, fields),
+            // rosterd's license extension always shows its list, `[]` when the User holds no
+            // license: an IdP admin reads "no licenses" rather than a missing extension.
+            Value::Array(items)
+                if items.is_empty() && attr.schema == crate::schema::LICENSE_EXTENSION_SCHEMA =>
+            {
+                true
+            }
             Value::Array(items) => {
                 for item in items.iter_mut() {
                     if let Value::Object(fields) = item {

@@ -1,0 +1,191 @@
+//! The license glue: the one implementation of the directory's provisioning hooks, shared by
+//! the three product apps, turning SCIM writes into ledger calls inside the same transaction.
+//!
+//! It lives in the binary because it is wiring: it needs both `directory` (the hook trait) and
+//! `ledger`, and the dependency rules let only the binary and the product crates see both; one
+//! module here keeps the three product crates from each holding a copy. What differs per
+//! product is only the policy, and [`rosterd_ledger::eligible_kind`] already decides that
+//! (Learning and TeamLink Extend: every active user; Sales Navigator: the stored policy).
+//!
+//! A full pool refuses a request whose purpose is the license (a user created or reactivated in
+//! an app that licenses every user) with **403** and no `scimType`: the request is valid and
+//! authorised but not permitted by the tenant's entitlement. Not 409, which RFC 7644 keeps for
+//! uniqueness and version conflicts and which IdPs answer by trying to match an existing user;
+//! not 5xx, which IdPs retry. Rule-driven eligibility waits on the pool's list instead.
+
+mod reconcile;
+
+use std::sync::Arc;
+
+use rosterd_directory::hooks::{Extensions, HookFuture};
+use rosterd_directory::{
+    HookError, MembershipChange, ProvisioningHooks, RefusalRecord, UserChange,
+};
+use rosterd_domain::{Clock, LicenseKind, PersonId, Product};
+use rosterd_ledger::{Actor, ActorKind};
+use rosterd_scim::schema::LICENSE_EXTENSION_SCHEMA;
+use rosterd_scim::{ScimContext, ScimError};
+use sea_orm::{DatabaseConnection, DatabaseTransaction};
+use serde_json::{Value, json};
+
+pub use reconcile::{Mode, Target, policy_of, subject_of, targets, wait_key};
+
+/// The provisioning hooks that keep licenses in step with the directory.
+#[derive(Debug, Clone)]
+pub struct Licensing {
+    clock: Arc<dyn Clock>,
+}
+
+impl Licensing {
+    pub fn new(clock: Arc<dyn Clock>) -> Self {
+        Self { clock }
+    }
+}
+
+/// The ledger actor of a SCIM request.
+pub(crate) fn scim_actor(ctx: &ScimContext) -> Actor {
+    Actor {
+        kind: ActorKind::ScimApp,
+        name: ctx.actor.clone(),
+    }
+}
+
+/// The SCIM error of a request refused for want of a seat.
+pub(crate) fn pool_full_error(
+    product: Product,
+    kind: LicenseKind,
+    subject: &str,
+    in_use: i64,
+    capacity: i64,
+) -> ScimError {
+    ScimError::forbidden(format!(
+        "{product} cannot license `{subject}`: the {pool} pool (`{slug}`) is full, {in_use} of \
+         {capacity} seats assigned; more licenses are needed. Nothing was changed: add seats, \
+         or free some, and retry.",
+        product = product.display_name(),
+        pool = kind.display_name(),
+        slug = kind.slug(),
+    ))
+}
+
+/// A ledger failure as a hook error: races retry the transaction; the rest is logged and
+/// answered with a generic 500.
+pub(crate) fn ledger_failure(err: rosterd_ledger::Error) -> HookError {
+    match err {
+        rosterd_ledger::Error::Conflict => HookError::Retry,
+        rosterd_ledger::Error::Database(db) if is_contention(&db.to_string()) => HookError::Retry,
+        other => {
+            tracing::error!(error = %other, "license ledger failure during provisioning");
+            HookError::Failed(ScimError::internal())
+        }
+    }
+}
+
+fn is_contention(text: &str) -> bool {
+    [
+        "database is locked",
+        "could not serialize access",
+        "deadlock detected",
+    ]
+    .iter()
+    .any(|needle| text.contains(needle))
+}
+
+impl ProvisioningHooks for Licensing {
+    fn user_changed<'a>(
+        &'a self,
+        txn: &'a DatabaseTransaction,
+        ctx: &'a ScimContext,
+        change: &'a UserChange,
+    ) -> HookFuture<'a, Result<(), HookError>> {
+        Box::pin(async move {
+            let mode = match change.active_before {
+                // Created or reactivated: the license is what the request asks for.
+                None | Some(false) => Mode::Request,
+                Some(true) => Mode::Background,
+            };
+            let snapshots: Vec<_> = change.after.iter().cloned().collect();
+            let targets = if snapshots.is_empty() {
+                vec![(change.person_id, change.user_name.clone(), None)]
+            } else {
+                reconcile::targets(txn, ctx.tenant, ctx.product, &snapshots).await?
+            };
+            let refusal_person = change.active_before.map(|_| change.person_id);
+            reconcile::apply(txn, self.clock.as_ref(), ctx, targets, mode, refusal_person).await
+        })
+    }
+
+    fn memberships_changed<'a>(
+        &'a self,
+        txn: &'a DatabaseTransaction,
+        ctx: &'a ScimContext,
+        change: &'a MembershipChange,
+    ) -> HookFuture<'a, Result<(), HookError>> {
+        Box::pin(async move {
+            if change.affected.is_empty() {
+                return Ok(());
+            }
+            let targets =
+                reconcile::targets(txn, ctx.tenant, ctx.product, &change.affected).await?;
+            reconcile::apply(txn, self.clock.as_ref(), ctx, targets, Mode::Group, None).await
+        })
+    }
+
+    fn record_refusal<'a>(
+        &'a self,
+        db: &'a DatabaseConnection,
+        ctx: &'a ScimContext,
+        record: &'a RefusalRecord,
+    ) -> HookFuture<'a, ()> {
+        Box::pin(async move {
+            let written = rosterd_ledger::record_refusal(
+                db,
+                self.clock.as_ref(),
+                ctx.tenant,
+                record.person,
+                &record.subject,
+                record.kind,
+                &scim_actor(ctx),
+                &record.reason,
+            )
+            .await;
+            if let Err(err) = written {
+                tracing::error!(error = %err, kind = record.kind.slug(), "could not record a license refusal");
+            }
+        })
+    }
+
+    fn user_extensions<'a>(
+        &'a self,
+        db: &'a DatabaseConnection,
+        ctx: &'a ScimContext,
+        users: &'a [(String, PersonId)],
+    ) -> HookFuture<'a, Result<Extensions, ScimError>> {
+        Box::pin(async move {
+            let people: Vec<PersonId> = users.iter().map(|(_, p)| *p).collect();
+            let licenses = rosterd_ledger::live_licenses_of_people(db, ctx.tenant, &people)
+                .await
+                .map_err(|err| {
+                    tracing::error!(error = %err, "could not read licenses for SCIM Users");
+                    ScimError::internal()
+                })?;
+            Ok(users
+                .iter()
+                .map(|(_, person)| {
+                    let held: Vec<Value> = licenses
+                        .iter()
+                        .filter(|l| l.person_id == *person && l.kind.product() == ctx.product)
+                        .map(|l| {
+                            json!({
+                                "kind": l.kind.slug(),
+                                "state": l.state.as_str(),
+                                "source": l.source.to_string(),
+                            })
+                        })
+                        .collect();
+                    vec![(LICENSE_EXTENSION_SCHEMA, json!({ "licenses": held }))]
+                })
+                .collect())
+        })
+    }
+}
