@@ -4,6 +4,7 @@
 mod admin;
 mod ledger;
 mod operator;
+mod policy;
 mod serve;
 pub(crate) mod tenant;
 mod token;
@@ -64,6 +65,9 @@ pub enum Command {
     /// The license ledger: verify it, read it.
     #[command(subcommand)]
     Ledger(ledger::LedgerCommand),
+    /// A product app's license policy.
+    #[command(subcommand)]
+    Policy(policy::PolicyCommand),
 }
 
 /// What a command needs: configuration, the database, and where to write.
@@ -131,6 +135,7 @@ pub async fn run(cli: Cli, out: &mut (dyn Write + Send)) -> anyhow::Result<ExitC
         Command::App(command) => token::run_app(&mut ctx, command).await,
         Command::Operator(command) => operator::run(&mut ctx, command).await,
         Command::Ledger(command) => ledger::run(&mut ctx, command).await,
+        Command::Policy(command) => policy::run(&mut ctx, command).await,
     }
 }
 
