@@ -8,12 +8,30 @@ use sea_orm_migration::sea_orm::ConnectionTrait;
 pub struct Migration;
 
 const INDEXES: [(&str, &str); 6] = [
-    ("scim_users_created", "scim_users (tenant_id, product, created_at)"),
-    ("scim_users_updated", "scim_users (tenant_id, product, updated_at)"),
-    ("scim_users_product_id", "scim_users (tenant_id, product, id)"),
-    ("user_groups_created", "user_groups (tenant_id, product, created_at)"),
-    ("user_groups_updated", "user_groups (tenant_id, product, updated_at)"),
-    ("user_groups_product_id", "user_groups (tenant_id, product, id)"),
+    (
+        "scim_users_created",
+        "scim_users (tenant_id, product, created_at)",
+    ),
+    (
+        "scim_users_updated",
+        "scim_users (tenant_id, product, updated_at)",
+    ),
+    (
+        "scim_users_product_id",
+        "scim_users (tenant_id, product, id)",
+    ),
+    (
+        "user_groups_created",
+        "user_groups (tenant_id, product, created_at)",
+    ),
+    (
+        "user_groups_updated",
+        "user_groups (tenant_id, product, updated_at)",
+    ),
+    (
+        "user_groups_product_id",
+        "user_groups (tenant_id, product, id)",
+    ),
 ];
 
 #[async_trait::async_trait]
