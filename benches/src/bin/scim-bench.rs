@@ -1,0 +1,780 @@
+//! `scim-bench`: how SCIM lookups and membership changes scale, measured through the real
+//! `Directory` store (`ScimStore` methods with a hand-built `ScimContext`, no HTTP).
+//!
+//! - Filter lookup: `ScimStore::list` with a parsed `userName eq "..."` filter, at a small and a
+//!   large number of users, on random existing userNames.
+//! - Member add: `ScimStore::patch` of a Group with one `add` of one member (no members or
+//!   groups loaded for the response), on a small and a large group.
+//!
+//! Each scale gets its own fresh database (a SQLite file in a temporary directory; with
+//! `--postgres SERVER`, also a PostgreSQL database `rosterd_bench_<uuid>`, dropped at the end).
+//! Users are seeded with batched `INSERT`s in one transaction, filling every table the store
+//! reads for a User (`people`, `scim_users`, `scim_user_emails`) exactly as the store writes
+//! them; groups are created through the store. The small and large cases are measured in
+//! alternating rounds so a change in machine load hits both alike. Prints markdown tables.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, Result, anyhow, ensure};
+use clap::Parser;
+use rand::rngs::StdRng;
+use rand::{Rng as _, SeedableRng as _};
+use rosterd_directory::Directory;
+use rosterd_domain::{Clock, PersonId, Product, ScimUserId, SystemClock, TenantSlug};
+use rosterd_migrations::{Migrator, MigratorTrait as _};
+use rosterd_scim::ScimContext;
+use rosterd_scim::filter::parse_filter;
+use rosterd_scim::patch::parse_patch_request;
+use rosterd_scim::resource::{ResourceKind, WriteMode, normalize};
+use rosterd_scim::store::{ListQuery, Paging, Precondition, ScimStore as _, SortOrder, Wants};
+use sea_orm::sea_query::{Alias, Query, SimpleExpr};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait as _, Database, DatabaseBackend, DatabaseConnection,
+    DatabaseTransaction, Statement, TransactionTrait as _,
+};
+use serde_json::{Value, json};
+use tempfile::TempDir;
+
+const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
+const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+const GROUP_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
+const PATCH_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+/// Rows per seeding `INSERT`: below both databases' bind-parameter limits.
+const BATCH: usize = 500;
+/// Interleaved rounds of small/large measurements.
+const ROUNDS: usize = 10;
+
+/// Benchmarks of the SCIM store: userName lookups and member adds, small vs large.
+#[derive(Parser, Debug)]
+#[command(name = "scim-bench")]
+struct Args {
+    /// A PostgreSQL server, e.g. `postgres://postgres@127.0.0.1:5432`: also run there (a
+    /// database `rosterd_bench_<uuid>` per scale, dropped at the end).
+    #[arg(long)]
+    postgres: Option<String>,
+    /// Skip SQLite (with `--postgres`: run only on PostgreSQL).
+    #[arg(long)]
+    skip_sqlite: bool,
+    /// Measured userName lookups per scale.
+    #[arg(long, default_value_t = 2000)]
+    lookups: usize,
+    /// Measured member adds per scale.
+    #[arg(long, default_value_t = 500)]
+    adds: usize,
+    /// Unmeasured warm-up operations before each measured series.
+    #[arg(long, default_value_t = 100)]
+    warmup: usize,
+    #[arg(long, default_value_t = 1_000)]
+    small_users: usize,
+    #[arg(long, default_value_t = 100_000)]
+    large_users: usize,
+    #[arg(long, default_value_t = 100)]
+    small_group: usize,
+    #[arg(long, default_value_t = 100_000)]
+    large_group: usize,
+    /// Seed of the random choice of userNames.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+}
+
+#[derive(Debug, Clone)]
+enum Backend {
+    Sqlite,
+    Postgres(String),
+}
+
+impl Backend {
+    fn name(&self) -> &'static str {
+        match self {
+            Backend::Sqlite => "SQLite",
+            Backend::Postgres(_) => "PostgreSQL",
+        }
+    }
+}
+
+/// What to remove when a database is done with.
+enum Cleanup {
+    Sqlite(TempDir),
+    Postgres { server: String, name: String },
+}
+
+/// One scale's database, seeded: `users` users, a group of `group_size` of them, and
+/// outsiders (users in no group) to add.
+struct Scale {
+    users: usize,
+    group_size: usize,
+    conn: DatabaseConnection,
+    cleanup: Cleanup,
+    seeded: Seeded,
+    next_outsider: usize,
+}
+
+/// What seeding made.
+struct Seeded {
+    dir: Directory,
+    ctx: ScimContext,
+    user_ids: Vec<String>,
+    outsiders: Vec<String>,
+    group_id: String,
+    seed_users: Duration,
+    seed_group: Duration,
+}
+
+#[tokio::main(flavor = "multi_thread")]
+async fn main() -> Result<()> {
+    let args = Args::parse();
+    let mut backends = Vec::new();
+    if !args.skip_sqlite {
+        backends.push(Backend::Sqlite);
+    }
+    if let Some(server) = &args.postgres {
+        backends.push(Backend::Postgres(server.trim_end_matches('/').to_owned()));
+    }
+    ensure!(
+        !backends.is_empty(),
+        "nothing to run: --skip-sqlite without --postgres"
+    );
+    let mut report = Report::default();
+    for backend in &backends {
+        eprintln!("== {}", backend.name());
+        let small = setup(backend, &args, args.small_users, args.small_group).await;
+        let large = match &small {
+            Ok(_) => setup(backend, &args, args.large_users, args.large_group).await,
+            Err(_) => Err(anyhow!("not set up")),
+        };
+        let outcome = match (small, large) {
+            (Ok(mut small), Ok(mut large)) => {
+                let measured = measure(backend, &args, &mut small, &mut large, &mut report).await;
+                let dropped = teardown(small).await.and(teardown(large).await);
+                measured.and(dropped)
+            }
+            (Ok(one), Err(err)) | (Err(err), Ok(one)) => {
+                teardown(one).await?;
+                Err(err)
+            }
+            (Err(err), Err(_)) => Err(err),
+        };
+        outcome.with_context(|| format!("benchmark on {}", backend.name()))?;
+    }
+    report.print(&args);
+    Ok(())
+}
+
+async fn measure(
+    backend: &Backend,
+    args: &Args,
+    small: &mut Scale,
+    large: &mut Scale,
+    report: &mut Report,
+) -> Result<()> {
+    for scale in [&*small, &*large] {
+        report.seeding.push(format!(
+            "| {} | {} users | {:.1} s | group of {}: {:.1} s |",
+            backend.name(),
+            scale.users,
+            scale.seeded.seed_users.as_secs_f64(),
+            scale.group_size,
+            scale.seeded.seed_group.as_secs_f64()
+        ));
+    }
+    let mut rng = StdRng::seed_from_u64(args.seed);
+
+    eprintln!("lookups: warm-up");
+    for scale in [&*small, &*large] {
+        for _ in 0..args.warmup {
+            lookup(scale, &mut rng).await?;
+        }
+    }
+    let (mut ls, mut ll) = (Vec::new(), Vec::new());
+    for round in 0..ROUNDS {
+        let n = share(args.lookups, round);
+        for _ in 0..n {
+            ls.push(lookup(small, &mut rng).await?);
+        }
+        for _ in 0..n {
+            ll.push(lookup(large, &mut rng).await?);
+        }
+    }
+    eprintln!("lookups: done");
+
+    for scale in [&mut *small, &mut *large] {
+        for _ in 0..args.warmup {
+            add_member(scale).await?;
+        }
+    }
+    let (mut a_s, mut a_l) = (Vec::new(), Vec::new());
+    for round in 0..ROUNDS {
+        let n = share(args.adds, round);
+        for _ in 0..n {
+            a_s.push(add_member(small).await?);
+        }
+        for _ in 0..n {
+            a_l.push(add_member(large).await?);
+        }
+    }
+    for scale in [&*small, &*large] {
+        let expected = scale.group_size + args.warmup + args.adds;
+        check_members(&scale.conn, &scale.seeded.group_id, expected).await?;
+    }
+    eprintln!("adds: done");
+
+    report.add(
+        backend,
+        "filter `userName eq` (list)",
+        (small.users, "users"),
+        (large.users, "users"),
+        Stats::of(ls),
+        Stats::of(ll),
+    );
+    report.add(
+        backend,
+        "PATCH add 1 member",
+        (small.group_size, "members"),
+        (large.group_size, "members"),
+        Stats::of(a_s),
+        Stats::of(a_l),
+    );
+    Ok(())
+}
+
+/// The part of `total` measured in `round` (the remainder goes to the first rounds).
+fn share(total: usize, round: usize) -> usize {
+    total / ROUNDS + usize::from(round < total % ROUNDS)
+}
+
+/// One lookup of a random existing userName; returns its time.
+async fn lookup(scale: &Scale, rng: &mut StdRng) -> Result<Duration> {
+    let i = rng.gen_range(0..scale.users);
+    let filter = parse_filter(&format!("userName eq \"{}\"", user_name("user", i)))
+        .map_err(|err| anyhow!("filter: {err:?}"))?;
+    let query = ListQuery {
+        filter: Some(filter),
+        sort_by: None,
+        sort_order: SortOrder::Ascending,
+        paging: Paging::Index {
+            start_index: 1,
+            count: 100,
+        },
+        wants: Wants::default(),
+    };
+    let started = Instant::now();
+    let page = scale
+        .seeded
+        .dir
+        .list(&scale.seeded.ctx, ResourceKind::User, &query)
+        .await
+        .map_err(|err| anyhow!("list: {err}"))?;
+    let took = started.elapsed();
+    ensure!(
+        page.total_results == 1
+            && page.resources.len() == 1
+            && page.resources.first().map(|r| &r.id) == scale.seeded.user_ids.get(i),
+        "lookup of user {i} found {} results",
+        page.total_results
+    );
+    Ok(took)
+}
+
+/// Adds the next outsider to the scale's group with one PATCH; returns its time.
+async fn add_member(scale: &mut Scale) -> Result<Duration> {
+    let id = scale
+        .seeded
+        .outsiders
+        .get(scale.next_outsider)
+        .context("out of outsiders to add")?
+        .clone();
+    scale.next_outsider += 1;
+    let operations = parse_patch_request(&json!({
+        "schemas": [PATCH_SCHEMA],
+        "Operations": [{"op": "add", "path": "members", "value": [{"value": id}]}],
+    }))
+    .map_err(|err| anyhow!("patch request: {err}"))?;
+    let wants = Wants {
+        members: false,
+        groups: false,
+    };
+    let started = Instant::now();
+    let group = scale
+        .seeded
+        .dir
+        .patch(
+            &scale.seeded.ctx,
+            ResourceKind::Group,
+            &scale.seeded.group_id,
+            &operations,
+            &Precondition::default(),
+            wants,
+        )
+        .await
+        .map_err(|err| anyhow!("patch: {err}"))?;
+    let took = started.elapsed();
+    ensure!(group.references.is_none(), "members were loaded");
+    Ok(took)
+}
+
+/// Checks the group holds exactly `expected` member rows.
+async fn check_members(conn: &DatabaseConnection, group_id: &str, expected: usize) -> Result<()> {
+    let backend = conn.get_database_backend();
+    let sql = match backend {
+        DatabaseBackend::Postgres => "SELECT COUNT(*) AS n FROM group_members WHERE group_id = $1",
+        _ => "SELECT COUNT(*) AS n FROM group_members WHERE group_id = ?",
+    };
+    let row = conn
+        .query_one(Statement::from_sql_and_values(
+            backend,
+            sql,
+            [group_id.into()],
+        ))
+        .await?
+        .context("no count")?;
+    let n: i64 = row.try_get("", "n")?;
+    ensure!(
+        usize::try_from(n)? == expected,
+        "group has {n} members, expected {expected}"
+    );
+    Ok(())
+}
+
+/// A fresh, migrated, seeded database for one scale.
+async fn setup(backend: &Backend, args: &Args, users: usize, group_size: usize) -> Result<Scale> {
+    ensure!(
+        group_size <= users,
+        "a group cannot have more members than there are users"
+    );
+    let (conn, cleanup) = open(backend).await?;
+    match seed(conn.clone(), args, users, group_size).await {
+        Ok(seeded) => Ok(Scale {
+            users,
+            group_size,
+            conn,
+            cleanup,
+            seeded,
+            next_outsider: 0,
+        }),
+        Err(err) => {
+            drop_database(conn, cleanup).await?;
+            Err(err)
+        }
+    }
+}
+
+/// Migrates, makes a tenant, seeds `users` users and the outsiders, and creates the group.
+async fn seed(
+    conn: DatabaseConnection,
+    args: &Args,
+    users: usize,
+    group_size: usize,
+) -> Result<Seeded> {
+    Migrator::up(&conn, None).await.context("migrating")?;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let slug: TenantSlug = "bench".parse().map_err(|err| anyhow!("slug: {err:?}"))?;
+    let tenant = rosterd_tenancy::create_tenant(&conn, clock.as_ref(), &slug, "Bench")
+        .await
+        .context("creating the tenant")?;
+    let ctx = ScimContext {
+        tenant: tenant.id,
+        product: Product::Learning,
+        base_url: "https://bench.example/scim/bench/learning/v2".to_owned(),
+        actor: "learning scim-bench".to_owned(),
+    };
+    let dir = Directory::new(conn.clone(), Arc::clone(&clock));
+
+    eprintln!("seeding {users} users");
+    let started = Instant::now();
+    let tenant_id = tenant.id.to_string();
+    let product = ctx.product.slug();
+    let user_ids = seed_users(&conn, clock.as_ref(), &tenant_id, product, "user", users).await?;
+    let seed_users_took = started.elapsed();
+    let extra = args.warmup + args.adds;
+    let outsiders = seed_users(&conn, clock.as_ref(), &tenant_id, product, "extra", extra).await?;
+    analyze(&conn).await?;
+
+    // The seeded rows read back through the store as the store itself would have written them.
+    let first = user_ids.first().context("no users")?;
+    let read = dir
+        .get(&ctx, ResourceKind::User, first, Wants::default())
+        .await
+        .map_err(|err| anyhow!("reading a seeded user: {err}"))?;
+    ensure!(
+        read.document.get("userName") == Some(&Value::from(user_name("user", 0))),
+        "a seeded user reads back wrong: {}",
+        read.document
+    );
+
+    eprintln!("creating a group of {group_size} through the store");
+    let started = Instant::now();
+    let members: Vec<Value> = user_ids
+        .iter()
+        .take(group_size)
+        .map(|id| json!({"value": id}))
+        .collect();
+    let group = normalize(
+        ResourceKind::Group,
+        json!({"schemas": [GROUP_SCHEMA], "displayName": "Bench group", "members": members}),
+        WriteMode::Create,
+    )
+    .map_err(|err| anyhow!("group body: {err}"))?;
+    let group = dir
+        .create(&ctx, ResourceKind::Group, group)
+        .await
+        .map_err(|err| anyhow!("creating the group: {err}"))?;
+    let seed_group = started.elapsed();
+    check_members(&conn, &group.id, group_size).await?;
+    analyze(&conn).await?;
+    Ok(Seeded {
+        dir,
+        ctx,
+        user_ids,
+        outsiders,
+        group_id: group.id,
+        seed_users: seed_users_took,
+        seed_group,
+    })
+}
+
+/// On PostgreSQL, collects planner statistics, as autovacuum would on a database in use: right
+/// after a bulk load the planner knows nothing of the new rows (on SQLite the plans are index
+/// searches either way; see docs/benchmarks.md).
+async fn analyze(conn: &DatabaseConnection) -> Result<()> {
+    if conn.get_database_backend() == DatabaseBackend::Postgres {
+        conn.execute_unprepared("ANALYZE")
+            .await
+            .context("ANALYZE")?;
+    }
+    Ok(())
+}
+
+fn user_name(prefix: &str, i: usize) -> String {
+    format!("{prefix}{i:06}@bench.example")
+}
+
+/// Inserts `count` users (with their people and email rows) in one transaction, in batches;
+/// returns their ids in order.
+async fn seed_users(
+    conn: &DatabaseConnection,
+    clock: &dyn Clock,
+    tenant: &str,
+    product: &str,
+    prefix: &str,
+    count: usize,
+) -> Result<Vec<String>> {
+    let now = clock.now();
+    let now = chrono::DurationRound::duration_trunc(now, chrono::TimeDelta::milliseconds(1))
+        .unwrap_or(now);
+    let txn = conn.begin().await?;
+    let mut ids = Vec::with_capacity(count);
+    for start in (0..count).step_by(BATCH) {
+        let end = (start + BATCH).min(count);
+        let mut people = insert(
+            "people",
+            &[
+                "tenant_id",
+                "id",
+                "email",
+                "email_lower",
+                "given_name",
+                "family_name",
+                "display_name",
+                "employee_number",
+                "department",
+                "title",
+                "source",
+                "created_at",
+                "updated_at",
+            ],
+        );
+        let mut users = insert(
+            "scim_users",
+            &[
+                "tenant_id",
+                "id",
+                "product",
+                "person_id",
+                "user_name",
+                "user_name_lower",
+                "external_id",
+                "active",
+                "document",
+                "version",
+                "created_at",
+                "updated_at",
+            ],
+        );
+        let mut emails = insert(
+            "scim_user_emails",
+            &["tenant_id", "user_id", "product", "value_lower"],
+        );
+        for i in start..end {
+            let name = user_name(prefix, i);
+            let given = format!("Given{i}");
+            let family = format!("Family{i}");
+            let display = format!("{given} {family}");
+            let number = format!("{prefix}-{i}");
+            let department = format!("Department {}", i % 50);
+            let title = "Account Executive";
+            let body = json!({
+                "schemas": [USER_SCHEMA, ENTERPRISE],
+                "userName": name,
+                "externalId": number,
+                "name": {"givenName": given, "familyName": family},
+                "displayName": display,
+                "title": title,
+                "active": true,
+                "emails": [{"value": name, "type": "work", "primary": true}],
+                ENTERPRISE: {"employeeNumber": number, "department": department},
+            });
+            let document = normalize(ResourceKind::User, body, WriteMode::Create)
+                .map_err(|err| anyhow!("user body: {err}"))?
+                .document;
+            let person_id = PersonId::new().to_string();
+            let id = ScimUserId::new().to_string();
+            let lower = name.to_lowercase();
+            people.values_panic(exprs([
+                tenant.into(),
+                person_id.clone().into(),
+                name.clone().into(),
+                lower.clone().into(),
+                given.into(),
+                family.into(),
+                display.into(),
+                number.clone().into(),
+                department.into(),
+                title.into(),
+                "idp".into(),
+                now.into(),
+                now.into(),
+            ]));
+            users.values_panic(exprs([
+                tenant.into(),
+                id.clone().into(),
+                product.into(),
+                person_id.into(),
+                name.clone().into(),
+                lower.clone().into(),
+                number.into(),
+                true.into(),
+                document.to_string().into(),
+                1_i64.into(),
+                now.into(),
+                now.into(),
+            ]));
+            emails.values_panic(exprs([
+                tenant.into(),
+                id.clone().into(),
+                product.into(),
+                lower.into(),
+            ]));
+            ids.push(id);
+        }
+        for stmt in [people, users, emails] {
+            exec(&txn, &stmt).await?;
+        }
+    }
+    txn.commit().await?;
+    Ok(ids)
+}
+
+fn insert(table: &str, columns: &[&str]) -> sea_orm::sea_query::InsertStatement {
+    let mut stmt = Query::insert();
+    stmt.into_table(Alias::new(table))
+        .columns(columns.iter().map(|c| Alias::new(*c)));
+    stmt
+}
+
+fn exprs<const N: usize>(values: [sea_orm::Value; N]) -> [SimpleExpr; N] {
+    values.map(SimpleExpr::from)
+}
+
+async fn exec(txn: &DatabaseTransaction, stmt: &sea_orm::sea_query::InsertStatement) -> Result<()> {
+    let stmt = txn.get_database_backend().build(stmt);
+    txn.execute(stmt).await.context("seeding insert")?;
+    Ok(())
+}
+
+/// Connects as the server does (`rosterd::db::connect`): pool sizes, and WAL for SQLite.
+async fn connect(url: &str) -> Result<DatabaseConnection> {
+    let mut options = ConnectOptions::new(url.to_owned());
+    options
+        .sqlx_logging(false)
+        .connect_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(30));
+    if url.starts_with("sqlite:") {
+        options.max_connections(8).min_connections(1);
+    } else {
+        options.max_connections(32);
+    }
+    let db = Database::connect(options)
+        .await
+        .with_context(|| format!("connecting to {url}"))?;
+    if db.get_database_backend() == DatabaseBackend::Sqlite {
+        db.execute_unprepared("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
+            .await?;
+    }
+    Ok(db)
+}
+
+async fn open(backend: &Backend) -> Result<(DatabaseConnection, Cleanup)> {
+    match backend {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir()?;
+            let url = format!("sqlite://{}/rosterd.db?mode=rwc", dir.path().display());
+            Ok((connect(&url).await?, Cleanup::Sqlite(dir)))
+        }
+        Backend::Postgres(server) => {
+            let name = format!("rosterd_bench_{}", uuid::Uuid::new_v4().simple());
+            let admin = connect(&format!("{server}/postgres")).await?;
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await
+                .with_context(|| format!("creating database {name}"))?;
+            admin.close().await?;
+            eprintln!("created database {name}");
+            let cleanup = Cleanup::Postgres {
+                server: server.clone(),
+                name: name.clone(),
+            };
+            match connect(&format!("{server}/{name}")).await {
+                Ok(conn) => Ok((conn, cleanup)),
+                Err(err) => {
+                    drop_pg(server, &name).await?;
+                    Err(err)
+                }
+            }
+        }
+    }
+}
+
+async fn teardown(scale: Scale) -> Result<()> {
+    drop(scale.seeded);
+    drop_database(scale.conn, scale.cleanup).await
+}
+
+async fn drop_database(conn: DatabaseConnection, cleanup: Cleanup) -> Result<()> {
+    conn.close().await?;
+    match cleanup {
+        Cleanup::Sqlite(dir) => {
+            dir.close()?;
+            Ok(())
+        }
+        Cleanup::Postgres { server, name } => drop_pg(&server, &name).await,
+    }
+}
+
+async fn drop_pg(server: &str, name: &str) -> Result<()> {
+    let admin = connect(&format!("{server}/postgres")).await?;
+    admin
+        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}"))
+        .await
+        .with_context(|| format!("dropping database {name}"))?;
+    admin.close().await?;
+    eprintln!("dropped database {name}");
+    Ok(())
+}
+
+/// Median, p95 and mean of a series.
+#[derive(Debug, Clone, Copy)]
+struct Stats {
+    n: usize,
+    median: Duration,
+    p95: Duration,
+    mean: Duration,
+}
+
+impl Stats {
+    fn of(mut samples: Vec<Duration>) -> Self {
+        samples.sort_unstable();
+        let n = samples.len();
+        // Nearest-rank percentile: the smallest sample with at least `pct`% of samples at or
+        // below it.
+        let at = |pct: usize| {
+            let rank = (pct * n).div_ceil(100).clamp(1, n.max(1));
+            samples.get(rank - 1).copied().unwrap_or_default()
+        };
+        let total: Duration = samples.iter().sum();
+        Self {
+            n,
+            median: at(50),
+            p95: at(95),
+            mean: total / u32::try_from(n.max(1)).unwrap_or(u32::MAX),
+        }
+    }
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.3} ms", d.as_secs_f64() * 1000.0)
+}
+
+fn ratio(large: Duration, small: Duration) -> f64 {
+    large.as_secs_f64() / small.as_secs_f64().max(f64::MIN_POSITIVE)
+}
+
+#[derive(Default)]
+struct Report {
+    rows: Vec<String>,
+    ratios: Vec<String>,
+    seeding: Vec<String>,
+}
+
+impl Report {
+    fn add(
+        &mut self,
+        backend: &Backend,
+        what: &str,
+        small_size: (usize, &str),
+        large_size: (usize, &str),
+        small: Stats,
+        large: Stats,
+    ) {
+        for ((size, unit), s) in [(small_size, small), (large_size, large)] {
+            self.rows.push(format!(
+                "| {} | {what} | {size} {unit} | {} | {} | {} | {} |",
+                backend.name(),
+                s.n,
+                ms(s.median),
+                ms(s.p95),
+                ms(s.mean)
+            ));
+        }
+        let (rm, rp) = (
+            ratio(large.median, small.median),
+            ratio(large.p95, small.p95),
+        );
+        let verdict = if rm < 1.5 && rp < 1.5 {
+            "yes"
+        } else {
+            "**NO**"
+        };
+        self.ratios.push(format!(
+            "| {} | {what} | {} vs {} | {rm:.2} | {rp:.2} | {verdict} |",
+            backend.name(),
+            large_size.0,
+            small_size.0
+        ));
+    }
+
+    fn print(&self, args: &Args) {
+        println!(
+            "\nMeasured: {} lookups and {} adds per scale after {} warm-ups, small and large \
+             interleaved in {ROUNDS} rounds.\n",
+            args.lookups, args.adds, args.warmup
+        );
+        println!("| Backend | Operation | Scale | Samples | Median | p95 | Mean |");
+        println!("|---|---|---|---:|---:|---:|---:|");
+        for row in &self.rows {
+            println!("{row}");
+        }
+        println!("\n| Backend | Operation | Large vs small | Median ratio | p95 ratio | < 1.5 |");
+        println!("|---|---|---|---:|---:|---|");
+        for row in &self.ratios {
+            println!("{row}");
+        }
+        println!(
+            "\n| Backend | Users seeded (batched INSERTs) | Time | Group created through the store |"
+        );
+        println!("|---|---|---:|---|");
+        for row in &self.seeding {
+            println!("{row}");
+        }
+    }
+}
