@@ -106,6 +106,15 @@ impl Projection {
             }
             self.retain_attr(kind, Some(core), key, value)
         });
+        // `schemas` names only the extensions the response still carries.
+        let present: Vec<String> = fields.keys().map(|k| k.to_ascii_lowercase()).collect();
+        if let Some(Value::Array(schemas)) = fields.get_mut("schemas") {
+            schemas.retain(|urn| {
+                urn.as_str().is_none_or(|urn| {
+                    urn.eq_ignore_ascii_case(core) || present.contains(&urn.to_ascii_lowercase())
+                })
+            });
+        }
     }
 
     /// Applies the projection to one attribute `name` of `schema`, filtering its sub-attributes

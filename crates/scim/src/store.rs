@@ -230,7 +230,9 @@ pub fn render(resource: &StoredResource, base_url: &str) -> Value {
                     "$ref": location(base_url, if r.kind == "Group" { ResourceKind::Group } else { ResourceKind::User }, &r.value),
                     "type": r.kind,
                 });
-                if let Some(display) = &r.display {
+                // A User's groups carry their names; a Group's members are value, $ref and type
+                // only, so a client that writes members reads back exactly what it wrote.
+                if let (ResourceKind::User, Some(display)) = (resource.kind, &r.display) {
                     v["display"] = display.clone().into();
                 }
                 v
@@ -305,6 +307,9 @@ mod tests {
             doc["members"][0]["$ref"],
             "https://r.example/scim/acme/learning/v2/Users/u1"
         );
-        assert_eq!(doc["members"][0]["display"], "Ann");
+        assert!(
+            doc["members"][0].get("display").is_none(),
+            "members are value, $ref and type"
+        );
     }
 }

@@ -3,7 +3,7 @@
 //! cannot write it; writes that carry it (an IdP echoing a read resource) are ignored.
 
 use super::define::{complex, string};
-use super::{AttributeDef, LICENSE_EXTENSION_SCHEMA, SchemaDef};
+use super::{AttributeDef, LICENSE_EXTENSION_SCHEMA, Returned, SchemaDef};
 
 const LICENSE_SUBS: &[AttributeDef] = &[
     string(
@@ -34,7 +34,11 @@ const LICENSE_ATTRIBUTES: &[AttributeDef] = &[complex(
      and the admin's rules.",
 )
 .multi()
-.read_only()];
+.read_only()
+// Computed from the ledger on every read; returned when asked for (`attributes=` the URN or
+// `licenses`), so default responses stay the resource the IdP wrote and an IdP that PUTs back
+// what it read, or a checker that expects its writes echoed, never meets server-owned data.
+.returned(Returned::Request)];
 
 /// The license extension.
 pub static LICENSE_EXTENSION: SchemaDef = SchemaDef {

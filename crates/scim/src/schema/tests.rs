@@ -290,7 +290,7 @@ fn characteristics_follow_rfc_7643() {
     );
     let licenses = user("licenses").expect("licenses");
     assert!(
-        licenses.multi_valued && licenses.is_read_only() && licenses.returned == Returned::Default
+        licenses.multi_valued && licenses.is_read_only() && licenses.returned == Returned::Request
     );
     let members = resolve_name(ResourceKind::Group, "members.value").expect("members.value");
     assert_eq!(members.leaf().mutability, Mutability::Immutable);
