@@ -287,18 +287,24 @@ async fn notify(
     if touched.is_empty() && !renamed {
         return Ok(());
     }
-    let current: HashSet<String> = members::member_ids(txn, group).await?.into_iter().collect();
     let mut seen = HashSet::new();
     let mut affected_ids: Vec<String> = touched
         .into_iter()
         .filter(|id| seen.insert(id.clone()))
+        .collect();
+    // Only the touched ids are looked up; every member is read only when a rename changes
+    // everyone's eligibility.
+    let current: HashSet<String> = members::members_among(txn, group, &affected_ids)
+        .await?
+        .into_iter()
         .collect();
     let (added, removed) = affected_ids
         .iter()
         .cloned()
         .partition(|id| current.contains(id));
     if renamed {
-        affected_ids.extend(current.into_iter().filter(|id| seen.insert(id.clone())));
+        let everyone = members::member_ids(txn, group).await?;
+        affected_ids.extend(everyone.into_iter().filter(|id| seen.insert(id.clone())));
     }
     let change = MembershipChange {
         group_id: group.id.clone(),

@@ -131,6 +131,29 @@ pub(crate) async fn member_ids(
         .await?)
 }
 
+/// Which of `ids` are members of the group now: one indexed lookup per chunk, never the whole
+/// member list (a membership change must cost the same in a group of 100 or 100,000).
+pub(crate) async fn members_among(
+    txn: &impl ConnectionTrait,
+    group: &ScopedGroup,
+    ids: &[String],
+) -> Outcome<Vec<String>> {
+    let mut found = Vec::new();
+    for chunk in ids.chunks(CHUNK) {
+        found.extend(
+            group_member::Entity::find()
+                .select_only()
+                .column(group_member::Column::MemberId)
+                .filter(group.members())
+                .filter(group_member::Column::MemberId.is_in(chunk.iter().cloned()))
+                .into_tuple::<String>()
+                .all(txn)
+                .await?,
+        );
+    }
+    Ok(found)
+}
+
 /// Adds members already validated; present ones are left alone.
 pub(crate) async fn add(
     txn: &impl ConnectionTrait,
