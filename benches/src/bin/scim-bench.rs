@@ -12,6 +12,12 @@
 //! reads for a User (`people`, `scim_users`, `scim_user_emails`) exactly as the store writes
 //! them; groups are created through the store. The small and large cases are measured in
 //! alternating rounds so a change in machine load hits both alike. Prints markdown tables.
+//!
+//! With `--licensing` the measured `Directory` carries the licensing hooks exactly as
+//! `rosterd serve` wires them (`Directory::with_hooks(Licensing::new(clock))`), and the tenant
+//! gets seat pools of ample capacity. With `--provision` the program instead measures
+//! provisioning throughput: sequential `ScimStore::create` of Users with the hooks and without,
+//! each in its own fresh database, interleaved in rounds.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -21,7 +27,8 @@ use clap::Parser;
 use rand::rngs::StdRng;
 use rand::{Rng as _, SeedableRng as _};
 use rosterd_directory::Directory;
-use rosterd_domain::{Clock, PersonId, Product, ScimUserId, SystemClock, TenantSlug};
+use rosterd_domain::{Clock, LicenseKind, PersonId, Product, ScimUserId, SystemClock, TenantSlug};
+use rosterd_ledger::Actor;
 use rosterd_migrations::{Migrator, MigratorTrait as _};
 use rosterd_scim::ScimContext;
 use rosterd_scim::filter::parse_filter;
@@ -44,6 +51,8 @@ const PATCH_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 const BATCH: usize = 500;
 /// Interleaved rounds of small/large measurements.
 const ROUNDS: usize = 10;
+/// Seats of every pool with `--licensing`: far more than any run assigns.
+const AMPLE_SEATS: i64 = 1_000_000;
 
 /// Benchmarks of the SCIM store: userName lookups and member adds, small vs large.
 #[derive(Parser, Debug)]
@@ -76,6 +85,17 @@ struct Args {
     /// Seed of the random choice of userNames.
     #[arg(long, default_value_t = 42)]
     seed: u64,
+    /// Build the measured Directory with the licensing hooks, as `rosterd serve` does, and give
+    /// the tenant seat pools of 1,000,000 seats of every kind.
+    #[arg(long)]
+    licensing: bool,
+    /// Measure provisioning throughput instead: `--provision-users` sequential User creations
+    /// through the store with the licensing hooks and without (each in a fresh database).
+    #[arg(long)]
+    provision: bool,
+    /// Measured User creations per side with `--provision`.
+    #[arg(long, default_value_t = 2000)]
+    provision_users: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -136,6 +156,16 @@ async fn main() -> Result<()> {
         "nothing to run: --skip-sqlite without --postgres"
     );
     let mut report = Report::default();
+    if args.provision {
+        for backend in &backends {
+            eprintln!("== {} (provisioning)", backend.name());
+            provision(backend, &args, &mut report)
+                .await
+                .with_context(|| format!("provisioning benchmark on {}", backend.name()))?;
+        }
+        report.print_provision(&args);
+        return Ok(());
+    }
     for backend in &backends {
         eprintln!("== {}", backend.name());
         let small = setup(backend, &args, args.small_users, args.small_group).await;
@@ -216,6 +246,13 @@ async fn measure(
     for scale in [&*small, &*large] {
         let expected = scale.group_size + args.warmup + args.adds;
         check_members(&scale.conn, &scale.seeded.group_id, expected).await?;
+        // Each added outsider got a Learning license through the hooks; nobody else has one.
+        let licensed = if args.licensing {
+            args.warmup + args.adds
+        } else {
+            0
+        };
+        check_licenses(&scale.conn, licensed).await?;
     }
     eprintln!("adds: done");
 
@@ -336,6 +373,148 @@ async fn check_members(conn: &DatabaseConnection, group_id: &str, expected: usiz
     Ok(())
 }
 
+/// Checks the database holds exactly `expected` live licenses.
+async fn check_licenses(conn: &DatabaseConnection, expected: usize) -> Result<()> {
+    let row = conn
+        .query_one(Statement::from_string(
+            conn.get_database_backend(),
+            "SELECT COUNT(*) AS n FROM licenses",
+        ))
+        .await?
+        .context("no count")?;
+    let n: i64 = row.try_get("", "n")?;
+    ensure!(
+        usize::try_from(n)? == expected,
+        "{n} licenses, expected {expected}"
+    );
+    Ok(())
+}
+
+/// Migrates a fresh database and makes the tenant (with seat pools of ample capacity when
+/// `licensing`); returns a Directory without hooks (for seeding), the measured Directory (with
+/// the licensing hooks when `licensing`, wired as `rosterd::server::app` does) and the context.
+async fn prepare(
+    conn: &DatabaseConnection,
+    licensing: bool,
+) -> Result<(Directory, Directory, ScimContext)> {
+    Migrator::up(conn, None).await.context("migrating")?;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let slug: TenantSlug = "bench".parse().map_err(|err| anyhow!("slug: {err:?}"))?;
+    let tenant = rosterd_tenancy::create_tenant(conn, clock.as_ref(), &slug, "Bench")
+        .await
+        .context("creating the tenant")?;
+    let ctx = ScimContext {
+        tenant: tenant.id,
+        product: Product::Learning,
+        base_url: "https://bench.example/scim/bench/learning/v2".to_owned(),
+        actor: "learning scim-bench".to_owned(),
+    };
+    let plain = Directory::new(conn.clone(), Arc::clone(&clock));
+    if !licensing {
+        return Ok((plain.clone(), plain, ctx));
+    }
+    let seats = LicenseKind::ALL.map(|kind| (kind, AMPLE_SEATS));
+    let txn = conn.begin().await?;
+    rosterd_ledger::create_pools(&txn, clock.as_ref(), tenant.id, &seats, &Actor::operator())
+        .await
+        .context("creating the seat pools")?;
+    txn.commit().await?;
+    let hooked = Directory::new(conn.clone(), Arc::clone(&clock)).with_hooks(Arc::new(
+        rosterd::licensing::Licensing::new(Arc::clone(&clock)),
+    ));
+    Ok((plain, hooked, ctx))
+}
+
+/// Provisioning throughput: the same sequential User creations through a Directory with the
+/// licensing hooks and one without, each in its own fresh database, interleaved in rounds.
+async fn provision(backend: &Backend, args: &Args, report: &mut Report) -> Result<()> {
+    let (off_conn, off_cleanup) = open(backend).await?;
+    let on = open(backend).await;
+    let (on_conn, on_cleanup) = match on {
+        Ok(on) => on,
+        Err(err) => {
+            drop_database(off_conn, off_cleanup).await?;
+            return Err(err);
+        }
+    };
+    let measured = provision_in(backend, args, report, &off_conn, &on_conn).await;
+    let dropped = drop_database(off_conn, off_cleanup)
+        .await
+        .and(drop_database(on_conn, on_cleanup).await);
+    measured.and(dropped)
+}
+
+async fn provision_in(
+    backend: &Backend,
+    args: &Args,
+    report: &mut Report,
+    off_conn: &DatabaseConnection,
+    on_conn: &DatabaseConnection,
+) -> Result<()> {
+    let (_, off, off_ctx) = prepare(off_conn, false).await?;
+    let (_, on, on_ctx) = prepare(on_conn, true).await?;
+    eprintln!("provisioning: warm-up");
+    for i in 0..args.warmup {
+        create_user(&off, &off_ctx, "warm", i).await?;
+        create_user(&on, &on_ctx, "warm", i).await?;
+    }
+    let (mut t_off, mut t_on) = (Vec::new(), Vec::new());
+    let mut next = 0;
+    for round in 0..ROUNDS {
+        let n = share(args.provision_users, round);
+        for i in next..next + n {
+            t_off.push(create_user(&off, &off_ctx, "user", i).await?);
+        }
+        for i in next..next + n {
+            t_on.push(create_user(&on, &on_ctx, "user", i).await?);
+        }
+        next += n;
+    }
+    eprintln!("provisioning: done");
+    check_licenses(off_conn, 0).await?;
+    check_licenses(on_conn, args.warmup + args.provision_users).await?;
+    report.provision(
+        backend,
+        Stats::of(t_off.clone()),
+        &t_off,
+        Stats::of(t_on.clone()),
+        &t_on,
+    );
+    Ok(())
+}
+
+/// Creates one User through the store; returns its time.
+async fn create_user(
+    dir: &Directory,
+    ctx: &ScimContext,
+    prefix: &str,
+    i: usize,
+) -> Result<Duration> {
+    let name = user_name(prefix, i);
+    let number = format!("{prefix}-{i}");
+    let body = json!({
+        "schemas": [USER_SCHEMA, ENTERPRISE],
+        "userName": name,
+        "externalId": number,
+        "name": {"givenName": format!("Given{i}"), "familyName": format!("Family{i}")},
+        "displayName": format!("Given{i} Family{i}"),
+        "title": "Account Executive",
+        "active": true,
+        "emails": [{"value": name, "type": "work", "primary": true}],
+        ENTERPRISE: {"employeeNumber": number, "department": format!("Department {}", i % 50)},
+    });
+    let user = normalize(ResourceKind::User, body, WriteMode::Create)
+        .map_err(|err| anyhow!("user body: {err}"))?;
+    let started = Instant::now();
+    let created = dir
+        .create(ctx, ResourceKind::User, user)
+        .await
+        .map_err(|err| anyhow!("creating user {i}: {err}"))?;
+    let took = started.elapsed();
+    ensure!(!created.id.is_empty(), "created user has no id");
+    Ok(took)
+}
+
 /// A fresh, migrated, seeded database for one scale.
 async fn setup(backend: &Backend, args: &Args, users: usize, group_size: usize) -> Result<Scale> {
     ensure!(
@@ -366,23 +545,12 @@ async fn seed(
     users: usize,
     group_size: usize,
 ) -> Result<Seeded> {
-    Migrator::up(&conn, None).await.context("migrating")?;
+    let (plain, dir, ctx) = prepare(&conn, args.licensing).await?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let slug: TenantSlug = "bench".parse().map_err(|err| anyhow!("slug: {err:?}"))?;
-    let tenant = rosterd_tenancy::create_tenant(&conn, clock.as_ref(), &slug, "Bench")
-        .await
-        .context("creating the tenant")?;
-    let ctx = ScimContext {
-        tenant: tenant.id,
-        product: Product::Learning,
-        base_url: "https://bench.example/scim/bench/learning/v2".to_owned(),
-        actor: "learning scim-bench".to_owned(),
-    };
-    let dir = Directory::new(conn.clone(), Arc::clone(&clock));
 
     eprintln!("seeding {users} users");
     let started = Instant::now();
-    let tenant_id = tenant.id.to_string();
+    let tenant_id = ctx.tenant.to_string();
     let product = ctx.product.slug();
     let user_ids = seed_users(&conn, clock.as_ref(), &tenant_id, product, "user", users).await?;
     let seed_users_took = started.elapsed();
@@ -402,6 +570,9 @@ async fn seed(
         read.document
     );
 
+    // The group is created without hooks even with `--licensing`: through the hooks, creating
+    // a group of 100,000 would assign 100,000 licenses first. Its members hold no license (a
+    // state the hooks accept: an add re-evaluates only the person added).
     eprintln!("creating a group of {group_size} through the store");
     let started = Instant::now();
     let members: Vec<Value> = user_ids
@@ -415,7 +586,7 @@ async fn seed(
         WriteMode::Create,
     )
     .map_err(|err| anyhow!("group body: {err}"))?;
-    let group = dir
+    let group = plain
         .create(&ctx, ResourceKind::Group, group)
         .await
         .map_err(|err| anyhow!("creating the group: {err}"))?;
@@ -714,6 +885,7 @@ struct Report {
     rows: Vec<String>,
     ratios: Vec<String>,
     seeding: Vec<String>,
+    provision: Vec<String>,
 }
 
 impl Report {
@@ -753,11 +925,64 @@ impl Report {
         ));
     }
 
+    fn provision(
+        &mut self,
+        backend: &Backend,
+        off: Stats,
+        off_samples: &[Duration],
+        on: Stats,
+        on_samples: &[Duration],
+    ) {
+        let rate = |samples: &[Duration]| {
+            let total: Duration = samples.iter().sum();
+            samples.len() as f64 / total.as_secs_f64().max(f64::MIN_POSITIVE)
+        };
+        let (r_off, r_on) = (rate(off_samples), rate(on_samples));
+        for (hooks, s, r) in [("off", off, r_off), ("on", on, r_on)] {
+            self.provision.push(format!(
+                "| {} | {hooks} | {} | {} | {} | {} | {r:.0} |",
+                backend.name(),
+                s.n,
+                ms(s.median),
+                ms(s.p95),
+                ms(s.mean)
+            ));
+        }
+        let kept = r_on / r_off.max(f64::MIN_POSITIVE);
+        let verdict = if kept >= 0.75 { "yes" } else { "**NO**" };
+        self.ratios.push(format!(
+            "| {} | users/s with hooks / without | {kept:.2} (ledger costs {:.0}%) | {verdict} |",
+            backend.name(),
+            (1.0 - kept) * 100.0
+        ));
+    }
+
+    fn print_provision(&self, args: &Args) {
+        println!(
+            "\nMeasured: {} sequential User creations per side after {} warm-ups, hooks off and \
+             on interleaved in {ROUNDS} rounds; users/s = creations / sum of their times.\n",
+            args.provision_users, args.warmup
+        );
+        println!("| Backend | Licensing hooks | Creations | Median | p95 | Mean | Users/s |");
+        println!("|---|---|---:|---:|---:|---:|---:|");
+        for row in &self.provision {
+            println!("{row}");
+        }
+        println!("\n| Backend | Ratio | Value | Ledger costs <= 25% |");
+        println!("|---|---|---|---|");
+        for row in &self.ratios {
+            println!("{row}");
+        }
+    }
+
     fn print(&self, args: &Args) {
         println!(
             "\nMeasured: {} lookups and {} adds per scale after {} warm-ups, small and large \
-             interleaved in {ROUNDS} rounds.\n",
-            args.lookups, args.adds, args.warmup
+             interleaved in {ROUNDS} rounds; licensing hooks {}.\n",
+            args.lookups,
+            args.adds,
+            args.warmup,
+            if args.licensing { "ON" } else { "off" }
         );
         println!("| Backend | Operation | Scale | Samples | Median | p95 | Mean |");
         println!("|---|---|---|---:|---:|---:|---:|");
