@@ -14,6 +14,7 @@ mod idp_entra;
 mod idp_okta;
 mod idp_onelogin;
 mod licensing;
+mod licensing_manual;
 mod licensing_sales;
 mod migrations;
 mod scim_client;

@@ -9,10 +9,16 @@
 use rosterd_scim::ScimError;
 use sea_orm::{DbErr, SqlErr};
 
-/// The admin API's error. Only internal failures exist so far: the cause is logged where it
-/// happened, so the message says nothing of it.
+/// The admin API's error. Internal failures are logged where they happened, so their message
+/// says nothing of the cause; the others say what to fix.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Error {
+    /// Creating a person with an email another person of the tenant already has.
+    #[error("a person with email `{0}` already exists in this tenant")]
+    EmailTaken(String),
+    /// An email that is not an address.
+    #[error("`{0}` is not an email address")]
+    InvalidEmail(String),
     #[error("the directory could not be read; the cause has been logged")]
     Internal,
 }

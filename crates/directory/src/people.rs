@@ -4,7 +4,7 @@
 //! through [`find_by_email`] and [`list`].
 
 use chrono::{DateTime, Utc};
-use rosterd_domain::{PersonId, TenantId};
+use rosterd_domain::{Clock, PersonId, TenantId};
 use rosterd_scim::schema::ENTERPRISE_USER_SCHEMA;
 use sea_orm::sea_query::{OnConflict, Query};
 use sea_orm::{
@@ -18,6 +18,8 @@ use crate::error::{Failure, Outcome, Result};
 
 /// `people.source` of a person an IdP provisioned.
 const SOURCE_IDP: &str = "idp";
+/// `people.source` of a person an admin or the operator created by hand.
+const SOURCE_MANUAL: &str = "manual";
 
 /// One human in a tenant.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,6 +57,47 @@ pub async fn find_by_email(
         .one(db)
         .await?;
     row.map(Person::try_from).transpose()
+}
+
+/// Creates a person by hand (source `manual`), e.g. to grant them a license before any IdP
+/// provisions them; a SCIM user with the same email later links to this person. An email
+/// another person of the tenant has (case-insensitively) is `Err(EmailTaken)`.
+pub async fn create_manual(
+    db: &impl ConnectionTrait,
+    clock: &dyn Clock,
+    tenant: TenantId,
+    email: &str,
+    given: &str,
+    family: &str,
+    employee_number: Option<&str>,
+) -> Result<Person> {
+    let email = email.trim();
+    if email.is_empty() || !email.contains('@') || email.chars().any(char::is_whitespace) {
+        return Err(crate::Error::InvalidEmail(email.to_owned()));
+    }
+    let now = clock.now();
+    let row = person::ActiveModel {
+        tenant_id: Set(tenant.to_string()),
+        id: Set(PersonId::new().to_string()),
+        email: Set(Some(email.to_owned())),
+        email_lower: Set(Some(email.to_lowercase())),
+        given_name: Set(Some(given.to_owned())),
+        family_name: Set(Some(family.to_owned())),
+        display_name: Set(Some(format!("{given} {family}").trim().to_owned())),
+        employee_number: Set(employee_number.map(str::to_owned)),
+        department: Set(None),
+        title: Set(None),
+        source: Set(SOURCE_MANUAL.to_owned()),
+        created_at: Set(now),
+        updated_at: Set(now),
+    };
+    match row.insert(db).await {
+        Ok(model) => Person::try_from(model),
+        Err(err) if crate::error::is_unique_violation(&err) => {
+            Err(crate::Error::EmailTaken(email.to_owned()))
+        }
+        Err(err) => Err(err.into()),
+    }
 }
 
 /// The people of `tenant` in id (creation) order, `limit` at a time, after the id `after`

@@ -3,7 +3,9 @@
 
 mod admin;
 mod ledger;
+mod license;
 mod operator;
+mod person;
 mod policy;
 mod serve;
 pub(crate) mod tenant;
@@ -68,6 +70,12 @@ pub enum Command {
     /// A product app's license policy.
     #[command(subcommand)]
     Policy(policy::PolicyCommand),
+    /// People created by hand.
+    #[command(subcommand)]
+    Person(person::PersonCommand),
+    /// Licenses given by hand, listed, and waiting lists.
+    #[command(subcommand)]
+    License(license::LicenseCommand),
 }
 
 /// What a command needs: configuration, the database, and where to write.
@@ -136,6 +144,8 @@ pub async fn run(cli: Cli, out: &mut (dyn Write + Send)) -> anyhow::Result<ExitC
         Command::Operator(command) => operator::run(&mut ctx, command).await,
         Command::Ledger(command) => ledger::run(&mut ctx, command).await,
         Command::Policy(command) => policy::run(&mut ctx, command).await,
+        Command::Person(command) => person::run(&mut ctx, command).await,
+        Command::License(command) => license::run(&mut ctx, command).await,
     }
 }
 
