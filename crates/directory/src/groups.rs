@@ -125,13 +125,7 @@ pub(crate) async fn create(
         members::add(&txn, &group, &ids, now).await?;
         touched = ids;
     }
-    if let Err(failure) = notify(dir, &txn, scope, &group, &row.display_name, touched, false).await
-    {
-        return abort(&dir.db, dir.hooks(), scope, txn, failure).await;
-    }
-    let stored = with_members(&txn, scope, &row, true).await?;
-    txn.commit().await?;
-    Ok(stored)
+    finish(dir, txn, scope, &group, &row, touched, false, true).await
 }
 
 pub(crate) async fn replace(
@@ -171,22 +165,7 @@ pub(crate) async fn replace(
     )
     .await?;
     let renamed = row.display_name != name_before;
-    if let Err(failure) = notify(
-        dir,
-        &txn,
-        scope,
-        &group,
-        &row.display_name,
-        touched,
-        renamed,
-    )
-    .await
-    {
-        return abort(&dir.db, dir.hooks(), scope, txn, failure).await;
-    }
-    let stored = with_members(&txn, scope, &row, true).await?;
-    txn.commit().await?;
-    Ok(stored)
+    finish(dir, txn, scope, &group, &row, touched, renamed, true).await
 }
 
 pub(crate) async fn patch(
@@ -212,20 +191,40 @@ pub(crate) async fn patch(
     let changed = members::apply(&txn, scope, &group, changes, now, &mut touched).await?;
     let row = write(dir, &txn, scope, &group, row, &before, doc, changed).await?;
     let renamed = row.display_name != name_before;
-    if let Err(failure) = notify(
+    finish(
         dir,
-        &txn,
+        txn,
         scope,
         &group,
-        &row.display_name,
+        &row,
         touched,
         renamed,
+        wants.members,
     )
     .await
+}
+
+/// The end of every group write: tell the hooks (rolling back on a refusal), read the result
+/// back, commit.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the parts of one write, passed once"
+)]
+async fn finish(
+    dir: &Directory,
+    txn: sea_orm::DatabaseTransaction,
+    scope: &Scope,
+    group: &ScopedGroup,
+    row: &user_group::Model,
+    touched: Vec<String>,
+    renamed: bool,
+    wants_members: bool,
+) -> Outcome<StoredResource> {
+    if let Err(failure) = notify(dir, &txn, scope, group, &row.display_name, touched, renamed).await
     {
         return abort(&dir.db, dir.hooks(), scope, txn, failure).await;
     }
-    let stored = with_members(&txn, scope, &row, wants.members).await?;
+    let stored = with_members(&txn, scope, row, wants_members).await?;
     txn.commit().await?;
     Ok(stored)
 }
