@@ -1,10 +1,5 @@
 //! The audit log against a real database (SQLite, or PostgreSQL with `ROSTERD_TEST_POSTGRES`).
 
-#![expect(
-    clippy::unwrap_used,
-    reason = "a failed step should stop the test loudly"
-)]
-
 use chrono::{Duration, TimeZone, Utc};
 use rosterd_audit::{Channel, NewEvent, Query, list, record};
 use rosterd_domain::{ManualClock, TenantId};
