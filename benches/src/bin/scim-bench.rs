@@ -408,6 +408,7 @@ async fn prepare(
         product: Product::Learning,
         base_url: "https://bench.example/scim/bench/learning/v2".to_owned(),
         actor: "learning scim-bench".to_owned(),
+        request_id: "scim-bench".to_owned(),
     };
     let plain = Directory::new(conn.clone(), Arc::clone(&clock));
     if !licensing {

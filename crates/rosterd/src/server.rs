@@ -173,6 +173,7 @@ async fn authenticate_scim(
         product: app.product,
         base_url: format!("{}{base_path}", state.config.public_url),
         actor: format!("{} {}", app.product, app.token_prefix),
+        request_id: uuid::Uuid::now_v7().to_string(),
     });
     next.run(req).await
 }

@@ -14,4 +14,7 @@ pub struct ScimContext {
     pub base_url: String,
     /// Who is acting, for the ledger and audit log, e.g. `learning rosterd_scim_Ab12Cd34`.
     pub actor: String,
+    /// This request's id (a UUID v7), shared by its provisioning-log row and the ledger and audit
+    /// entries it causes, so an admin can follow a change back to the request.
+    pub request_id: String,
 }

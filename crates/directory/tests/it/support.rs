@@ -41,6 +41,7 @@ fn ctx(tenant: TenantId, product: Product) -> ScimContext {
         product,
         base_url: format!("https://r.example/scim/t/{}/v2", product.slug()),
         actor: format!("{} test", product.slug()),
+        request_id: "test-request".to_owned(),
     }
 }
 

@@ -81,6 +81,7 @@ impl TestApp {
             product: Product::Learning,
             base_url: BASE.to_owned(),
             actor: "learning test".to_owned(),
+            request_id: "test-request".to_owned(),
         };
         // Mounted as the binary mounts it, so handlers see the mount point's parameters too.
         let app = router(ScimState { limits }).merge(resource_routes(store.clone(), limits));
