@@ -48,6 +48,9 @@ pub struct UserChange {
     pub user_name: String,
     /// `active` before the write; `None`: the user was just created.
     pub active_before: Option<bool>,
+    /// The user was just created and so was their person (no existing person matched their
+    /// email): they hold no license and wait on no list, so hooks can skip looking.
+    pub person_new: bool,
     /// The user after the write; `None`: the user was deleted.
     pub after: Option<UserSnapshot>,
 }

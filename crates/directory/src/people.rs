@@ -231,7 +231,7 @@ pub(crate) async fn link(
     now: DateTime<Utc>,
     doc: &Value,
     current: Option<&str>,
-) -> Outcome<String> {
+) -> Outcome<Linked> {
     let email = key_email(doc);
     let email_lower = email.as_deref().map(str::to_lowercase);
     let by_email = match &email_lower {
@@ -243,13 +243,16 @@ pub(crate) async fn link(
         }
         None => None,
     };
-    let row = match (by_email, current) {
-        (Some(found), _) => found,
-        (None, Some(current)) => of_tenant(tenant)
-            .filter(person::Column::Id.eq(current))
-            .one(txn)
-            .await?
-            .ok_or(Failure::Retry)?,
+    let (row, new) = match (by_email, current) {
+        (Some(found), _) => (found, false),
+        (None, Some(current)) => (
+            of_tenant(tenant)
+                .filter(person::Column::Id.eq(current))
+                .one(txn)
+                .await?
+                .ok_or(Failure::Retry)?,
+            false,
+        ),
         (None, None) => insert(txn, tenant, now, email.as_deref()).await?,
     };
     let id = row.id.clone();
@@ -261,17 +264,24 @@ pub(crate) async fn link(
     Attributes::of(doc).write(&mut active);
     active.updated_at = Set(now);
     active.update(txn).await?;
-    Ok(id)
+    Ok(Linked { id, new })
+}
+
+/// The person a SCIM user is linked to.
+pub(crate) struct Linked {
+    pub id: String,
+    /// The person was inserted by this transaction (so holds no license yet).
+    pub new: bool,
 }
 
 /// Inserts a person (source `idp`); when a concurrent writer inserted one with the same email
-/// first, returns that one.
+/// first, returns that one. `true`: this call inserted it.
 async fn insert(
     txn: &impl ConnectionTrait,
     tenant: &str,
     now: DateTime<Utc>,
     email: Option<&str>,
-) -> Outcome<person::Model> {
+) -> Outcome<(person::Model, bool)> {
     let id = PersonId::new().to_string();
     let email_lower = email.map(str::to_lowercase);
     let mut stmt = Query::insert();
@@ -302,11 +312,13 @@ async fn insert(
     txn.execute(txn.get_database_backend().build(&stmt)).await?;
     let winner = match email_lower {
         Some(lower) => person::Column::EmailLower.eq(lower),
-        None => person::Column::Id.eq(id),
+        None => person::Column::Id.eq(id.as_str()),
     };
-    of_tenant(tenant)
+    let row = of_tenant(tenant)
         .filter(winner)
         .one(txn)
         .await?
-        .ok_or(Failure::Retry)
+        .ok_or(Failure::Retry)?;
+    let inserted = row.id == id;
+    Ok((row, inserted))
 }

@@ -96,13 +96,13 @@ pub(crate) async fn create(
     let user_name = resource::user_name(doc).unwrap_or_default().to_owned();
     let txn = begin_write(&dir.db).await?;
     ensure_user_name_free(&txn, scope, &user_name, None).await?;
-    let person_id = people::link(&txn, &scope.tenant, now, doc, None).await?;
+    let person = people::link(&txn, &scope.tenant, now, doc, None).await?;
     let id = ScimUserId::new().to_string();
     let row = scim_user::ActiveModel {
         tenant_id: Set(scope.tenant.clone()),
         id: Set(id.clone()),
         product: Set(scope.product.to_owned()),
-        person_id: Set(person_id),
+        person_id: Set(person.id),
         user_name_lower: Set(user_name.to_lowercase()),
         user_name: Set(user_name.clone()),
         external_id: Set(resource::external_id(doc).map(str::to_owned)),
@@ -122,7 +122,10 @@ pub(crate) async fn create(
         }
     })?;
     write_emails(&txn, scope, &id, doc).await?;
-    if let Err(failure) = notify(dir, &txn, scope, None, Some(&row)).await {
+    let created = Created {
+        person_new: person.new,
+    };
+    if let Err(failure) = notify(dir, &txn, scope, Err(created), Some(&row)).await {
         return abort(&dir.db, dir.hooks(), scope, txn, failure).await;
     }
     txn.commit().await?;
@@ -144,7 +147,7 @@ pub(crate) async fn replace(
     precondition.check(row.version)?;
     let active_before = row.active;
     let row = write(dir, &txn, scope, row, input.document.clone()).await?;
-    if let Err(failure) = notify(dir, &txn, scope, Some(active_before), Some(&row)).await {
+    if let Err(failure) = notify(dir, &txn, scope, Ok(active_before), Some(&row)).await {
         return abort(&dir.db, dir.hooks(), scope, txn, failure).await;
     }
     let stored = with_groups(&txn, scope, &row, true).await?;
@@ -174,7 +177,7 @@ pub(crate) async fn patch(
     } else {
         let active_before = row.active;
         let row = write(dir, &txn, scope, row, doc).await?;
-        if let Err(failure) = notify(dir, &txn, scope, Some(active_before), Some(&row)).await {
+        if let Err(failure) = notify(dir, &txn, scope, Ok(active_before), Some(&row)).await {
             return abort(&dir.db, dir.hooks(), scope, txn, failure).await;
         }
         row
@@ -213,6 +216,7 @@ pub(crate) async fn delete(
             person_id: person_id(&row.person_id)?,
             user_name: row.user_name.clone(),
             active_before: Some(row.active),
+            person_new: false,
             after: None,
         };
         if let Err(err) = hooks.user_changed(&txn, &scope.ctx, &change).await {
@@ -223,24 +227,37 @@ pub(crate) async fn delete(
     Ok(())
 }
 
-/// Tells the hooks (if any) that a user was created (`active_before` is `None`) or rewritten.
+/// A user just created: what the hooks may skip looking up.
+struct Created {
+    person_new: bool,
+}
+
+/// Tells the hooks (if any) that a user was created (`Err(Created)`) or rewritten (`Ok` with
+/// `active` before the write).
 async fn notify(
     dir: &Directory,
     txn: &DatabaseTransaction,
     scope: &Scope,
-    active_before: Option<bool>,
+    before: Result<bool, Created>,
     row: Option<&scim_user::Model>,
 ) -> Outcome<()> {
     let (Some(hooks), Some(row)) = (dir.hooks(), row) else {
         return Ok(());
     };
-    let mut groups = members::groups_of(txn, scope, std::slice::from_ref(&row.id)).await?;
-    let after = snapshot(row, groups.remove(&row.id).unwrap_or_default())?;
+    // A user created in this transaction is in no group yet: no need to ask.
+    let groups = if before.is_ok() {
+        let mut by_user = members::groups_of(txn, scope, std::slice::from_ref(&row.id)).await?;
+        by_user.remove(&row.id).unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    let after = snapshot(row, groups)?;
     let change = UserChange {
         user_id: row.id.clone(),
         person_id: after.person_id,
         user_name: row.user_name.clone(),
-        active_before,
+        active_before: before.as_ref().ok().copied(),
+        person_new: before.as_ref().is_err_and(|created| created.person_new),
         after: Some(after),
     };
     hooks
@@ -264,7 +281,9 @@ async fn write(
     if user_name_lower != row.user_name_lower {
         ensure_user_name_free(txn, scope, &user_name, Some(&row.id)).await?;
     }
-    let person_id = people::link(txn, &scope.tenant, now, &doc, Some(&row.person_id)).await?;
+    let person_id = people::link(txn, &scope.tenant, now, &doc, Some(&row.person_id))
+        .await?
+        .id;
     let external_id = resource::external_id(&doc).map(str::to_owned);
     let active = resource::active(&doc);
     let document = doc.to_string();
