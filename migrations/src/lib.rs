@@ -11,6 +11,7 @@ mod m20261123_000001_foundation;
 mod m20261123_000002_directory;
 mod m20261123_000003_ledger;
 mod m20261123_000004_admin;
+mod m20261123_000009_reporting;
 mod m20261123_000010_license_person_index;
 
 pub use sea_orm_migration::MigratorTrait;
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_directory::Migration),
             Box::new(m20261123_000003_ledger::Migration),
             Box::new(m20261123_000004_admin::Migration),
+            Box::new(m20261123_000009_reporting::Migration),
             Box::new(m20261123_000010_license_person_index::Migration),
         ]
     }

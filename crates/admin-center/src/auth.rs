@@ -42,6 +42,9 @@ pub struct LicenseAdmin(pub SignedIn);
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Section {
     Overview,
+    Groups,
+    Licenses,
+    Reports,
     Settings,
     Admins,
     Account,

@@ -90,6 +90,36 @@ pub fn router<S: Clone + Send + Sync + 'static>(state: AdminState) -> Router<S> 
             &format!("{t}/admins"),
             get(pages::admins::list).post(pages::admins::create),
         )
+        .route(
+            &format!("{t}/groups"),
+            get(pages::groups::list).post(pages::groups::create),
+        )
+        .route(
+            &format!("{t}/groups/{{id}}"),
+            get(pages::groups::detail::show),
+        )
+        .route(
+            &format!("{t}/groups/{{id}}/rename"),
+            post(pages::groups::detail::rename),
+        )
+        .route(
+            &format!("{t}/groups/{{id}}/delete"),
+            get(pages::groups::detail::confirm_delete).post(pages::groups::detail::delete),
+        )
+        .route(
+            &format!("{t}/groups/{{id}}/members"),
+            post(pages::groups::detail::add_member),
+        )
+        .route(
+            &format!("{t}/groups/{{id}}/members/{{person}}/remove"),
+            post(pages::groups::detail::remove_member),
+        )
+        .route(&format!("{t}/licenses"), get(pages::licenses::show))
+        .route(&format!("{t}/reports"), get(pages::reports::show))
+        .route(
+            &format!("{t}/exports/{{file}}"),
+            get(pages::exports::download),
+        )
         .route("/admin", get(not_found))
         .route("/admin/", get(not_found))
         .route("/admin/{tenant}/{*rest}", get(not_found).post(not_found))

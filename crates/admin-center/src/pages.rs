@@ -3,5 +3,9 @@
 //! ledger APIs.)
 
 pub mod admins;
+pub mod exports;
+pub mod groups;
+pub mod licenses;
 pub mod overview;
+pub mod reports;
 pub mod scim;

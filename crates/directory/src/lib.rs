@@ -15,6 +15,7 @@ mod filter_sql;
 mod groups;
 pub mod hooks;
 mod listing;
+pub mod manual_groups;
 mod members;
 pub mod people;
 mod scope;

@@ -33,6 +33,7 @@ mod outbox;
 mod policy;
 mod pool;
 mod provision;
+mod usage;
 mod verify;
 mod waitlist;
 
@@ -58,5 +59,8 @@ pub use policy::{
 };
 pub use pool::{SeatPool, create_pools, pools, set_capacity};
 pub use provision::{Changed, Revoked, activate, assign, change, record_refusal, revoke};
+pub use usage::{
+    StateCount, live_holdings, live_license_counts, recent_refusals, seat_moves_since,
+};
 pub use verify::{VerifyReport, verify};
 pub use waitlist::{WaitKey, Waiting, dequeue, enqueue, serve_waitlist, waitlist};

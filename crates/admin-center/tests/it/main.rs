@@ -9,8 +9,11 @@
 mod access;
 mod admins;
 mod browser;
+mod groups;
 mod headers;
+mod licenses;
 mod operator;
 mod overview;
+mod reports;
 mod roles;
 mod scim_settings;
