@@ -22,13 +22,14 @@ use rosterd_directory::{
     HookError, MembershipChange, ProvisioningHooks, RefusalRecord, UserChange,
 };
 use rosterd_domain::{Clock, LicenseKind, PersonId, Product};
-use rosterd_ledger::{Actor, ActorKind};
+use rosterd_ledger::Actor;
 use rosterd_scim::schema::LICENSE_EXTENSION_SCHEMA;
 use rosterd_scim::{ScimContext, ScimError};
 use sea_orm::{DatabaseConnection, DatabaseTransaction};
 use serde_json::{Value, json};
 
-pub use reconcile::{Mode, Target, policy_of, subject_of, targets, wait_key};
+pub use reconcile::{policy_of, policy_subject, targets};
+use rosterd_ledger::{Candidate, Mode};
 
 /// The provisioning hooks that keep licenses in step with the directory.
 #[derive(Debug, Clone)]
@@ -42,12 +43,9 @@ impl Licensing {
     }
 }
 
-/// The ledger actor of a SCIM request.
+/// The ledger actor of a SCIM request: the app and token prefix, caused by the request's id.
 pub(crate) fn scim_actor(ctx: &ScimContext) -> Actor {
-    Actor {
-        kind: ActorKind::ScimApp,
-        name: ctx.actor.clone(),
-    }
+    Actor::scim(ctx.actor.clone(), &ctx.request_id)
 }
 
 /// The SCIM error of a request refused for want of a seat.
@@ -106,7 +104,11 @@ impl ProvisioningHooks for Licensing {
             };
             let snapshots: Vec<_> = change.after.iter().cloned().collect();
             let targets = if snapshots.is_empty() {
-                vec![(change.person_id, change.user_name.clone(), None)]
+                vec![Candidate {
+                    person: change.person_id,
+                    name: change.user_name.clone(),
+                    target: None,
+                }]
             } else {
                 reconcile::targets(txn, ctx.tenant, ctx.product, &snapshots).await?
             };
