@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use rosterd_domain::{LicenseKind, ManualClock, PersonId, TenantId, TenantSlug};
-use rosterd_ledger::{Actor, Entry, EntryKind};
+use rosterd_ledger::{Actor, ActorKind, Entry, EntryKind};
 use rosterd_test_support::TestDb;
 use sea_orm::sea_query::{Alias, Query};
 use sea_orm::{ConnectionTrait, DatabaseConnection};
@@ -20,7 +20,7 @@ pub fn start() -> DateTime<Utc> {
 
 /// The actor SCIM requests write as.
 pub fn scim() -> Actor {
-    Actor::scim("sales-navigator rosterd_scim_Ab12Cd34", "test-request")
+    Actor::new(ActorKind::ScimApp, "sales-navigator rosterd_scim_Ab12Cd34")
 }
 
 pub fn admin() -> Actor {
