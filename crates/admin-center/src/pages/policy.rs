@@ -230,9 +230,7 @@ fn rule(row: &Row) -> Result<Rule, String> {
             return Err("Choose what this rule matches: a group or a user attribute.".into());
         };
         if row.value.is_empty() {
-            return Err(format!(
-                "Enter the {name} value this rule matches, like Sales."
-            ));
+            return Err(format!("Enter the {name} value this rule matches."));
         }
         Matcher::Attribute {
             name: (*name).to_owned(),
