@@ -51,6 +51,9 @@ pub struct Candidate {
     pub person: PersonId,
     pub name: String,
     pub target: Option<(Eligibility, WaitKey)>,
+    /// The person was created by this very request: they hold no license and wait on no list,
+    /// so their lookups are skipped (the hot path of provisioning new users).
+    pub fresh: bool,
 }
 
 /// A person as a policy sees them, gathered from the directory.
@@ -72,6 +75,7 @@ impl PolicySubject {
             name: self.name.clone(),
             target: eligible_kind(product, policy, &self.subject, self.active)
                 .map(|e| (e, self.key.clone())),
+            fresh: false,
         }
     }
 }
@@ -147,7 +151,7 @@ pub(crate) async fn settle_all<B: Books>(
     mut candidates: Vec<Candidate>,
     mode: Mode,
 ) -> Result<Option<Refusal>> {
-    for candidate in &candidates {
+    for candidate in candidates.iter().filter(|c| !c.fresh) {
         let wanted = candidate.target.as_ref().map(|(e, _)| e.kind);
         for kind in product.license_kinds() {
             if Some(*kind) != wanted {
@@ -218,8 +222,13 @@ async fn settle<B: Books>(
         person,
         name,
         target,
+        fresh,
     } = candidate;
-    let live = books.live(person).await?;
+    let live = if fresh {
+        Vec::new()
+    } else {
+        books.live(person).await?
+    };
     let Some((eligibility, key)) = target else {
         for license in live
             .iter()

@@ -108,9 +108,16 @@ impl ProvisioningHooks for Licensing {
                     person: change.person_id,
                     name: change.user_name.clone(),
                     target: None,
+                    fresh: change.person_new,
                 }]
             } else {
-                reconcile::targets(txn, ctx.tenant, ctx.product, &snapshots).await?
+                let mut targets =
+                    reconcile::targets(txn, ctx.tenant, ctx.product, &snapshots).await?;
+                for target in &mut targets {
+                    // A person this request created holds nothing yet: skip looking.
+                    target.fresh = change.person_new;
+                }
+                targets
             };
             let refusal_person = change.active_before.map(|_| change.person_id);
             reconcile::apply(txn, self.clock.as_ref(), ctx, targets, mode, refusal_person).await

@@ -429,6 +429,7 @@ fn a_candidate_with_no_target_leaves_every_waiting_list() {
         person,
         name: "ann".into(),
         target: None,
+        fresh: false,
     };
     let (after, _) = simulate(&w.state, SN, vec![candidate], Mode::Background);
     assert!(after.waiting.is_empty());
