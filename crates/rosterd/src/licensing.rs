@@ -5,7 +5,9 @@
 //! `ledger`, and the dependency rules let only the binary and the product crates see both; one
 //! module here keeps the three product crates from each holding a copy. What differs per
 //! product is only the policy, and [`rosterd_ledger::eligible_kind`] already decides that
-//! (Learning and TeamLink Extend: every active user; Sales Navigator: the stored policy).
+//! (Learning and TeamLink Extend: every active user; Sales Navigator: the stored policy). The
+//! settling itself (revoke, adopt, change tier, assign, wait) is [`rosterd_ledger::reconcile`],
+//! the same algorithm a policy change runs, so both follow one set of rules.
 //!
 //! A full pool refuses a request whose purpose is the license (a user created or reactivated in
 //! an app that licenses every user) with **403** and no `scimType`: the request is valid and

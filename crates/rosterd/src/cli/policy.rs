@@ -112,7 +112,7 @@ async fn subjects(
 }
 
 /// The plan for people: the policy, then per pool what changes, with names.
-pub(crate) fn describe(policy: &LicensePolicy, plan: &Plan, dry_run: bool) -> String {
+fn describe(policy: &LicensePolicy, plan: &Plan, dry_run: bool) -> String {
     let mut out = String::new();
     let rules: Vec<String> = policy.rules.iter().map(ToString::to_string).collect();
     let _ = writeln!(
