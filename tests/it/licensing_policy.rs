@@ -360,3 +360,25 @@ async fn every_license_change_is_an_audit_event_naming_its_request() {
     assert_eq!(lowered.channel, rosterd_audit::Channel::Operator);
     assert_eq!(lowered.target_type, "seat-pool");
 }
+
+#[tokio::test]
+async fn a_core_attribute_rule_follows_patches_of_the_core_attribute() {
+    let app = TestApp::spawn().await;
+    let acme = app.tenant("acme").await;
+    set_policy(&app, "none", &["title:Director=advanced-plus"], false).await;
+    let sales = App::new(&app, &acme, Product::SalesNavigator);
+    let ann = user(&sales, "ann@acme.example", "1", None).await;
+    assert!(sales.kinds(&ann).await.is_empty());
+    let title = |value: &'static str| json!([{"op": "replace", "path": "title", "value": value}]);
+    let (status, body) = sales
+        .patch(&format!("/Users/{ann}"), title("director"))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(sales.kinds(&ann).await, ["sales-navigator-advanced-plus"]);
+    let (status, body) = sales
+        .patch(&format!("/Users/{ann}"), title("Engineer"))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(sales.kinds(&ann).await.is_empty());
+    assert_verified(&app).await;
+}
