@@ -39,6 +39,8 @@ const TIERS: [LicenseKind; 3] = [
 #[template(path = "licenses/policy.html")]
 struct PolicyPage {
     chrome: Chrome,
+    /// The licenses overview, this page's parent.
+    licenses: String,
     /// Whether the admin may edit (full and license admins).
     editable: bool,
     action: String,
@@ -267,7 +269,8 @@ async fn render(
     Ok(page(
         shown.status,
         &PolicyPage {
-            chrome: who.chrome("Sales Navigator license policy", Section::Overview),
+            chrome: who.chrome("Sales Navigator license policy", Section::Licenses),
+            licenses: format!("{base}/licenses"),
             editable: who.admin.role != AdminRole::Reporting,
             action: format!("{base}/licenses/policy"),
             preview_action: format!("{base}/licenses/policy/preview"),
