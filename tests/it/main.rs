@@ -15,6 +15,7 @@ mod idp_okta;
 mod idp_onelogin;
 mod licensing;
 mod licensing_manual;
+mod licensing_policy;
 mod licensing_sales;
 mod migrations;
 mod scim_client;

@@ -87,6 +87,14 @@ pub fn router<S: Clone + Send + Sync + 'static>(state: AdminState) -> Router<S> 
             post(pages::scim::revoke),
         )
         .route(
+            &format!("{t}/licenses/policy"),
+            get(pages::policy::show).post(pages::policy::save),
+        )
+        .route(
+            &format!("{t}/licenses/policy/preview"),
+            post(pages::policy::preview),
+        )
+        .route(
             &format!("{t}/admins"),
             get(pages::admins::list).post(pages::admins::create),
         )

@@ -7,5 +7,6 @@ pub mod exports;
 pub mod groups;
 pub mod licenses;
 pub mod overview;
+pub mod policy;
 pub mod reports;
 pub mod scim;

@@ -20,6 +20,7 @@ mod members;
 pub mod people;
 mod scope;
 mod store;
+pub mod subjects;
 mod users;
 
 use std::sync::Arc;

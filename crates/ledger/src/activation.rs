@@ -180,10 +180,7 @@ pub async fn redeem(
     if spent.rows_affected == 0 {
         return Err(ActivationError::Used);
     }
-    let holder = Actor {
-        kind: ActorKind::Person,
-        name: "activation link".into(),
-    };
+    let holder = Actor::new(ActorKind::Person, "activation link");
     match activate(db, clock, tenant, license.id, &holder).await {
         Ok(license) => Ok(license),
         Err(Error::LicenseRevoked) => Err(ActivationError::Revoked),

@@ -42,30 +42,76 @@ impl ActorKind {
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|k| k.as_str() == s)
     }
+
+    /// The audit log's channel for this kind of actor.
+    pub fn channel(self) -> rosterd_audit::Channel {
+        match self {
+            ActorKind::ScimApp => rosterd_audit::Channel::Scim,
+            ActorKind::Admin => rosterd_audit::Channel::Admin,
+            ActorKind::Operator => rosterd_audit::Channel::Operator,
+            ActorKind::System => rosterd_audit::Channel::System,
+            ActorKind::Person => rosterd_audit::Channel::Person,
+        }
+    }
 }
 
-/// The actor of a change: its channel and who, e.g. `scim-app` / `learning rosterd_scim_Ab12Cd34`.
+/// The actor of a change: its channel and who, e.g. `scim-app` / `learning rosterd_scim_Ab12Cd34`,
+/// and optionally what caused it (e.g. `SCIM request 0193...`), which the audit event of every
+/// ledger entry names. The cause is not stored in the ledger entry itself.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Actor {
     pub kind: ActorKind,
     pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cause: Option<String>,
 }
 
 impl Actor {
+    /// An actor of `kind` named `name`, with no cause.
+    pub fn new(kind: ActorKind, name: impl Into<String>) -> Self {
+        Self {
+            kind,
+            name: name.into(),
+            cause: None,
+        }
+    }
+
+    /// An admin in the admin center, by email.
+    pub fn admin(email: impl Into<String>) -> Self {
+        Self::new(ActorKind::Admin, email)
+    }
+
+    /// A product app's SCIM request: the app and token prefix as the name, the request id as
+    /// the cause.
+    pub fn scim(app: impl Into<String>, request_id: &str) -> Self {
+        Self::new(ActorKind::ScimApp, app).with_cause(format!("SCIM request {request_id}"))
+    }
+
     /// The operator at the CLI.
     pub fn operator() -> Self {
-        Self {
-            kind: ActorKind::Operator,
-            name: "cli".into(),
-        }
+        Self::new(ActorKind::Operator, "cli")
     }
 
     /// rosterd itself, e.g. serving a waiting list when a seat frees up.
     pub fn system() -> Self {
-        Self {
-            kind: ActorKind::System,
-            name: "rosterd".into(),
-        }
+        Self::new(ActorKind::System, "rosterd")
+    }
+
+    /// The same actor, caused by `cause`.
+    #[must_use]
+    pub fn with_cause(mut self, cause: impl Into<String>) -> Self {
+        self.cause = Some(cause.into());
+        self
+    }
+
+    /// rosterd acting on its own because of what this actor did (a freed seat serving the
+    /// waiting list): the system actor, carrying this actor's cause, or naming this actor.
+    pub fn system_after(&self) -> Self {
+        let cause = self
+            .cause
+            .clone()
+            .unwrap_or_else(|| format!("{} {}", self.kind.as_str(), self.name));
+        Self::system().with_cause(cause)
     }
 }
 

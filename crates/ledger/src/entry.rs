@@ -113,6 +113,7 @@ impl TryFrom<ledger_entry::Model> for Entry {
                 kind: ActorKind::parse(&m.actor_kind)
                     .ok_or_else(|| Error::corrupt("actor kind", &m.actor_kind))?,
                 name: m.actor,
+                cause: None,
             },
             reason: m.reason,
             created_at: m.created_at,
@@ -154,13 +155,36 @@ impl<'a> NewEntry<'a> {
     }
 }
 
-/// Appends one entry. `seq` is left to the database.
+/// Appends one entry, and its audit event on the same connection or transaction (the one place
+/// license changes reach the audit log). `seq` is left to the database.
 pub(crate) async fn append(
     db: &impl ConnectionTrait,
     clock: &dyn Clock,
     tenant: TenantId,
     entry: NewEntry<'_>,
 ) -> Result<()> {
+    let action = format!("license.{}", entry.kind.as_str());
+    let detail = audit_detail(&entry);
+    let (target_type, target_id) = match (entry.kind, entry.person) {
+        (_, Some(person)) => ("person", person.to_string()),
+        (EntryKind::CapacityChange, None) => ("seat-pool", entry.license_kind.slug().to_owned()),
+        // A refused creation: the person never existed; the detail names the user.
+        (_, None) => ("person", String::new()),
+    };
+    rosterd_audit::record(
+        db,
+        clock,
+        tenant,
+        rosterd_audit::NewEvent {
+            channel: entry.actor.kind.channel(),
+            actor: &entry.actor.name,
+            action: &action,
+            target_type,
+            target_id: &target_id,
+            detail: &detail,
+        },
+    )
+    .await?;
     let model = ledger_entry::ActiveModel {
         tenant_id: Set(tenant.to_string()),
         id: Set(LedgerEntryId::new().to_string()),
@@ -182,6 +206,28 @@ pub(crate) async fn append(
         .exec_without_returning(db)
         .await?;
     Ok(())
+}
+
+/// The audit event's sentence: the pool, the change, the reason and the cause.
+fn audit_detail(entry: &NewEntry<'_>) -> String {
+    let pool = entry.license_kind.display_name();
+    let what = match (entry.kind, entry.from_license_kind) {
+        (EntryKind::Change, Some(from)) => {
+            format!("{} changed to {pool}", from.display_name())
+        }
+        (EntryKind::CapacityChange, _) => format!("{pool} capacity changed"),
+        (EntryKind::Assign, _) => format!("{pool} assigned"),
+        (EntryKind::Activate, _) => format!("{pool} activated"),
+        (EntryKind::Change, None) => format!("{pool} changed"),
+        (EntryKind::Revoke, _) => format!("{pool} revoked"),
+        (EntryKind::Adopt, _) => format!("{pool} adopted by SCIM"),
+        (EntryKind::Refused, _) => format!("{pool} refused (no seat)"),
+        (EntryKind::Waiting, _) => format!("{pool}: put on the waiting list"),
+    };
+    match &entry.actor.cause {
+        Some(cause) => format!("{what}: {}; cause: {cause}", entry.reason),
+        None => format!("{what}: {}", entry.reason),
+    }
 }
 
 /// The tenant's ledger, newest first; only one person's entries when `person` is given.

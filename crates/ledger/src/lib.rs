@@ -15,6 +15,10 @@
 //!   them over.
 //! - [`LicensePolicy`], [`eligible_kind`]: who gets which kind (pure).
 //! - [`enqueue`], [`serve_waitlist`]: waiting lists of full pools.
+//! - [`reconcile`]: settle people against their app's policy (SCIM writes); [`plan_policy`]
+//!   (pure), [`preview_policy`] and [`apply_policy`]: a policy change, previewed or applied.
+//! - Every ledger entry also writes an audit event (`license.<entry kind>`) on the same
+//!   transaction, naming the actor's channel and cause.
 //! - [`verify`], [`entries`]: the replay check and the log.
 //! - [`create_activation`], [`redeem`]: activation links; [`enqueue_notification`]: the outbox.
 //!
@@ -33,6 +37,7 @@ mod outbox;
 mod policy;
 mod pool;
 mod provision;
+mod reconcile;
 mod usage;
 mod verify;
 mod waitlist;
@@ -59,6 +64,12 @@ pub use policy::{
 };
 pub use pool::{SeatPool, create_pools, pools, set_capacity};
 pub use provision::{Changed, Revoked, activate, assign, change, record_refusal, revoke};
+pub use reconcile::model::{Holding, PoolNumbers, WaitingPerson};
+pub use reconcile::plan::ChangedIn;
+pub use reconcile::{
+    Candidate, LedgerState, Mode, Named, Plan, PolicySubject, PoolPlan, Refusal, apply_policy,
+    ledger_state, plan_policy, preview_policy, reconcile,
+};
 pub use usage::{
     StateCount, live_holdings, live_license_counts, recent_refusals, seat_moves_since,
 };

@@ -135,7 +135,7 @@ pub async fn set_capacity(
         append(db, clock, tenant, entry).await?;
     }
     if capacity > before.capacity {
-        serve_waitlist(db, clock, tenant, kind, &Actor::system()).await?;
+        serve_waitlist(db, clock, tenant, kind, &actor.system_after()).await?;
         let served = find().one(db).await?.ok_or(Error::PoolNotFound(kind))?;
         return pool_from(served).ok_or(Error::PoolNotFound(kind));
     }

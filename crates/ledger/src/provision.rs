@@ -171,7 +171,7 @@ pub(crate) async fn revoke_license(
     entry.person = Some(live.person_id);
     entry.license = Some(live.id);
     append(db, clock, tenant, entry).await?;
-    let served = serve_waitlist(db, clock, tenant, live.kind, &Actor::system()).await?;
+    let served = serve_waitlist(db, clock, tenant, live.kind, &actor.system_after()).await?;
     let license = License {
         state: LicenseState::Revoked,
         updated_at: now,
@@ -199,15 +199,35 @@ pub async fn change(
     actor: &Actor,
     reason: &str,
 ) -> Result<Changed> {
-    let live = find_live(db, tenant, person, from)
-        .await?
-        .ok_or(Error::NoLiveLicense { kind: from })?;
     if from == to {
+        let live = find_live(db, tenant, person, from)
+            .await?
+            .ok_or(Error::NoLiveLicense { kind: from })?;
         return Ok(Changed {
             license: live,
             served: Vec::new(),
         });
     }
+    let license = change_seat(db, clock, tenant, person, from, to, actor, reason).await?;
+    let served = serve_waitlist(db, clock, tenant, from, &actor.system_after()).await?;
+    Ok(Changed { license, served })
+}
+
+/// [`change`] without serving the old kind's waiting list (the caller does; `from != to`).
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the ledger's calling convention, spelled out"
+)]
+pub(crate) async fn change_seat(
+    db: &impl ConnectionTrait,
+    clock: &dyn Clock,
+    tenant: TenantId,
+    person: PersonId,
+    from: LicenseKind,
+    to: LicenseKind,
+    actor: &Actor,
+    reason: &str,
+) -> Result<License> {
     if from.product() != to.product() {
         return Err(Error::WrongProduct {
             kind: to,
@@ -248,13 +268,11 @@ pub async fn change(
     entry.license = Some(live.id);
     append(db, clock, tenant, entry).await?;
     dequeue(db, tenant, person, to).await?;
-    let served = serve_waitlist(db, clock, tenant, from, &Actor::system()).await?;
-    let license = License {
+    Ok(License {
         kind: to,
         updated_at: now,
         ..live
-    };
-    Ok(Changed { license, served })
+    })
 }
 
 /// Activates an assigned license (its holder accepted it); no seat changes. Activating an

@@ -5,7 +5,9 @@
 //! `ledger`, and the dependency rules let only the binary and the product crates see both; one
 //! module here keeps the three product crates from each holding a copy. What differs per
 //! product is only the policy, and [`rosterd_ledger::eligible_kind`] already decides that
-//! (Learning and TeamLink Extend: every active user; Sales Navigator: the stored policy).
+//! (Learning and TeamLink Extend: every active user; Sales Navigator: the stored policy). The
+//! settling itself (revoke, adopt, change tier, assign, wait) is [`rosterd_ledger::reconcile`],
+//! the same algorithm a policy change runs, so both follow one set of rules.
 //!
 //! A full pool refuses a request whose purpose is the license (a user created or reactivated in
 //! an app that licenses every user) with **403** and no `scimType`: the request is valid and
@@ -22,13 +24,14 @@ use rosterd_directory::{
     HookError, MembershipChange, ProvisioningHooks, RefusalRecord, UserChange,
 };
 use rosterd_domain::{Clock, LicenseKind, PersonId, Product};
-use rosterd_ledger::{Actor, ActorKind};
+use rosterd_ledger::Actor;
 use rosterd_scim::schema::LICENSE_EXTENSION_SCHEMA;
 use rosterd_scim::{ScimContext, ScimError};
 use sea_orm::{DatabaseConnection, DatabaseTransaction};
 use serde_json::{Value, json};
 
-pub use reconcile::{Mode, Target, policy_of, subject_of, targets, wait_key};
+pub use reconcile::{policy_of, policy_subject, targets};
+use rosterd_ledger::{Candidate, Mode};
 
 /// The provisioning hooks that keep licenses in step with the directory.
 #[derive(Debug, Clone)]
@@ -42,12 +45,9 @@ impl Licensing {
     }
 }
 
-/// The ledger actor of a SCIM request.
+/// The ledger actor of a SCIM request: the app and token prefix, caused by the request's id.
 pub(crate) fn scim_actor(ctx: &ScimContext) -> Actor {
-    Actor {
-        kind: ActorKind::ScimApp,
-        name: ctx.actor.clone(),
-    }
+    Actor::scim(ctx.actor.clone(), &ctx.request_id)
 }
 
 /// The SCIM error of a request refused for want of a seat.
@@ -106,9 +106,20 @@ impl ProvisioningHooks for Licensing {
             };
             let snapshots: Vec<_> = change.after.iter().cloned().collect();
             let targets = if snapshots.is_empty() {
-                vec![(change.person_id, change.user_name.clone(), None)]
+                vec![Candidate {
+                    person: change.person_id,
+                    name: change.user_name.clone(),
+                    target: None,
+                    fresh: change.person_new,
+                }]
             } else {
-                reconcile::targets(txn, ctx.tenant, ctx.product, &snapshots).await?
+                let mut targets =
+                    reconcile::targets(txn, ctx.tenant, ctx.product, &snapshots).await?;
+                for target in &mut targets {
+                    // A person this request created holds nothing yet: skip looking.
+                    target.fresh = change.person_new;
+                }
+                targets
             };
             let refusal_person = change.active_before.map(|_| change.person_id);
             reconcile::apply(txn, self.clock.as_ref(), ctx, targets, mode, refusal_person).await

@@ -64,10 +64,7 @@ fn field(kind: LicenseKind) -> String {
 }
 
 fn operator_actor(op: &Operator) -> Actor {
-    Actor {
-        kind: ActorKind::Operator,
-        name: op.account.email.clone(),
-    }
+    Actor::new(ActorKind::Operator, op.account.email.clone())
 }
 
 /// Reads every seat field: a whole number, 0 or more.

@@ -14,6 +14,7 @@ mod headers;
 mod licenses;
 mod operator;
 mod overview;
+mod policy;
 mod reports;
 mod roles;
 mod scim_settings;

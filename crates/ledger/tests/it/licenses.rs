@@ -296,10 +296,7 @@ async fn activation_moves_assigned_to_active_once() {
     let f = Fixture::new(&[(Learning, 2)]).await;
     let ann = f.person().await;
     let license = give(&f, ann, Learning).await;
-    let holder = Actor {
-        kind: ActorKind::Person,
-        name: "ann".into(),
-    };
+    let holder = Actor::new(ActorKind::Person, "ann");
     let active = activate(f.conn(), &f.clock, f.tenant, license.id, &holder)
         .await
         .unwrap();

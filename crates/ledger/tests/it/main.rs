@@ -7,6 +7,7 @@
 )]
 
 mod activation;
+mod audit;
 mod concurrency;
 mod licenses;
 mod manual;

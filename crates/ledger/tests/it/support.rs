@@ -20,17 +20,11 @@ pub fn start() -> DateTime<Utc> {
 
 /// The actor SCIM requests write as.
 pub fn scim() -> Actor {
-    Actor {
-        kind: ActorKind::ScimApp,
-        name: "sales-navigator rosterd_scim_Ab12Cd34".into(),
-    }
+    Actor::new(ActorKind::ScimApp, "sales-navigator rosterd_scim_Ab12Cd34")
 }
 
 pub fn admin() -> Actor {
-    Actor {
-        kind: ActorKind::Admin,
-        name: "ann@acme.example".into(),
-    }
+    Actor::admin("ann@acme.example")
 }
 
 impl Fixture {

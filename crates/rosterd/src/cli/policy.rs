@@ -1,12 +1,16 @@
 //! `rosterd policy ...`: show and set a product app's license policy (Sales Navigator's tiers
-//! by default, group and attribute rules). Setting a policy does not yet re-evaluate the app's
-//! users: the new rules apply to each user at their next SCIM change.
+//! by default, group and attribute rules). Setting a policy re-evaluates everyone the app
+//! provisions in the same transaction as the save (assign, change tier, revoke, wait, adopt);
+//! `--dry-run` prints what that would do and changes nothing.
 
+use std::fmt::Write as _;
 use std::process::ExitCode;
 
 use clap::Subcommand;
-use rosterd_domain::Product;
-use rosterd_ledger::LicensePolicy;
+use rosterd_domain::{Product, TenantId};
+use rosterd_ledger::{Actor, LicensePolicy, Plan, PolicySubject, StoredPolicy};
+use sea_orm::{ConnectionTrait, TransactionTrait};
+use serde::Serialize;
 
 use super::{Context, clock};
 
@@ -14,7 +18,7 @@ use super::{Context, clock};
 pub enum PolicyCommand {
     /// Print a product app's policy.
     Show { tenant: String, product: Product },
-    /// Replace a product app's policy.
+    /// Replace a product app's policy and re-evaluate everyone the app provisions.
     Set {
         tenant: String,
         product: Product,
@@ -24,7 +28,22 @@ pub enum PolicyCommand {
         /// `group:NAME=TIER` or `ATTRIBUTE:VALUE=TIER`, in the order they apply.
         #[arg(long = "rule")]
         rules: Vec<String>,
+        /// Print what saving would do (per pool: assigned, changed, revoked, waiting) and
+        /// change nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
+}
+
+/// What `policy set` prints.
+#[derive(Debug, Serialize)]
+struct SetOutcome<'a> {
+    dry_run: bool,
+    policy: &'a LicensePolicy,
+    /// When the policy was saved (absent on a dry run).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stored: Option<&'a StoredPolicy>,
+    plan: &'a Plan,
 }
 
 /// Runs one `policy` command.
@@ -40,13 +59,133 @@ pub async fn run(ctx: &mut Context<'_>, command: PolicyCommand) -> anyhow::Resul
             product,
             default,
             rules,
+            dry_run,
         } => {
             let tenant = rosterd_tenancy::find_tenant(&ctx.db, &tenant).await?;
             let policy = LicensePolicy::parse(&default, &rules)?;
-            let stored =
-                rosterd_ledger::set_policy(&ctx.db, clock(), tenant.id, product, &policy).await?;
-            ctx.emit(&stored, || format!("policy set: {:#?}\n", stored.policy))?;
+            if product != Product::SalesNavigator {
+                // Refused with the ledger's own message before reading anyone.
+                return Err(rosterd_ledger::Error::FixedPolicy(product).into());
+            }
+            let txn = ctx.db.begin().await?;
+            let subjects = subjects(&txn, tenant.id, product).await?;
+            let (stored, plan) = if dry_run {
+                let plan =
+                    rosterd_ledger::preview_policy(&txn, tenant.id, product, &policy, &subjects)
+                        .await?;
+                txn.rollback().await?;
+                (None, plan)
+            } else {
+                let (stored, plan) = rosterd_ledger::apply_policy(
+                    &txn,
+                    clock(),
+                    tenant.id,
+                    product,
+                    &policy,
+                    &subjects,
+                    &Actor::operator().with_cause("policy set"),
+                )
+                .await?;
+                txn.commit().await?;
+                (Some(stored), plan)
+            };
+            let outcome = SetOutcome {
+                dry_run,
+                policy: &policy,
+                stored: stored.as_ref(),
+                plan: &plan,
+            };
+            ctx.emit(&outcome, || describe(&policy, &plan, dry_run))?;
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Everyone the app provisions, as the policy sees them.
+async fn subjects(
+    db: &impl ConnectionTrait,
+    tenant: TenantId,
+    product: Product,
+) -> anyhow::Result<Vec<PolicySubject>> {
+    let users = rosterd_directory::subjects::app_users(db, tenant, product).await?;
+    Ok(users.iter().map(crate::licensing::policy_subject).collect())
+}
+
+/// The plan for people: the policy, then per pool what changes, with names.
+fn describe(policy: &LicensePolicy, plan: &Plan, dry_run: bool) -> String {
+    let mut out = String::new();
+    let rules: Vec<String> = policy.rules.iter().map(ToString::to_string).collect();
+    let _ = writeln!(
+        out,
+        "{} policy: default {}; rules: {}",
+        if dry_run { "dry run of" } else { "saved" },
+        policy.default_name(),
+        if rules.is_empty() {
+            "none".to_owned()
+        } else {
+            rules.join(", ")
+        }
+    );
+    let _ = writeln!(out, "{} people evaluated", plan.people);
+    if plan.is_empty() {
+        let _ = writeln!(out, "no license changes");
+    }
+    for pool in plan.pools.iter().filter(|p| !p.is_empty()) {
+        let _ = writeln!(
+            out,
+            "{} ({}): {} -> {} of {} seats in use",
+            pool.kind.display_name(),
+            pool.kind.slug(),
+            pool.in_use_before,
+            pool.in_use_after,
+            pool.capacity
+        );
+        let names =
+            |people: &mut dyn Iterator<Item = String>| people.collect::<Vec<_>>().join(", ");
+        let mut line = |(would, did): (&str, &str), count: usize, list: String| {
+            if count > 0 {
+                let label = if dry_run { would } else { did };
+                let _ = writeln!(out, "  {label} {count}: {list}");
+            }
+        };
+        line(
+            ("would assign", "assigned"),
+            pool.assigned.len(),
+            names(&mut pool.assigned.iter().map(|n| n.name.clone())),
+        );
+        line(
+            ("would change", "changed"),
+            pool.changed.len(),
+            names(
+                &mut pool
+                    .changed
+                    .iter()
+                    .map(|c| format!("{} (from {})", c.name, rosterd_ledger::tier_name(c.from))),
+            ),
+        );
+        line(
+            ("would revoke", "revoked"),
+            pool.revoked.len(),
+            names(&mut pool.revoked.iter().map(|n| n.name.clone())),
+        );
+        line(
+            ("would adopt", "adopted"),
+            pool.adopted.len(),
+            names(&mut pool.adopted.iter().map(|n| n.name.clone())),
+        );
+        line(
+            ("would put on the waiting list", "put on the waiting list"),
+            pool.waiting.len(),
+            names(&mut pool.waiting.iter().map(|n| n.name.clone())),
+        );
+        line(
+            (
+                "would take off the waiting list",
+                "taken off the waiting list",
+            ),
+            pool.left_waiting.len(),
+            names(&mut pool.left_waiting.iter().map(|n| n.name.clone())),
+        );
+    }
+    out
 }

@@ -247,10 +247,7 @@ mod tests {
             license_source: None,
             capacity_before: None,
             capacity_after: None,
-            actor: Actor {
-                kind: ActorKind::System,
-                name: "test".into(),
-            },
+            actor: Actor::new(ActorKind::System, "test"),
             reason: String::new(),
             created_at: when,
         }
