@@ -6,7 +6,7 @@
 //! may go on (e.g. to put the person on the waiting list). Any other `Err` means: roll back.
 
 use rosterd_domain::{Clock, LicenseId, LicenseKind, PersonId, TenantId};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde::Serialize;
 
 use crate::actor::Actor;
@@ -89,32 +89,74 @@ pub(crate) async fn assign_tracked(
         release_seat(db, clock, tenant, kind).await?;
         return Ok((live, false));
     }
+    let license = insert_assigned(db, clock, tenant, person, kind, source, actor, reason).await?;
+    dequeue(db, tenant, person, kind).await?;
+    Ok((license, true))
+}
+
+/// [`assign`] for a person created in the caller's transaction: nobody else can see them yet,
+/// so they hold no license and wait on no list, and the idempotency look-ups are skipped (the
+/// hot path of provisioning new users: one conditional UPDATE and three INSERTs).
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the ledger's calling convention, spelled out"
+)]
+pub(crate) async fn assign_new(
+    db: &impl ConnectionTrait,
+    clock: &dyn Clock,
+    tenant: TenantId,
+    person: PersonId,
+    kind: LicenseKind,
+    source: LicenseSource,
+    actor: &Actor,
+    reason: &str,
+) -> Result<License> {
+    take_seat(db, clock, tenant, kind).await?;
+    insert_assigned(db, clock, tenant, person, kind, source, actor, reason).await
+}
+
+/// Inserts an `assigned` license (its seat already taken) and appends its entry.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the ledger's calling convention, spelled out"
+)]
+async fn insert_assigned(
+    db: &impl ConnectionTrait,
+    clock: &dyn Clock,
+    tenant: TenantId,
+    person: PersonId,
+    kind: LicenseKind,
+    source: LicenseSource,
+    actor: &Actor,
+    reason: &str,
+) -> Result<License> {
     let now = clock.now();
     let id = LicenseId::new();
-    let inserted = license::ActiveModel {
-        tenant_id: Set(tenant.to_string()),
-        id: Set(id.to_string()),
-        person_id: Set(person.to_string()),
-        license_kind: Set(kind.slug().to_owned()),
-        state: Set(LicenseState::Assigned.as_str().to_owned()),
-        source: Set(source.to_string()),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(db)
-    .await;
-    let model = match inserted {
-        Ok(model) => model,
+    let model = license::Model {
+        tenant_id: tenant.to_string(),
+        id: id.to_string(),
+        person_id: person.to_string(),
+        license_kind: kind.slug().to_owned(),
+        state: LicenseState::Assigned.as_str().to_owned(),
+        source: source.to_string(),
+        created_at: now,
+        updated_at: now,
+    };
+    // Without RETURNING: the row is exactly what was written (SQLite would read it back).
+    let inserted = license::Entity::insert(license::ActiveModel::from(model.clone()))
+        .exec_without_returning(db)
+        .await;
+    match inserted {
+        Ok(_) => {}
         Err(err) if is_unique_violation(&err) => return Err(Error::Conflict),
         Err(err) => return Err(err.into()),
-    };
+    }
     let mut entry = NewEntry::new(EntryKind::Assign, kind, actor, reason);
     entry.person = Some(person);
     entry.license = Some(id);
     entry.source = Some(source);
     append(db, clock, tenant, entry).await?;
-    dequeue(db, tenant, person, kind).await?;
-    Ok((model.try_into()?, true))
+    model.try_into()
 }
 
 /// Revokes the person's live license of `kind` and frees its seat, then serves the pool's

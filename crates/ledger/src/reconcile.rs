@@ -124,7 +124,15 @@ pub(crate) trait Books {
         to: LicenseKind,
         reason: &str,
     ) -> Result<Seat>;
-    async fn assign(&mut self, person: PersonId, kind: LicenseKind, reason: &str) -> Result<Seat>;
+    /// Assigns a new seat. `fresh`: the person was created by this request, so cannot hold
+    /// the kind already (the database may skip its idempotency look-ups).
+    async fn assign(
+        &mut self,
+        person: PersonId,
+        kind: LicenseKind,
+        fresh: bool,
+        reason: &str,
+    ) -> Result<Seat>;
     async fn enqueue(
         &mut self,
         person: PersonId,
@@ -141,6 +149,7 @@ struct Need {
     name: String,
     eligibility: Eligibility,
     key: WaitKey,
+    fresh: bool,
 }
 
 /// Settles every candidate (see the module documentation). `Ok(Some(refusal))`: the request
@@ -167,8 +176,9 @@ pub(crate) async fn settle_all<B: Books>(
         }
     }
     for (kind, wanting) in needs {
-        let free = books.free(kind).await?;
-        let many = mode == Mode::Group && i64::try_from(wanting.len()).unwrap_or(i64::MAX) > free;
+        // Only a group change hands seats out in serving order, so only it asks for the count.
+        let many = mode == Mode::Group
+            && i64::try_from(wanting.len()).unwrap_or(i64::MAX) > books.free(kind).await?;
         for need in &wanting {
             let why = reason(product, &need.eligibility);
             if many {
@@ -176,7 +186,7 @@ pub(crate) async fn settle_all<B: Books>(
                 books.enqueue(need.person, kind, &need.key, &why).await?;
                 continue;
             }
-            match books.assign(need.person, kind, &why).await? {
+            match books.assign(need.person, kind, need.fresh, &why).await? {
                 Seat::Taken => {}
                 Seat::Full { in_use, capacity }
                     if mode == Mode::Request && !need.eligibility.waits_when_full() =>
@@ -250,6 +260,7 @@ async fn settle<B: Books>(
             name,
             eligibility,
             key,
+            fresh,
         }));
     };
     if held.source == LicenseSource::Manual {

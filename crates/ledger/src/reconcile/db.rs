@@ -233,20 +233,24 @@ impl<C: ConnectionTrait> Books for Db<'_, C> {
         )
     }
 
-    async fn assign(&mut self, person: PersonId, kind: LicenseKind, reason: &str) -> Result<Seat> {
-        seat(
-            crate::provision::assign(
-                self.db,
-                self.clock,
-                self.tenant,
-                person,
-                kind,
-                LicenseSource::Scim(self.product),
-                self.actor,
-                reason,
-            )
-            .await,
-        )
+    async fn assign(
+        &mut self,
+        person: PersonId,
+        kind: LicenseKind,
+        fresh: bool,
+        reason: &str,
+    ) -> Result<Seat> {
+        let source = LicenseSource::Scim(self.product);
+        let (db, clock, tenant, actor) = (self.db, self.clock, self.tenant, self.actor);
+        if fresh {
+            return seat(
+                crate::provision::assign_new(
+                    db, clock, tenant, person, kind, source, actor, reason,
+                )
+                .await,
+            );
+        }
+        seat(crate::provision::assign(db, clock, tenant, person, kind, source, actor, reason).await)
     }
 
     async fn enqueue(

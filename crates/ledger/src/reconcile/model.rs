@@ -279,7 +279,13 @@ impl Books for Model {
         Ok(seat)
     }
 
-    async fn assign(&mut self, person: PersonId, kind: LicenseKind, _reason: &str) -> Result<Seat> {
+    async fn assign(
+        &mut self,
+        person: PersonId,
+        kind: LicenseKind,
+        _fresh: bool,
+        _reason: &str,
+    ) -> Result<Seat> {
         if self.live_index(person, kind).is_some() {
             return Ok(Seat::Taken);
         }
