@@ -8,4 +8,5 @@ pub mod groups;
 pub mod licenses;
 pub mod overview;
 pub mod reports;
+pub mod resend;
 pub mod scim;
