@@ -6,6 +6,7 @@
 
 #![expect(clippy::unwrap_used, reason = "tests")]
 
+mod activation;
 mod auth;
 mod cli;
 mod discovery;

@@ -262,7 +262,12 @@ async fn person_contact(
     person: PersonId,
 ) -> anyhow::Result<Option<Contact>> {
     let query = Query::select()
-        .columns([Alias::new("email"), Alias::new("display_name")])
+        .columns([
+            Alias::new("email"),
+            Alias::new("display_name"),
+            Alias::new("given_name"),
+            Alias::new("family_name"),
+        ])
         .from(Alias::new("people"))
         .and_where(Expr::col(Alias::new("tenant_id")).eq(tenant.to_string()))
         .and_where(Expr::col(Alias::new("id")).eq(person.to_string()))
@@ -274,7 +279,17 @@ async fn person_contact(
         return Ok(None);
     };
     let email: Option<String> = row.try_get("", "email")?;
-    let name: Option<String> = row.try_get("", "display_name")?;
+    let display: Option<String> = row.try_get("", "display_name")?;
+    let given: Option<String> = row.try_get("", "given_name")?;
+    let family: Option<String> = row.try_get("", "family_name")?;
+    let name = display.filter(|n| !n.trim().is_empty()).or_else(|| {
+        let joined = [given, family]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ");
+        Some(joined)
+    });
     Ok(email.filter(|e| !e.trim().is_empty()).map(|email| Contact {
         email,
         name: name.filter(|n| !n.trim().is_empty()),
