@@ -15,5 +15,6 @@ mod licenses;
 mod operator;
 mod overview;
 mod reports;
+mod resend;
 mod roles;
 mod scim_settings;
