@@ -9,6 +9,7 @@
 mod activation;
 mod auth;
 mod cli;
+mod concurrency;
 mod discovery;
 mod health;
 mod idp_entra;
