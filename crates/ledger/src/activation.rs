@@ -165,8 +165,8 @@ pub async fn issue_first_activation(
     }
 }
 
-/// Assigned licenses without a current link (never notified, or resent), oldest first, in
-/// every tenant: the outbox worker's sweep, so that whatever assigned a license (SCIM, a manual
+/// Assigned licenses without a current link (never notified, or resent), by tenant, oldest
+/// first, in every tenant: the outbox worker's sweep, so that whatever assigned a license (SCIM, a manual
 /// grant, the waiting list), its holder hears of it. The look for a link is by primary key.
 pub async fn licenses_awaiting_notice(
     db: &impl ConnectionTrait,
@@ -187,6 +187,8 @@ pub async fn licenses_awaiting_notice(
     let rows = license::Entity::find()
         .filter(license::Column::State.eq(LicenseState::Assigned.as_str()))
         .filter(Condition::all().add(Expr::exists(current_link).not()))
+        // The order of the `licenses_assigned` index, so the sweep reads only assigned licenses.
+        .order_by_asc(license::Column::TenantId)
         .order_by_asc(license::Column::Id)
         .limit(limit)
         .all(db)
