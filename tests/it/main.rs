@@ -6,8 +6,10 @@
 
 #![expect(clippy::unwrap_used, reason = "tests")]
 
+mod activation;
 mod auth;
 mod cli;
+mod concurrency;
 mod discovery;
 mod health;
 mod idp_entra;

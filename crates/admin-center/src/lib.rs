@@ -7,6 +7,7 @@
 //! its handler; the CSS and the one small script are in `web/static/`, compiled in.
 
 mod access;
+mod activation;
 pub mod auth;
 mod csrf;
 mod error;
@@ -128,6 +129,10 @@ pub fn router<S: Clone + Send + Sync + 'static>(state: AdminState) -> Router<S> 
             &format!("{t}/exports/{{file}}"),
             get(pages::exports::download),
         )
+        .route(
+            &format!("{t}/users/{{person_id}}/licenses/{{kind}}/resend"),
+            post(pages::resend::resend),
+        )
         .route("/admin", get(not_found))
         .route("/admin/", get(not_found))
         .route("/admin/{tenant}/{*rest}", get(not_found).post(not_found))
@@ -154,6 +159,7 @@ pub fn router<S: Clone + Send + Sync + 'static>(state: AdminState) -> Router<S> 
     Router::new()
         .merge(admin)
         .merge(operator)
+        .merge(activation::routes())
         .route("/admin/static/{file}", get(static_files::serve))
         .layer(middleware::map_response(headers::secure))
         .with_state(state)

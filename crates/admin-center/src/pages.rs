@@ -9,4 +9,5 @@ pub mod licenses;
 pub mod overview;
 pub mod policy;
 pub mod reports;
+pub mod resend;
 pub mod scim;

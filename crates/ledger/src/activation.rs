@@ -1,25 +1,37 @@
 //! Activation links: provisioning never activates a license; its holder does, by following a
 //! link. A link reads `rosterd_act_<43 base64url characters>` (256 random bits), is stored only
-//! as its SHA-256, expires after [`ACTIVATION_LIFETIME_DAYS`] and works once. An admin may
-//! resend (a new link); earlier links stay valid until used or expired, and once the license
+//! as its SHA-256, expires after [`ACTIVATION_LIFETIME_DAYS`] and works once. Once the license
 //! is active every link to it answers [`ActivationError::Used`].
 //!
+//! A license has at most one *current* link, and its id is the license's id. The outbox worker
+//! finds assigned licenses without one ([`licenses_awaiting_notice`]), whatever assigned them
+//! (SCIM, a manual grant, the waiting list), and issues it with [`issue_first_activation`] in
+//! the transaction that writes the notice; two workers racing for the same license collide on
+//! the primary key, so one notice is written. An admin's [`resend_activation`] gives the current
+//! link an id of its own (it is then *superseded* and answers [`ActivationError::Superseded`])
+//! and so makes the worker send a new notice with a new link.
+//!
 //! A link finds its tenant through its hash (like a SCIM token): the person following it is not
-//! signed in, and the 256-bit secret is the capability.
+//! signed in, and the 256-bit secret is the capability. [`licenses_awaiting_notice`] serves
+//! every tenant (the worker's sweep); everything else is tenant-scoped.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Duration, Utc};
 use rand::RngCore as _;
-use rosterd_domain::{Clock, LedgerEntryId, LicenseId, Secret, TenantId};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use rosterd_domain::{Clock, LedgerEntryId, LicenseId, LicenseKind, PersonId, Secret, TenantId};
+use sea_orm::sea_query::{Condition, Expr, Query};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
+};
 use serde::Serialize;
 use sha2::{Digest as _, Sha256};
 
 use crate::actor::{Actor, ActorKind};
-use crate::entity::activation_link;
-use crate::error::Error;
-use crate::license::{License, LicenseState, find_license};
+use crate::entity::{activation_link, license};
+use crate::error::{Error, is_unique_violation};
+use crate::license::{License, LicenseState, find_license, find_live};
 use crate::provision::activate;
 
 /// How long a link works.
@@ -51,6 +63,10 @@ pub enum ActivationError {
     Expired,
     #[error("this activation link has already been used; your license is active")]
     Used,
+    #[error(
+        "this activation link was replaced by a newer one; use the link in the most recent email"
+    )]
+    Superseded,
     #[error("this license has been revoked; the link no longer works")]
     Revoked,
     /// An internal failure; logged, never shown.
@@ -71,8 +87,9 @@ fn looks_like_token(candidate: &str) -> bool {
     })
 }
 
-/// Makes a link for an assigned license. A revoked license is `Err(LicenseRevoked)`, an active
-/// one `Err(AlreadyActive)`.
+/// Makes a new current link for an assigned license; the license's older links stop working
+/// ([`ActivationError::Superseded`]). A revoked license is `Err(LicenseRevoked)`, an active one
+/// `Err(AlreadyActive)`.
 pub async fn create_activation(
     db: &impl ConnectionTrait,
     clock: &dyn Clock,
@@ -85,6 +102,136 @@ pub async fn create_activation(
         LicenseState::Active => return Err(Error::AlreadyActive),
         LicenseState::Assigned => {}
     }
+    retire_current_link(db, tenant, license_id).await?;
+    match insert_link(db, clock, tenant, license_id).await {
+        // Another request made a current link between our two statements.
+        Err(Error::Database(err)) if is_unique_violation(&err) => Err(Error::Conflict),
+        other => other,
+    }
+}
+
+/// Gives the license's current link (if any) an id of its own, so it is superseded and the
+/// license has no current link. Returns whether there was one.
+async fn retire_current_link(
+    db: &impl ConnectionTrait,
+    tenant: TenantId,
+    license_id: LicenseId,
+) -> Result<bool, Error> {
+    // The domain has no id type for links; a ledger-entry id is the same time-ordered UUID.
+    let retired = activation_link::Entity::update_many()
+        .col_expr(
+            activation_link::Column::Id,
+            Expr::value(LedgerEntryId::new().to_string()),
+        )
+        .filter(activation_link::Column::TenantId.eq(tenant.to_string()))
+        .filter(activation_link::Column::Id.eq(license_id.to_string()))
+        .exec(db)
+        .await?;
+    Ok(retired.rows_affected > 0)
+}
+
+async fn has_current_link(
+    db: &impl ConnectionTrait,
+    tenant: &str,
+    license_id: &str,
+) -> Result<bool, Error> {
+    Ok(activation_link::Entity::find()
+        .filter(activation_link::Column::TenantId.eq(tenant))
+        .filter(activation_link::Column::Id.eq(license_id))
+        .count(db)
+        .await?
+        > 0)
+}
+
+/// Issues the current link of a license that has none, for its notice. `Ok(None)` when it has
+/// one already (another worker issued it; on PostgreSQL the caller's transaction is then
+/// aborted and must be rolled back) or is no longer assigned.
+pub async fn issue_first_activation(
+    db: &impl ConnectionTrait,
+    clock: &dyn Clock,
+    tenant: TenantId,
+    license_id: LicenseId,
+) -> Result<Option<IssuedActivation>, Error> {
+    let license = find_license(db, tenant, license_id).await?;
+    if license.state != LicenseState::Assigned
+        || has_current_link(db, &tenant.to_string(), &license_id.to_string()).await?
+    {
+        return Ok(None);
+    }
+    match insert_link(db, clock, tenant, license_id).await {
+        Ok(issued) => Ok(Some(issued)),
+        Err(Error::Database(err)) if is_unique_violation(&err) => Ok(None),
+        Err(other) => Err(other),
+    }
+}
+
+/// Assigned licenses without a current link (never notified, or resent), by tenant, oldest
+/// first, in every tenant: the outbox worker's sweep, so that whatever assigned a license (SCIM, a manual
+/// grant, the waiting list), its holder hears of it. The look for a link is by primary key.
+pub async fn licenses_awaiting_notice(
+    db: &impl ConnectionTrait,
+    limit: u64,
+) -> Result<Vec<(TenantId, License)>, Error> {
+    let current_link = Query::select()
+        .expr(Expr::val(1))
+        .from(activation_link::Entity)
+        .and_where(
+            Expr::col((activation_link::Entity, activation_link::Column::TenantId))
+                .equals((license::Entity, license::Column::TenantId)),
+        )
+        .and_where(
+            Expr::col((activation_link::Entity, activation_link::Column::Id))
+                .equals((license::Entity, license::Column::Id)),
+        )
+        .to_owned();
+    let rows = license::Entity::find()
+        .filter(license::Column::State.eq(LicenseState::Assigned.as_str()))
+        .filter(Condition::all().add(Expr::exists(current_link).not()))
+        // The order of the `licenses_assigned` index, so the sweep reads only assigned licenses.
+        .order_by_asc(license::Column::TenantId)
+        .order_by_asc(license::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?;
+    rows.into_iter()
+        .map(|row| {
+            let tenant: TenantId = row
+                .tenant_id
+                .parse()
+                .map_err(|_| Error::corrupt("tenant id", &row.tenant_id))?;
+            Ok((tenant, License::try_from(row)?))
+        })
+        .collect()
+}
+
+/// An admin's resend: the person's assigned license of `kind` loses its current link (every
+/// link sent so far stops working, [`ActivationError::Superseded`]), so the outbox worker sends
+/// a new notice with a new link on its next round. No live license is `Err(NoLiveLicense)`, an
+/// active one `Err(AlreadyActive)`. Resending again before the worker has sent the new notice
+/// changes nothing (one notice goes out).
+pub async fn resend_activation(
+    db: &impl ConnectionTrait,
+    tenant: TenantId,
+    person: PersonId,
+    kind: LicenseKind,
+) -> Result<License, Error> {
+    let license = find_live(db, tenant, person, kind)
+        .await?
+        .ok_or(Error::NoLiveLicense { kind })?;
+    if license.state == LicenseState::Active {
+        return Err(Error::AlreadyActive);
+    }
+    retire_current_link(db, tenant, license.id).await?;
+    Ok(license)
+}
+
+/// Inserts the license's current link: its id is the license's (see the module doc).
+async fn insert_link(
+    db: &impl ConnectionTrait,
+    clock: &dyn Clock,
+    tenant: TenantId,
+    license_id: LicenseId,
+) -> Result<IssuedActivation, Error> {
     let mut random = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut random);
     let token = format!("{TOKEN_PREFIX}{}", URL_SAFE_NO_PAD.encode(random));
@@ -92,8 +239,7 @@ pub async fn create_activation(
     let expires_at = now + Duration::days(ACTIVATION_LIFETIME_DAYS);
     activation_link::ActiveModel {
         tenant_id: Set(tenant.to_string()),
-        // The domain has no id type for links; a ledger-entry id is the same time-ordered UUID.
-        id: Set(LedgerEntryId::new().to_string()),
+        id: Set(license_id.to_string()),
         license_id: Set(license_id.to_string()),
         token_hash: Set(hash_token(&token)),
         created_at: Set(now),
@@ -140,6 +286,11 @@ async fn check(
     if link.used_at.is_some() {
         return Err(ActivationError::Used);
     }
+    // Every link is made current (its id is the license's); one that no longer is was
+    // replaced by a resend, whether or not the worker has issued the new one yet.
+    if link.id != link.license_id {
+        return Err(ActivationError::Superseded);
+    }
     if link.expires_at <= clock.now() {
         return Err(ActivationError::Expired);
     }
@@ -172,7 +323,8 @@ pub async fn redeem(
     let spent = activation_link::Entity::update_many()
         .col_expr(activation_link::Column::UsedAt, Some(now).into())
         .filter(activation_link::Column::TenantId.eq(link.tenant_id.clone()))
-        .filter(activation_link::Column::Id.eq(link.id.clone()))
+        // By hash, not id: a resend at this moment may be giving the link another id.
+        .filter(activation_link::Column::TokenHash.eq(link.token_hash.clone()))
         .filter(activation_link::Column::UsedAt.is_null())
         .exec(db)
         .await

@@ -20,7 +20,8 @@
 //! - Every ledger entry also writes an audit event (`license.<entry kind>`) on the same
 //!   transaction, naming the actor's channel and cause.
 //! - [`verify`], [`entries`]: the replay check and the log.
-//! - [`create_activation`], [`redeem`]: activation links; [`enqueue_notification`]: the outbox.
+//! - [`create_activation`], [`redeem`], [`resend_activation`]: activation links;
+//!   [`enqueue_notification`], [`claim_due`]: the outbox.
 //!
 //! TeamLink Extend is an independent pool with its own app: revoking someone's Sales Navigator
 //! license leaves their TeamLink Extend seat alone (the IdP manages that app's assignment, and
@@ -44,7 +45,7 @@ mod waitlist;
 
 pub use activation::{
     ACTIVATION_LIFETIME_DAYS, ActivationError, ActivationInfo, IssuedActivation, activation_info,
-    create_activation, redeem,
+    create_activation, issue_first_activation, licenses_awaiting_notice, redeem, resend_activation,
 };
 pub use actor::{Actor, ActorKind};
 pub use entry::{Entry, EntryKind, entries};

@@ -178,6 +178,8 @@ pub async fn mark_failed(
     id: &str,
     error: &str,
 ) -> Result<()> {
+    // Read for the backoff, then one conditional update: the attempt counter only moves if no
+    // other worker recorded an attempt meanwhile (its lease ended and it was claimed again).
     let current = notification::Entity::find()
         .filter(notification::Column::TenantId.eq(tenant.to_string()))
         .filter(notification::Column::Id.eq(id))
@@ -199,6 +201,8 @@ pub async fn mark_failed(
             notification::Column::ClaimedUntil,
             Expr::value(None::<DateTime<Utc>>),
         )
+        .filter(notification::Column::Attempts.eq(current.attempts))
+        .filter(notification::Column::SentAt.is_null())
         .exec(db)
         .await?;
     Ok(())

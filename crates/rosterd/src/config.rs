@@ -31,6 +31,18 @@ pub struct Config {
     pub migrate_on_start: bool,
     pub otlp_endpoint: Option<String>,
     pub scim: ScimConfig,
+    /// Where activation notices go; `None`: written to the log (development only).
+    pub smtp: Option<SmtpConfig>,
+}
+
+/// The mail server of the outbox worker.
+#[derive(Debug, Clone)]
+pub struct SmtpConfig {
+    /// `smtp://` (STARTTLS with `?tls=required`) or `smtps://` (TLS), with credentials if any:
+    /// a secret.
+    pub url: Secret,
+    /// The notices' sender, e.g. `rosterd <no-reply@example.com>`.
+    pub from: lettre::message::Mailbox,
 }
 
 /// SCIM limits advertised in `/ServiceProviderConfig` and enforced.
@@ -56,6 +68,8 @@ struct Raw {
     scim_max_results: Option<String>,
     scim_bulk_max_operations: Option<String>,
     scim_bulk_max_payload_bytes: Option<String>,
+    smtp_url: Option<String>,
+    smtp_from: Option<String>,
 }
 
 /// A configuration value that cannot be used.
@@ -94,6 +108,8 @@ const ENV: &[(&str, &str)] = &[
         "scim_bulk_max_payload_bytes",
         "ROSTERD_SCIM_BULK_MAX_PAYLOAD_BYTES",
     ),
+    ("smtp_url", "ROSTERD_SMTP_URL"),
+    ("smtp_from", "ROSTERD_SMTP_FROM"),
 ];
 
 /// Values given on the command line; they win over everything else.
@@ -193,6 +209,8 @@ impl Raw {
             "scim_max_results" => &mut self.scim_max_results,
             "scim_bulk_max_operations" => &mut self.scim_bulk_max_operations,
             "scim_bulk_max_payload_bytes" => &mut self.scim_bulk_max_payload_bytes,
+            "smtp_url" => &mut self.smtp_url,
+            "smtp_from" => &mut self.smtp_from,
             _ => return,
         };
         *slot = Some(value);
@@ -309,6 +327,7 @@ impl Raw {
                 1024,
             )?,
         };
+        let smtp = smtp(self.smtp_url, self.smtp_from)?;
         Ok(Config {
             database_url: Secret::new(database_url),
             redis_url,
@@ -320,8 +339,44 @@ impl Raw {
             migrate_on_start,
             otlp_endpoint,
             scim,
+            smtp,
         })
     }
+}
+
+fn smtp(url: Option<String>, from: Option<String>) -> Result<Option<SmtpConfig>, ConfigError> {
+    let Some(url) = url else {
+        if from.is_some() {
+            return Err(invalid(
+                "smtp_from (ROSTERD_SMTP_FROM)",
+                "is set but smtp_url (ROSTERD_SMTP_URL) is not; set both to send mail",
+            ));
+        }
+        return Ok(None);
+    };
+    if !(url.starts_with("smtp://") || url.starts_with("smtps://")) {
+        // The URL may carry a password: do not echo it.
+        return Err(invalid(
+            "smtp_url (ROSTERD_SMTP_URL)",
+            "expected an `smtp://` or `smtps://` URL",
+        ));
+    }
+    let Some(from) = from else {
+        return Err(invalid(
+            "smtp_from (ROSTERD_SMTP_FROM)",
+            "is required with smtp_url: the sender of activation notices, e.g. `rosterd <no-reply@example.com>`",
+        ));
+    };
+    let from = from.parse().map_err(|_| {
+        invalid(
+            "smtp_from (ROSTERD_SMTP_FROM)",
+            format!("expected an address such as `rosterd <no-reply@example.com>`, got `{from}`"),
+        )
+    })?;
+    Ok(Some(SmtpConfig {
+        url: Secret::new(url),
+        from,
+    }))
 }
 
 fn number<T>(value: Option<String>, key: &'static str, default: T, min: T) -> Result<T, ConfigError>
@@ -365,6 +420,50 @@ mod tests {
         assert_eq!(config.max_body_bytes, 1024 * 1024);
         assert!(config.migrate_on_start);
         assert!(config.redis_url.is_none() && config.otlp_endpoint.is_none());
+        assert!(config.smtp.is_none(), "no SMTP: notices go to the log");
+    }
+
+    #[test]
+    fn smtp_needs_a_url_and_a_sender() {
+        let config = load(&[
+            ("ROSTERD_SMTP_URL", "smtp://mail.example:25"),
+            ("ROSTERD_SMTP_FROM", "rosterd <no-reply@example.com>"),
+        ])
+        .unwrap();
+        let smtp = config.smtp.unwrap();
+        assert_eq!(smtp.from.email.to_string(), "no-reply@example.com");
+        let cases = [
+            (
+                vec![("ROSTERD_SMTP_URL", "smtp://u:hunter2@mail.example")],
+                "smtp_from (ROSTERD_SMTP_FROM): is required",
+            ),
+            (
+                vec![("ROSTERD_SMTP_FROM", "no-reply@example.com")],
+                "smtp_from (ROSTERD_SMTP_FROM): is set but smtp_url",
+            ),
+            (
+                vec![
+                    ("ROSTERD_SMTP_URL", "http://u:hunter2@mail.example"),
+                    ("ROSTERD_SMTP_FROM", "no-reply@example.com"),
+                ],
+                "smtp_url (ROSTERD_SMTP_URL): expected an `smtp://`",
+            ),
+            (
+                vec![
+                    ("ROSTERD_SMTP_URL", "smtp://mail.example"),
+                    ("ROSTERD_SMTP_FROM", "not an address"),
+                ],
+                "smtp_from (ROSTERD_SMTP_FROM): expected an address",
+            ),
+        ];
+        for (env, expected) in cases {
+            let err = load(&env).unwrap_err().to_string();
+            assert!(err.starts_with(expected), "{env:?}: {err}");
+            assert!(
+                !err.contains("hunter2"),
+                "the password is never echoed: {err}"
+            );
+        }
     }
 
     #[test]

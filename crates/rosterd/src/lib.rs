@@ -7,5 +7,6 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod licensing;
+pub mod outbox;
 pub mod server;
 pub mod telemetry;

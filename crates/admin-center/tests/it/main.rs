@@ -16,5 +16,6 @@ mod operator;
 mod overview;
 mod policy;
 mod reports;
+mod resend;
 mod roles;
 mod scim_settings;

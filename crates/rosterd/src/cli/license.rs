@@ -1,4 +1,5 @@
-//! `rosterd license ...`: grant and revoke licenses by hand, list them, read waiting lists.
+//! `rosterd license ...`: grant and revoke licenses by hand, resend activation notices, list
+//! them, read waiting lists.
 //! People are named by email (case-insensitive). A license a SCIM app owns cannot be revoked
 //! here: the refusal says to change it in the identity provider.
 
@@ -24,6 +25,13 @@ pub enum LicenseCommand {
     },
     /// Take a hand-given license away (frees its seat; the waiting list is served).
     Revoke {
+        tenant: String,
+        email: String,
+        kind: LicenseKind,
+    },
+    /// Send a person's activation notice again: the outbox worker sends a new link, and every
+    /// link sent before stops working.
+    Resend {
         tenant: String,
         email: String,
         kind: LicenseKind,
@@ -123,6 +131,46 @@ pub async fn run(ctx: &mut Context<'_>, command: LicenseCommand) -> anyhow::Resu
                     ));
                 }
                 text
+            })?;
+        }
+        LicenseCommand::Resend {
+            tenant,
+            email,
+            kind,
+        } => {
+            let tenant = rosterd_tenancy::find_tenant(&ctx.db, &tenant).await?;
+            let person = person_id(ctx, tenant.id, &email).await?;
+            let txn = ctx.db.begin().await?;
+            let license = rosterd_ledger::resend_activation(&txn, tenant.id, person, kind)
+                .await
+                .with_context(|| format!("cannot resend {email}'s {kind} activation notice"))?;
+            rosterd_audit::record(
+                &txn,
+                clock(),
+                tenant.id,
+                rosterd_audit::NewEvent {
+                    channel: rosterd_audit::Channel::Operator,
+                    actor: "cli",
+                    action: "license.resend",
+                    target_type: "license",
+                    target_id: &license.id.to_string(),
+                    detail: &format!(
+                        "{email}: activation notice sent again; earlier links no longer work"
+                    ),
+                },
+            )
+            .await?;
+            txn.commit().await?;
+            let view = LicenseView {
+                license,
+                email: Some(email),
+            };
+            ctx.emit(&view, || {
+                format!(
+                    "a new activation link for {} is queued for {}; links sent before no longer work\n",
+                    view.license.kind,
+                    view.email.as_deref().unwrap_or_default()
+                )
             })?;
         }
         LicenseCommand::List {

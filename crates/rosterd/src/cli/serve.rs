@@ -10,6 +10,9 @@ use tokio::net::TcpListener;
 use crate::config::Config;
 use crate::server::{AppState, serve, shutdown_signal};
 
+/// How often the outbox worker looks for notices to write and deliver.
+const OUTBOX_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);
+
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// Address to listen on (overrides ROSTERD_LISTEN).
@@ -45,11 +48,30 @@ pub async fn run(
         out.flush()?;
     }
     tracing::info!(listen = %config.listen, public_url = %config.public_url, "rosterd serving");
+    let clock: Arc<dyn rosterd_domain::Clock> = Arc::new(rosterd_domain::SystemClock);
+    let delivery = crate::outbox::Delivery::from_config(config.smtp.as_ref())?;
+    if matches!(delivery, crate::outbox::Delivery::Log) {
+        tracing::warn!(
+            "no smtp_url configured: activation notices (with their links) are written to the log; configure SMTP in production"
+        );
+    }
+    let worker = crate::outbox::OutboxWorker {
+        db: db.clone(),
+        clock: clock.clone(),
+        delivery,
+        public_url: config.public_url.clone(),
+    };
+    let (stop_worker, worker_stopped) = tokio::sync::oneshot::channel::<()>();
+    let worker = tokio::spawn(worker.run(OUTBOX_INTERVAL, async {
+        let _ = worker_stopped.await;
+    }));
     let state = AppState {
         db,
-        clock: Arc::new(rosterd_domain::SystemClock),
+        clock,
         config: Arc::new(config),
     };
     serve(listener, state, shutdown_signal()).await?;
+    let _ = stop_worker.send(());
+    let _ = worker.await;
     Ok(ExitCode::SUCCESS)
 }
