@@ -80,6 +80,10 @@ pub fn router<S: Clone + Send + Sync + 'static>(state: AdminState) -> Router<S> 
             &format!("{t}/account/password"),
             get(access::password::form).post(access::password::submit),
         )
+        .route(&format!("{t}/provisioning"), get(pages::provisioning::show))
+        .route(&format!("{t}/audit"), get(pages::audit::show))
+        .route(&format!("{t}/audit.csv"), get(pages::audit::csv))
+        .route(&format!("{scim}/cleanup"), get(pages::cleanup::show))
         .route(&scim, get(pages::scim::show))
         .route(&format!("{scim}/status"), post(pages::scim::set_status))
         .route(&format!("{scim}/tokens"), post(pages::scim::issue))
