@@ -66,11 +66,16 @@ pub fn app_with(state: AppState, recorder: Recorder) -> Router {
             recorder,
             crate::provisioning_log::capture,
         ));
-    let admin = rosterd_admin_center::AdminState::new(
-        state.db.clone(),
-        state.clock.clone(),
-        &state.config.public_url,
-    );
+    let admin = admin_state(&state).unwrap_or_else(|err| {
+        // `serve` refuses to start with such a URL; a caller of `app` alone gets database
+        // sessions and this error.
+        tracing::error!(error = %err, "admin sessions stay in the database");
+        rosterd_admin_center::AdminState::new(
+            state.db.clone(),
+            state.clock.clone(),
+            &state.config.public_url,
+        )
+    });
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
@@ -107,6 +112,19 @@ pub fn app_with(state: AppState, recorder: Recorder) -> Router {
                 .on_failure(()),
         )
         .with_state(state)
+}
+
+/// The admin center's state: sessions in Redis when `REDIS_URL` is set, else in the database.
+fn admin_state(state: &AppState) -> Result<rosterd_admin_center::AdminState, String> {
+    let admin = rosterd_admin_center::AdminState::new(
+        state.db.clone(),
+        state.clock.clone(),
+        &state.config.public_url,
+    );
+    match &state.config.redis_url {
+        Some(url) => admin.with_redis_sessions(url.expose()),
+        None => Ok(admin),
+    }
 }
 
 async fn healthz() -> Json<serde_json::Value> {
@@ -234,6 +252,13 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    if state.config.redis_url.is_some() {
+        let admin = admin_state(&state).map_err(std::io::Error::other)?;
+        admin.check_sessions().await.map_err(|e| {
+            std::io::Error::other(format!("redis_url (REDIS_URL): Redis does not answer: {e}"))
+        })?;
+        tracing::info!("admin sessions are kept in Redis");
+    }
     let purge = crate::provisioning_log::spawn_purge(
         state.db.clone(),
         state.clock.clone(),
