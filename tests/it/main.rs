@@ -20,5 +20,7 @@ mod licensing_manual;
 mod licensing_policy;
 mod licensing_sales;
 mod migrations;
+mod provisioning_log;
 mod scim_client;
 mod scim_rules;
+mod sessions_redis;

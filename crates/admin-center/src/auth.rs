@@ -45,6 +45,8 @@ pub enum Section {
     Groups,
     Licenses,
     Reports,
+    Provisioning,
+    Audit,
     Settings,
     Admins,
     Account,
@@ -74,6 +76,16 @@ impl SignedIn {
             label: "Overview",
             current: section == Section::Overview,
         }];
+        links.push(NavLink {
+            href: format!("{base}/provisioning"),
+            label: "Provisioning log",
+            current: section == Section::Provisioning,
+        });
+        links.push(NavLink {
+            href: format!("{base}/audit"),
+            label: "Audit log",
+            current: section == Section::Audit,
+        });
         if full {
             links.push(NavLink {
                 href: format!("{base}/settings/scim/learning"),

@@ -1,5 +1,6 @@
 //! The browser admin center (`/admin/{tenant}/...`) and the operator console (`/operator`):
-//! server-rendered pages over tenancy and the ledger. Sessions live in the database; every form
+//! server-rendered pages over tenancy and the ledger. Sessions live in Redis when `REDIS_URL` is
+//! set, else in the database; every form
 //! carries a CSRF token; sign-in is throttled per account and per address; roles are enforced by
 //! extractors that hand out capability handles; every response carries security headers.
 //!
@@ -42,6 +43,8 @@ pub struct AdminState {
     pub(crate) public_url: String,
     /// `Secure` cookies: on when the public URL is https.
     pub(crate) secure_cookies: bool,
+    /// Sessions in Redis (`REDIS_URL`); `None` keeps them in the database.
+    pub(crate) redis_sessions: Option<session::redis_store::RedisSessionStore>,
 }
 
 impl AdminState {
@@ -53,6 +56,26 @@ impl AdminState {
             clock,
             secure_cookies: is_https(&public_url),
             public_url,
+            redis_sessions: None,
+        }
+    }
+
+    /// Keeps sessions in the Redis at `url` instead of the database.
+    pub fn with_redis_sessions(mut self, url: &str) -> Result<Self, String> {
+        let store = session::redis_store::RedisSessionStore::new(
+            url,
+            "rosterd:session:",
+            session::IDLE_TIMEOUT,
+        )?;
+        self.redis_sessions = Some(store);
+        Ok(self)
+    }
+
+    /// Checks that the session store answers (Redis only; the database is checked elsewhere).
+    pub async fn check_sessions(&self) -> Result<(), String> {
+        match &self.redis_sessions {
+            Some(redis) => redis.ping().await.map_err(|e| e.to_string()),
+            None => Ok(()),
         }
     }
 }
@@ -80,6 +103,10 @@ pub fn router<S: Clone + Send + Sync + 'static>(state: AdminState) -> Router<S> 
             &format!("{t}/account/password"),
             get(access::password::form).post(access::password::submit),
         )
+        .route(&format!("{t}/provisioning"), get(pages::provisioning::show))
+        .route(&format!("{t}/audit"), get(pages::audit::show))
+        .route(&format!("{t}/audit.csv"), get(pages::audit::csv))
+        .route(&format!("{scim}/cleanup"), get(pages::cleanup::show))
         .route(&scim, get(pages::scim::show))
         .route(&format!("{scim}/status"), post(pages::scim::set_status))
         .route(&format!("{scim}/tokens"), post(pages::scim::issue))

@@ -3,11 +3,14 @@
 //! ledger APIs.)
 
 pub mod admins;
+pub mod audit;
+pub mod cleanup;
 pub mod exports;
 pub mod groups;
 pub mod licenses;
 pub mod overview;
 pub mod policy;
+pub mod provisioning;
 pub mod reports;
 pub mod resend;
 pub mod scim;

@@ -2,12 +2,14 @@
 //! signed-in session holds, the idle and absolute timeouts, and the one-shot notice shown on the
 //! next page.
 //!
-//! Sessions live in the database ([`store::DbSessionStore`]): they survive restarts and are
-//! shared by replicas. (A Redis store for `REDIS_URL` can be added behind the same layer later.)
+//! Sessions live in Redis when `REDIS_URL` is set ([`redis_store::RedisSessionStore`]), else in
+//! the database ([`store::DbSessionStore`]); either way they survive restarts and are shared by
+//! replicas, behind the same layer ([`Backend`]).
 //! The cookie is `HttpOnly`, `SameSite=Lax`, `Secure` when the public URL is https, and scoped to
 //! its area's path. The session id is cycled at sign-in and at password change.
 
 mod entity;
+pub mod redis_store;
 pub mod store;
 
 use chrono::{DateTime, Duration, Utc};
@@ -18,7 +20,10 @@ use tower_sessions::{Expiry, Session, SessionManagerLayer};
 
 use crate::AdminState;
 use crate::error::AdminError;
+use redis_store::RedisSessionStore;
 use store::DbSessionStore;
+use tower_sessions::session::{Id, Record};
+use tower_sessions::session_store::{self, SessionStore};
 
 /// A session unused this long is over.
 pub const IDLE_TIMEOUT: Duration = Duration::minutes(30);
@@ -51,11 +56,64 @@ impl Area {
             Area::Operator => "/operator",
         }
     }
+
+    /// The Redis key prefix of the area's sessions.
+    fn redis_prefix(self) -> &'static str {
+        match self {
+            Area::Admin => "rosterd:session:admin:",
+            Area::Operator => "rosterd:session:operator:",
+        }
+    }
+}
+
+/// Where sessions are kept.
+#[derive(Debug, Clone)]
+pub enum Backend {
+    Database(DbSessionStore),
+    Redis(RedisSessionStore),
+}
+
+#[async_trait::async_trait]
+impl SessionStore for Backend {
+    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        match self {
+            Backend::Database(s) => s.create(record).await,
+            Backend::Redis(s) => s.create(record).await,
+        }
+    }
+
+    async fn save(&self, record: &Record) -> session_store::Result<()> {
+        match self {
+            Backend::Database(s) => s.save(record).await,
+            Backend::Redis(s) => s.save(record).await,
+        }
+    }
+
+    async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
+        match self {
+            Backend::Database(s) => s.load(id).await,
+            Backend::Redis(s) => s.load(id).await,
+        }
+    }
+
+    async fn delete(&self, id: &Id) -> session_store::Result<()> {
+        match self {
+            Backend::Database(s) => s.delete(id).await,
+            Backend::Redis(s) => s.delete(id).await,
+        }
+    }
 }
 
 /// The session layer of one area.
-pub fn layer(state: &AdminState, area: Area) -> SessionManagerLayer<DbSessionStore> {
-    let store = DbSessionStore::new(state.db.clone(), state.clock.clone(), IDLE_TIMEOUT);
+pub fn layer(state: &AdminState, area: Area) -> SessionManagerLayer<Backend> {
+    let store = match &state.redis_sessions {
+        Some(redis) => Backend::Redis(redis.with_prefix(area.redis_prefix())),
+        None => Backend::Database(DbSessionStore::new(
+            state.db.clone(),
+            state.clock.clone(),
+            IDLE_TIMEOUT,
+        )),
+    };
     SessionManagerLayer::new(store)
         .with_name(area.cookie())
         .with_path(area.path())

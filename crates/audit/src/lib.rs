@@ -10,7 +10,7 @@ mod entity;
 
 use chrono::{DateTime, Utc};
 use rosterd_domain::{Clock, TenantId};
-use sea_orm::sea_query::{Condition, Expr};
+use sea_orm::sea_query::{Condition, Expr, Func, LikeExpr};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect,
@@ -133,6 +133,8 @@ pub struct Query {
     pub target: Option<(String, String)>,
     /// Actions starting with this, e.g. `license.`.
     pub action_prefix: Option<String>,
+    /// Actors containing this, case-insensitively (an admin's email, a token prefix).
+    pub actor_contains: Option<String>,
     /// Events at or after this time.
     pub since: Option<DateTime<Utc>>,
     /// Events strictly before this time.
@@ -160,6 +162,20 @@ pub async fn list(
     }
     if let Some(prefix) = &query.action_prefix {
         select = select.filter(Column::Action.starts_with(prefix.as_str()));
+    }
+    if let Some(actor) = &query.actor_contains {
+        let escaped: String = actor
+            .to_lowercase()
+            .chars()
+            .flat_map(|c| match c {
+                '%' | '_' | '\\' => vec!['\\', c],
+                c => vec![c],
+            })
+            .collect();
+        select = select.filter(
+            Expr::expr(Func::lower(Expr::col(Column::Actor)))
+                .like(LikeExpr::new(format!("%{escaped}%")).escape('\\')),
+        );
     }
     if let Some(since) = query.since {
         select = select.filter(Column::CreatedAt.gte(since));

@@ -108,6 +108,18 @@ async fn events_list_newest_first_filtered_and_paged_by_keyset_within_one_tenant
     assert_eq!(about_p1[0].channel, Channel::Admin);
     assert_eq!(about_p1[0].actor, "ann@acme.example");
 
+    let by_ann = Query {
+        actor_contains: Some("ANN@".into()),
+        ..Query::default()
+    };
+    let by_ann = list(&db.conn, acme, &by_ann).await.unwrap();
+    assert_eq!(by_ann, all, "matched case-insensitively");
+    let by_bob = Query {
+        actor_contains: Some("bob".into()),
+        ..Query::default()
+    };
+    assert!(list(&db.conn, acme, &by_bob).await.unwrap().is_empty());
+
     let start = Utc.with_ymd_and_hms(2026, 11, 1, 9, 0, 0).unwrap();
     let window = Query {
         since: Some(start + Duration::minutes(1)),

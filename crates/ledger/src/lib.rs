@@ -29,6 +29,7 @@
 
 mod activation;
 mod actor;
+mod demand;
 pub mod entity;
 mod entry;
 mod error;
@@ -48,6 +49,7 @@ pub use activation::{
     create_activation, issue_first_activation, licenses_awaiting_notice, redeem, resend_activation,
 };
 pub use actor::{Actor, ActorKind};
+pub use demand::{Demand, unmet_demand};
 pub use entry::{Entry, EntryKind, entries};
 pub use error::{Error, Result};
 pub use license::{

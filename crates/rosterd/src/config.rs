@@ -33,6 +33,14 @@ pub struct Config {
     pub scim: ScimConfig,
     /// Where activation notices go; `None`: written to the log (development only).
     pub smtp: Option<SmtpConfig>,
+    pub provisioning_log: ProvisioningLogConfig,
+}
+
+/// The provisioning log's settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProvisioningLogConfig {
+    /// Entries older than this many days are purged (hourly).
+    pub retention_days: u32,
 }
 
 /// The mail server of the outbox worker.
@@ -70,6 +78,7 @@ struct Raw {
     scim_bulk_max_payload_bytes: Option<String>,
     smtp_url: Option<String>,
     smtp_from: Option<String>,
+    provisioning_log_retention_days: Option<String>,
 }
 
 /// A configuration value that cannot be used.
@@ -110,6 +119,10 @@ const ENV: &[(&str, &str)] = &[
     ),
     ("smtp_url", "ROSTERD_SMTP_URL"),
     ("smtp_from", "ROSTERD_SMTP_FROM"),
+    (
+        "provisioning_log_retention_days",
+        "ROSTERD_PROVISIONING_LOG_RETENTION_DAYS",
+    ),
 ];
 
 /// Values given on the command line; they win over everything else.
@@ -166,8 +179,19 @@ fn read_file(path: &Path) -> Result<Raw, ConfigError> {
             path: path.to_owned(),
             message: e.to_string(),
         })?;
-    let mut raw = Raw::default();
+    // A table's keys are the flat keys with the table's name in front: `[provisioning_log]
+    // retention_days = 30` is `provisioning_log_retention_days = 30`.
+    let mut flat = Vec::new();
     for (key, value) in table {
+        match value {
+            toml::Value::Table(inner) => {
+                flat.extend(inner.into_iter().map(|(k, v)| (format!("{key}_{k}"), v)));
+            }
+            value => flat.push((key, value)),
+        }
+    }
+    let mut raw = Raw::default();
+    for (key, value) in flat {
         let Some((known, _)) = ENV.iter().find(|(k, _)| *k == key) else {
             return Err(ConfigError::File {
                 path: path.to_owned(),
@@ -211,6 +235,7 @@ impl Raw {
             "scim_bulk_max_payload_bytes" => &mut self.scim_bulk_max_payload_bytes,
             "smtp_url" => &mut self.smtp_url,
             "smtp_from" => &mut self.smtp_from,
+            "provisioning_log_retention_days" => &mut self.provisioning_log_retention_days,
             _ => return,
         };
         *slot = Some(value);
@@ -328,6 +353,14 @@ impl Raw {
             )?,
         };
         let smtp = smtp(self.smtp_url, self.smtp_from)?;
+        let provisioning_log = ProvisioningLogConfig {
+            retention_days: number(
+                self.provisioning_log_retention_days,
+                "provisioning_log.retention_days (ROSTERD_PROVISIONING_LOG_RETENTION_DAYS)",
+                30,
+                1,
+            )?,
+        };
         Ok(Config {
             database_url: Secret::new(database_url),
             redis_url,
@@ -340,6 +373,7 @@ impl Raw {
             otlp_endpoint,
             scim,
             smtp,
+            provisioning_log,
         })
     }
 }
@@ -421,6 +455,28 @@ mod tests {
         assert!(config.migrate_on_start);
         assert!(config.redis_url.is_none() && config.otlp_endpoint.is_none());
         assert!(config.smtp.is_none(), "no SMTP: notices go to the log");
+        assert_eq!(config.provisioning_log.retention_days, 30);
+    }
+
+    #[test]
+    fn retention_comes_from_a_table_or_the_environment_and_is_at_least_a_day() {
+        let dir = std::env::temp_dir().join(format!("rosterd-retention-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("rosterd.toml");
+        std::fs::write(&file, "[provisioning_log]\nretention_days = 7\n").unwrap();
+        let config = Config::load_from(Some(&file), |_| None, &Overrides::default()).unwrap();
+        assert_eq!(config.provisioning_log.retention_days, 7);
+        let config = load(&[("ROSTERD_PROVISIONING_LOG_RETENTION_DAYS", "90")]).unwrap();
+        assert_eq!(config.provisioning_log.retention_days, 90);
+        let err = load(&[("ROSTERD_PROVISIONING_LOG_RETENTION_DAYS", "0")])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with(
+                "provisioning_log.retention_days (ROSTERD_PROVISIONING_LOG_RETENTION_DAYS)"
+            ),
+            "{err}"
+        );
     }
 
     #[test]

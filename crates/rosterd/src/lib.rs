@@ -8,5 +8,6 @@ pub mod db;
 pub mod demo;
 pub mod licensing;
 pub mod outbox;
+pub mod provisioning_log;
 pub mod server;
 pub mod telemetry;

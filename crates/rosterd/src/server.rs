@@ -1,5 +1,5 @@
-//! The HTTP server: routes of every crate wired together, SCIM authentication, request tracing,
-//! body limits, health endpoints, and graceful shutdown.
+//! The HTTP server: routes of every crate wired together, SCIM authentication, the provisioning
+//! log layer, request tracing, body limits, health endpoints, and graceful shutdown.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -24,6 +24,7 @@ use tower_http::trace::TraceLayer;
 use tracing::{Span, field::Empty};
 
 use crate::config::Config;
+use crate::provisioning_log::{Attribution, Recorder};
 
 /// Everything a request handler may need.
 #[derive(Clone)]
@@ -33,8 +34,15 @@ pub struct AppState {
     pub config: Arc<Config>,
 }
 
-/// The whole application's router.
+/// The whole application's router. Starts the provisioning log's writer, which ends (after
+/// writing what is queued) when the router is dropped; must run inside a tokio runtime.
 pub fn app(state: AppState) -> Router {
+    let (recorder, _writer) = Recorder::start(state.db.clone(), state.clock.clone());
+    app_with(state, recorder)
+}
+
+/// The router, recording SCIM requests through `recorder`.
+pub fn app_with(state: AppState, recorder: Recorder) -> Router {
     let limits = ServiceLimits {
         max_results: state.config.scim.max_results,
         bulk_max_operations: state.config.scim.bulk_max_operations,
@@ -52,12 +60,22 @@ pub fn app(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(
             state.clone(),
             authenticate_scim,
+        ))
+        // Outside authentication: it logs what authentication attributed to an app.
+        .layer(middleware::from_fn_with_state(
+            recorder,
+            crate::provisioning_log::capture,
         ));
-    let admin = rosterd_admin_center::AdminState::new(
-        state.db.clone(),
-        state.clock.clone(),
-        &state.config.public_url,
-    );
+    let admin = admin_state(&state).unwrap_or_else(|err| {
+        // `serve` refuses to start with such a URL; a caller of `app` alone gets database
+        // sessions and this error.
+        tracing::error!(error = %err, "admin sessions stay in the database");
+        rosterd_admin_center::AdminState::new(
+            state.db.clone(),
+            state.clock.clone(),
+            &state.config.public_url,
+        )
+    });
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
@@ -94,6 +112,19 @@ pub fn app(state: AppState) -> Router {
                 .on_failure(()),
         )
         .with_state(state)
+}
+
+/// The admin center's state: sessions in Redis when `REDIS_URL` is set, else in the database.
+fn admin_state(state: &AppState) -> Result<rosterd_admin_center::AdminState, String> {
+    let admin = rosterd_admin_center::AdminState::new(
+        state.db.clone(),
+        state.clock.clone(),
+        &state.config.public_url,
+    );
+    match &state.config.redis_url {
+        Some(url) => admin.with_redis_sessions(url.expose()),
+        None => Ok(admin),
+    }
 }
 
 async fn healthz() -> Json<serde_json::Value> {
@@ -133,7 +164,9 @@ fn scim_scope(path: &str) -> Result<(Option<(String, Product)>, String), ScimErr
     }
 }
 
-/// Authenticates every SCIM request and puts its [`ScimContext`] on it.
+/// Authenticates every SCIM request and puts its [`ScimContext`] on it. The response carries an
+/// [`Attribution`] for the provisioning log: the request's app, or, for a request refused with a
+/// token of ours (revoked, expired, app disabled, tenant suspended), the token's app.
 async fn authenticate_scim(
     State(state): State<AppState>,
     mut req: Request,
@@ -163,19 +196,43 @@ async fn authenticate_scim(
             .await
         {
             Ok(app) => app,
-            Err(err) => return auth_error(err),
+            Err(err) => {
+                let owner = match err {
+                    AuthError::Database(_) => None,
+                    _ => rosterd_tenancy::token_owner(&state.db, authorization)
+                        .await
+                        .ok()
+                        .flatten(),
+                };
+                let mut res = auth_error(err);
+                if let Some((tenant, product)) = owner {
+                    res.extensions_mut().insert(Attribution {
+                        tenant,
+                        product,
+                        request_id: uuid::Uuid::now_v7().to_string(),
+                    });
+                }
+                return res;
+            }
         };
     let span = Span::current();
     span.record("tenant", app.tenant_slug.as_str());
     span.record("product", app.product.slug());
+    let request_id = uuid::Uuid::now_v7().to_string();
     req.extensions_mut().insert(ScimContext {
         tenant: app.tenant_id,
         product: app.product,
         base_url: format!("{}{base_path}", state.config.public_url),
         actor: format!("{} {}", app.product, app.token_prefix),
-        request_id: uuid::Uuid::now_v7().to_string(),
+        request_id: request_id.clone(),
     });
-    next.run(req).await
+    let mut res = next.run(req).await;
+    res.extensions_mut().insert(Attribution {
+        tenant: app.tenant_id,
+        product: app.product,
+        request_id,
+    });
+    res
 }
 
 fn auth_error(err: AuthError) -> Response {
@@ -195,13 +252,30 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    if state.config.redis_url.is_some() {
+        let admin = admin_state(&state).map_err(std::io::Error::other)?;
+        admin.check_sessions().await.map_err(|e| {
+            std::io::Error::other(format!("redis_url (REDIS_URL): Redis does not answer: {e}"))
+        })?;
+        tracing::info!("admin sessions are kept in Redis");
+    }
+    let purge = crate::provisioning_log::spawn_purge(
+        state.db.clone(),
+        state.clock.clone(),
+        state.config.provisioning_log.retention_days,
+    );
+    let (recorder, writer) = Recorder::start(state.db.clone(), state.clock.clone());
     // The peer address reaches handlers (the admin center throttles sign-in per address).
-    axum::serve(
+    let served = axum::serve(
         listener,
-        app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        app_with(state, recorder).into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
-    .await
+    .await;
+    purge.abort();
+    // The router (and so every recorder) is gone: the writer drains the queue and ends.
+    let _ = writer.await;
+    served
 }
 
 /// Resolves on SIGINT or SIGTERM.

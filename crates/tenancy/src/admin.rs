@@ -108,7 +108,7 @@ pub async fn create_admin(
     if !valid_email(email) {
         return Err(Error::InvalidEmail(email.to_owned()));
     }
-    let hash = hash_password(password)?;
+    let hash = hash_password(password).await?;
     let inserted = admin_user::ActiveModel {
         tenant_id: Set(tenant.to_string()),
         id: Set(AdminUserId::new().to_string()),
@@ -154,7 +154,7 @@ pub async fn verify_admin_password(
         .filter(admin_user::Column::EmailLower.eq(email.trim().to_lowercase()))
         .one(db)
         .await?;
-    let ok = verify_password(row.as_ref().map(|m| m.password_hash.as_str()), password);
+    let ok = verify_password(row.as_ref().map(|m| m.password_hash.as_str()), password).await;
     Ok(if ok { row.and_then(account_from) } else { None })
 }
 
@@ -183,10 +183,10 @@ pub async fn change_admin_password(
     new: &Secret,
 ) -> Result<()> {
     let row = find_row(tenant, id).one(db).await?;
-    if !verify_password(row.as_ref().map(|m| m.password_hash.as_str()), current) {
+    if !verify_password(row.as_ref().map(|m| m.password_hash.as_str()), current).await {
         return Err(Error::WrongPassword);
     }
-    let hash = hash_password(new)?;
+    let hash = hash_password(new).await?;
     admin_user::Entity::update_many()
         .col_expr(admin_user::Column::PasswordHash, Expr::value(hash))
         .filter(admin_user::Column::TenantId.eq(tenant.to_string()))

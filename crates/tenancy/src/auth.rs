@@ -156,6 +156,30 @@ pub async fn authenticate(
     })
 }
 
+/// The tenant and app a presented token belongs to, whatever its state (revoked, expired, app
+/// disabled), or `None` when the header holds no token of ours. Only for attributing a refused
+/// request to the app whose provisioning log should show it; never a reason to let it in.
+pub async fn token_owner(
+    db: &impl ConnectionTrait,
+    authorization: Option<&str>,
+) -> Result<Option<(TenantId, Product)>, sea_orm::DbErr> {
+    let Some((scheme, token)) = authorization.and_then(|h| h.trim().split_once(' ')) else {
+        return Ok(None);
+    };
+    let token = token.trim();
+    if !scheme.eq_ignore_ascii_case("bearer") || !looks_like_token(token) {
+        return Ok(None);
+    }
+    let Some(row) = scim_token::Entity::find()
+        .filter(scim_token::Column::SecretHash.eq(hash_secret(token)))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    Ok(row.tenant_id.parse().ok().zip(row.product.parse().ok()))
+}
+
 async fn touch(
     db: &impl ConnectionTrait,
     row: &scim_token::Model,

@@ -3,5 +3,6 @@
 pub mod admin_user;
 pub mod operator_account;
 pub mod product_app;
+pub mod provisioning_log;
 pub mod scim_token;
 pub mod tenant;

@@ -1,6 +1,6 @@
 //! Tenants and what authenticates as them: each tenant's product apps, the SCIM bearer tokens
 //! of those apps (issued, hashed, rotated, expired, revoked), admin-center accounts, the
-//! platform operator's console accounts, and the resolution of a SCIM request's bearer token to the one tenant and product it may act for.
+//! platform operator's console accounts, the provisioning log of the apps' SCIM requests, and the resolution of a SCIM request's bearer token to the one tenant and product it may act for.
 
 mod admin;
 mod auth;
@@ -8,6 +8,7 @@ pub mod entity;
 mod error;
 mod operator;
 mod password;
+pub mod provisioning_log;
 mod tenant;
 mod token;
 
@@ -15,7 +16,7 @@ pub use admin::{
     AdminAccount, AdminRole, change_admin_password, create_admin, find_admin, generate_password,
     list_admins, record_admin_login, verify_admin_password,
 };
-pub use auth::{AppContext, AuthError, Scope, authenticate};
+pub use auth::{AppContext, AuthError, Scope, authenticate, token_owner};
 pub use error::{Error, Result};
 pub use operator::{
     OperatorAccount, create_operator, find_operator, list_operators, record_operator_login,

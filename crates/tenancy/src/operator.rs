@@ -45,7 +45,7 @@ pub async fn create_operator(
     if !valid_email(email) {
         return Err(Error::InvalidEmail(email.to_owned()));
     }
-    let hash = hash_password(password)?;
+    let hash = hash_password(password).await?;
     let inserted = operator_account::ActiveModel {
         id: Set(uuid::Uuid::now_v7().to_string()),
         email: Set(email.to_owned()),
@@ -93,7 +93,7 @@ pub async fn verify_operator_password(
         .filter(operator_account::Column::EmailLower.eq(email.trim().to_lowercase()))
         .one(db)
         .await?;
-    let ok = verify_password(row.as_ref().map(|m| m.password_hash.as_str()), password);
+    let ok = verify_password(row.as_ref().map(|m| m.password_hash.as_str()), password).await;
     Ok(if ok { row.map(account_from) } else { None })
 }
 

@@ -1,6 +1,9 @@
 //! Password hashing shared by admin and operator accounts: argon2id with the argon2 crate's
 //! defaults (v19, 19 MiB memory, 2 passes, 1 lane; the OWASP recommendation), a minimum length,
 //! and verification that costs the same whether or not the account exists.
+//!
+//! Hashing takes tens of milliseconds of CPU by design, so it runs on tokio's blocking pool
+//! (`spawn_blocking`): a burst of sign-ins never stalls the async workers serving SCIM.
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
@@ -26,8 +29,15 @@ pub(crate) fn check_strength(password: &Secret) -> Result<()> {
 }
 
 /// The PHC string of a new argon2id hash of `password`, after the strength check.
-pub(crate) fn hash_password(password: &Secret) -> Result<String> {
+pub(crate) async fn hash_password(password: &Secret) -> Result<String> {
     check_strength(password)?;
+    let password = password.clone();
+    tokio::task::spawn_blocking(move || hash_now(&password))
+        .await
+        .map_err(|_| Error::PasswordHash)?
+}
+
+fn hash_now(password: &Secret) -> Result<String> {
     let salt = SaltString::generate(&mut rand::rngs::OsRng);
     Ok(Argon2::default()
         .hash_password(password.expose().as_bytes(), &salt)
@@ -36,7 +46,15 @@ pub(crate) fn hash_password(password: &Secret) -> Result<String> {
 }
 
 /// True when `password` matches `stored`; a missing account (`None`) costs the same work.
-pub(crate) fn verify_password(stored: Option<&str>, password: &Secret) -> bool {
+pub(crate) async fn verify_password(stored: Option<&str>, password: &Secret) -> bool {
+    let stored = stored.map(str::to_owned);
+    let password = password.clone();
+    tokio::task::spawn_blocking(move || verify_now(stored.as_deref(), &password))
+        .await
+        .unwrap_or(false)
+}
+
+fn verify_now(stored: Option<&str>, password: &Secret) -> bool {
     let ok = PasswordHash::new(stored.unwrap_or(DUMMY)).is_ok_and(|parsed| {
         Argon2::default()
             .verify_password(password.expose().as_bytes(), &parsed)
@@ -49,29 +67,25 @@ pub(crate) fn verify_password(stored: Option<&str>, password: &Secret) -> bool {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_hash_verifies_its_own_password_only() {
-        let hash = hash_password(&Secret::new("correct horse battery")).unwrap();
+    #[tokio::test]
+    async fn a_hash_verifies_its_own_password_only() {
+        let hash = hash_password(&Secret::new("correct horse battery"))
+            .await
+            .unwrap();
         assert!(hash.starts_with("$argon2id$"));
-        assert!(verify_password(
-            Some(&hash),
-            &Secret::new("correct horse battery")
-        ));
-        assert!(!verify_password(
-            Some(&hash),
-            &Secret::new("correct horse battery!")
-        ));
+        assert!(verify_password(Some(&hash), &Secret::new("correct horse battery")).await);
+        assert!(!verify_password(Some(&hash), &Secret::new("correct horse battery!")).await);
     }
 
-    #[test]
-    fn a_missing_account_never_verifies() {
-        assert!(!verify_password(None, &Secret::new("anything at all")));
+    #[tokio::test]
+    async fn a_missing_account_never_verifies() {
+        assert!(!verify_password(None, &Secret::new("anything at all")).await);
     }
 
-    #[test]
-    fn short_passwords_are_refused() {
+    #[tokio::test]
+    async fn short_passwords_are_refused() {
         assert!(matches!(
-            hash_password(&Secret::new("short")),
+            hash_password(&Secret::new("short")).await,
             Err(Error::WeakPassword {
                 min: MIN_PASSWORD_LEN
             })

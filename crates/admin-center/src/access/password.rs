@@ -12,6 +12,8 @@ use crate::AdminState;
 use crate::auth::{Section, SignedIn};
 use crate::csrf::{Checked, csrf_form};
 use crate::error::AdminError;
+use crate::pages::audit::record;
+use crate::pages::scim::admin_event;
 use crate::render::{Chrome, page};
 use crate::session;
 use crate::throttle::{self, ClientAddr};
@@ -84,6 +86,19 @@ pub async fn submit(
     .await;
     match changed {
         Ok(()) => {
+            record(
+                &state.db,
+                state.clock.as_ref(),
+                who.tenant.id,
+                admin_event(
+                    &who,
+                    "admin.password_change",
+                    "admin",
+                    &who.admin.id.to_string(),
+                    &format!("{} changed their password", who.admin.email),
+                ),
+            )
+            .await?;
             session::cycle(&who.session).await?;
             session::notify(&who.session, "Your password was changed.").await?;
             Ok(Redirect::to(&format!("{}/", who.base())).into_response())

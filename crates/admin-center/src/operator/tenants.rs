@@ -63,6 +63,40 @@ fn field(kind: LicenseKind) -> String {
     format!("seats-{kind}")
 }
 
+/// An operator audit event by the signed-in operator, recorded on `conn`.
+async fn record_operator(
+    conn: &impl sea_orm::ConnectionTrait,
+    state: &AdminState,
+    op: &Operator,
+    tenant: &Tenant,
+    action: &str,
+    detail: &str,
+) -> Result<(), AdminError> {
+    crate::pages::audit::record(
+        conn,
+        state.clock.as_ref(),
+        tenant.id,
+        rosterd_audit::NewEvent {
+            channel: rosterd_audit::Channel::Operator,
+            actor: &op.account.email,
+            action,
+            target_type: "tenant",
+            target_id: &tenant.id.to_string(),
+            detail,
+        },
+    )
+    .await
+}
+
+/// `Learning 500, Sales Navigator Core 0, ...`.
+fn describe_seats(seats: &[(LicenseKind, i64)]) -> String {
+    seats
+        .iter()
+        .map(|(kind, n)| format!("{} {n}", kind.display_name()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn operator_actor(op: &Operator) -> Actor {
     Actor::new(ActorKind::Operator, op.account.email.clone())
 }
@@ -176,6 +210,13 @@ pub async fn create(
         }
     };
     rosterd_ledger::create_pools(&txn, clock, tenant.id, &seats, &operator_actor(&op)).await?;
+    let detail = format!(
+        "Tenant {} ({}) created with seats: {}",
+        tenant.slug,
+        tenant.name,
+        describe_seats(&seats)
+    );
+    record_operator(&txn, &state, &op, &tenant, "tenant.create", &detail).await?;
     txn.commit().await?;
     session::notify(&op.session, format!("Tenant {} created.", tenant.slug)).await?;
     Ok(Redirect::to(&format!("/operator/tenants/{}", tenant.slug)).into_response())
@@ -267,6 +308,7 @@ pub async fn set_seats(
         Err(message) => return invalid(message).await,
     };
     let txn = state.db.begin().await?;
+    let detail = format!("Seat capacities set: {}", describe_seats(&seats));
     for (kind, capacity) in seats {
         let set = rosterd_ledger::set_capacity(
             &txn,
@@ -294,6 +336,7 @@ pub async fn set_seats(
             Err(other) => return Err(other.into()),
         }
     }
+    record_operator(&txn, &state, &op, &tenant, "tenant.seats", &detail).await?;
     txn.commit().await?;
     session::notify(
         &op.session,
@@ -316,7 +359,20 @@ pub async fn set_status(
         "active" => TenantStatus::Active,
         _ => return Err(AdminError::BadRequest),
     };
-    rosterd_tenancy::set_tenant_status(&state.db, tenant.id, status).await?;
+    let txn = state.db.begin().await?;
+    rosterd_tenancy::set_tenant_status(&txn, tenant.id, status).await?;
+    let (action, detail) = match status {
+        TenantStatus::Suspended => (
+            "tenant.suspend",
+            format!("Tenant {} suspended", tenant.slug),
+        ),
+        TenantStatus::Active => (
+            "tenant.reactivate",
+            format!("Tenant {} reactivated", tenant.slug),
+        ),
+    };
+    record_operator(&txn, &state, &op, &tenant, action, &detail).await?;
+    txn.commit().await?;
     let notice = match status {
         TenantStatus::Suspended => format!(
             "{} is suspended: its SCIM apps get 403 and its admins cannot sign in. Nothing was deleted.",

@@ -7,12 +7,15 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use rosterd_tenancy::{AdminAccount, AdminRole};
+use sea_orm::TransactionTrait as _;
 use serde::Deserialize;
 
 use crate::AdminState;
 use crate::auth::{FullAdmin, Section, SignedIn, role_label};
 use crate::csrf::{Checked, csrf_form};
 use crate::error::AdminError;
+use crate::pages::audit::record;
+use crate::pages::scim::admin_event;
 use crate::render::{Chrome, page, when, when_or_never};
 
 const ROLES: [AdminRole; 3] = [
@@ -144,8 +147,9 @@ pub async fn create(
         return render(&state, &who, invalid, &form, error, None).await;
     };
     let password = rosterd_tenancy::generate_password();
+    let txn = state.db.begin().await?;
     let created = rosterd_tenancy::create_admin(
-        &state.db,
+        &txn,
         state.clock.as_ref(),
         who.tenant.id,
         &form.email,
@@ -153,6 +157,18 @@ pub async fn create(
         &password,
     )
     .await;
+    if let Ok(account) = &created {
+        let detail = format!("{} added as {}", account.email, role_label(account.role));
+        let id = account.id.to_string();
+        record(
+            &txn,
+            state.clock.as_ref(),
+            who.tenant.id,
+            admin_event(&who, "admin.create", "admin", &id, &detail),
+        )
+        .await?;
+    }
+    txn.commit().await?;
     let error = match created {
         Ok(account) => {
             let created = Created {

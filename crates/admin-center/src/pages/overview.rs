@@ -1,12 +1,15 @@
-//! `/admin/{tenant}/`: per product, its seat pools, its SCIM app's status, and what needs
-//! attention (a token expiring within 30 days, a pool above 90%, SCIM on without a live token).
+//! `/admin/{tenant}/`: per product, its seat pools, unmet demand (refusals in the last 30 days,
+//! waiting lists), its SCIM app's status (last request and failures in the last 24 hours, from
+//! the provisioning log), and what needs attention (a token expiring within 30 days, a pool
+//! above 90%, SCIM on without a live token, failing requests).
 
 use askama::Template;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Duration, Utc};
 use rosterd_domain::Product;
-use rosterd_ledger::SeatPool;
+use rosterd_ledger::{Demand, SeatPool};
+use rosterd_tenancy::provisioning_log::{self as log, AppActivity};
 use rosterd_tenancy::{AdminRole, ProductApp, TokenInfo};
 
 use crate::AdminState;
@@ -18,6 +21,10 @@ use crate::render::{Chrome, Page, when, when_or_never};
 const TOKEN_WARNING: Duration = Duration::days(30);
 /// A pool fuller than this (percent) is a warning.
 const POOL_WARNING_PERCENT: i64 = 90;
+/// Refusals counted as unmet demand are this recent.
+const DEMAND_WINDOW: Duration = Duration::days(30);
+/// SCIM failures counted on the card are this recent.
+const ERROR_WINDOW: Duration = Duration::hours(24);
 
 #[derive(Template)]
 #[template(path = "overview/index.html")]
@@ -32,10 +39,31 @@ struct ProductCard {
     scim_enabled: bool,
     last_activity: String,
     live_tokens: usize,
+    /// SCIM requests that failed in the last 24 hours.
+    errors_24h: u64,
     pools: Vec<PoolRow>,
+    demand: Vec<DemandRow>,
     warnings: Vec<String>,
     /// The SCIM settings page, for full admins.
     settings: Option<String>,
+    /// The provisioning log, this app's failures.
+    failures_log: String,
+}
+
+/// A pool with unmet demand.
+struct DemandRow {
+    name: &'static str,
+    refusals: u64,
+    waiting: u64,
+}
+
+/// What a card needs beyond the app itself.
+struct Facts<'a> {
+    pools: &'a [SeatPool],
+    tokens: &'a [TokenInfo],
+    demand: &'a [Demand],
+    activity: Option<&'a AppActivity>,
+    now: DateTime<Utc>,
 }
 
 struct PoolRow {
@@ -57,11 +85,17 @@ fn percent(in_use: i64, capacity: i64) -> i64 {
 
 fn card(
     app: &ProductApp,
-    pools: &[SeatPool],
-    tokens: &[TokenInfo],
-    now: DateTime<Utc>,
+    facts: &Facts<'_>,
     settings: Option<String>,
+    failures_log: String,
 ) -> ProductCard {
+    let Facts {
+        pools,
+        tokens,
+        demand,
+        activity,
+        now,
+    } = *facts;
     let product = app.product;
     let live: Vec<&TokenInfo> = tokens
         .iter()
@@ -95,14 +129,37 @@ fn card(
             row.name, row.percent, row.in_use, row.capacity
         ));
     }
+    let errors_24h = activity.map_or(0, |a| a.failures);
+    if errors_24h > 0 {
+        warnings.push(format!(
+            "{errors_24h} SCIM request(s) failed in the last 24 hours. The provisioning log says what to fix in your identity provider."
+        ));
+    }
+    let demand = demand
+        .iter()
+        .filter(|d| d.kind.product() == product && (d.refusals > 0 || d.waiting > 0))
+        .map(|d| DemandRow {
+            name: d.kind.display_name(),
+            refusals: d.refusals,
+            waiting: d.waiting,
+        })
+        .collect();
+    // The log knows the newest request; the app's own timestamp is written at most once a
+    // minute, and is all there is for requests older than the log's retention.
+    let last = activity
+        .and_then(|a| a.last_request_at)
+        .max(app.last_activity_at);
     ProductCard {
         name: product.display_name(),
         scim_enabled: app.scim_enabled,
-        last_activity: when_or_never(app.last_activity_at),
+        last_activity: when_or_never(last),
         live_tokens: live.len(),
+        errors_24h,
         pools: rows,
+        demand,
         warnings,
         settings,
+        failures_log,
     }
 }
 
@@ -113,12 +170,26 @@ pub async fn show(State(state): State<AdminState>, who: SignedIn) -> Result<Resp
     let pools = rosterd_ledger::pools(&state.db, tenant).await?;
     let tokens = rosterd_tenancy::list_tokens(&state.db, tenant, None).await?;
     let now = state.clock.now();
+    let demand = rosterd_ledger::unmet_demand(&state.db, tenant, now - DEMAND_WINDOW).await?;
+    let activity = log::activity(&state.db, tenant, now - ERROR_WINDOW).await?;
     let full = who.admin.role == AdminRole::FullAdmin;
     let products = apps
         .iter()
         .map(|app| {
             let settings = full.then(|| scim_settings(&who, app.product));
-            card(app, &pools, &tokens, now, settings)
+            let facts = Facts {
+                pools: &pools,
+                tokens: &tokens,
+                demand: &demand,
+                activity: activity.iter().find(|a| a.product == app.product),
+                now,
+            };
+            let failures_log = format!(
+                "{}/provisioning?app={}&outcome=failures",
+                who.base(),
+                app.product
+            );
+            card(app, &facts, settings, failures_log)
         })
         .collect();
     Ok(Page(OverviewPage {

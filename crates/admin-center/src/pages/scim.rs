@@ -6,14 +6,17 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use rosterd_audit::{Channel, NewEvent};
 use rosterd_domain::Product;
 use rosterd_tenancy::TokenInfo;
+use sea_orm::TransactionTrait as _;
 use serde::Deserialize;
 
 use crate::AdminState;
 use crate::auth::{FullAdmin, Section, SignedIn};
 use crate::csrf::{Checked, CsrfOnly, csrf_form};
 use crate::error::AdminError;
+use crate::pages::audit::record;
 use crate::render::{Chrome, page, when, when_or_never};
 use crate::session;
 
@@ -33,6 +36,8 @@ struct ScimPage {
     base: String,
     csrf: String,
     scim_enabled: bool,
+    /// The clean-up check, while the app has never been used (off, no token, no request).
+    cleanup: Option<String>,
     scim_base_url: String,
     tokens: Vec<TokenRow>,
     guides: [(&'static str, &'static str); 3],
@@ -75,6 +80,24 @@ pub struct StatusForm {
     scim: String,
 }
 csrf_form!(StatusForm);
+
+/// An admin-center audit event by the signed-in admin.
+pub(crate) fn admin_event<'a>(
+    who: &'a SignedIn,
+    action: &'a str,
+    target_type: &'a str,
+    target_id: &'a str,
+    detail: &'a str,
+) -> NewEvent<'a> {
+    NewEvent {
+        channel: Channel::Admin,
+        actor: &who.admin.email,
+        action,
+        target_type,
+        target_id,
+        detail,
+    }
+}
 
 fn product_of(slug: &str) -> Result<Product, AdminError> {
     slug.parse().map_err(|_| AdminError::NotFound)
@@ -120,11 +143,14 @@ pub async fn show(
         .find(|a| a.product == product)
         .ok_or(AdminError::NotFound)?;
     let now = state.clock.now();
-    let tokens = rosterd_tenancy::list_tokens(&state.db, who.tenant.id, Some(product))
-        .await?
-        .into_iter()
-        .map(|t| token_row(t, now))
-        .collect();
+    let tokens: Vec<TokenRow> =
+        rosterd_tenancy::list_tokens(&state.db, who.tenant.id, Some(product))
+            .await?
+            .into_iter()
+            .map(|t| token_row(t, now))
+            .collect();
+    let never_used = !app.scim_enabled && app.last_activity_at.is_none() && tokens.is_empty();
+    let cleanup = never_used.then(|| format!("{}/cleanup", settings_url(&who, product)));
     let tabs = Product::ALL
         .into_iter()
         .map(|p| Tab {
@@ -143,6 +169,7 @@ pub async fn show(
             base: settings_url(&who, product),
             csrf: who.csrf.clone(),
             scim_enabled: app.scim_enabled,
+            cleanup,
             scim_base_url: scim_base_url(&state, &who, product),
             tokens,
             guides: GUIDES,
@@ -163,7 +190,27 @@ pub async fn set_status(
         "off" => false,
         _ => return Err(AdminError::BadRequest),
     };
-    rosterd_tenancy::set_scim_enabled(&state.db, who.tenant.id, product, enabled).await?;
+    let txn = state.db.begin().await?;
+    rosterd_tenancy::set_scim_enabled(&txn, who.tenant.id, product, enabled).await?;
+    let (action, detail) = if enabled {
+        (
+            "scim.enable",
+            format!("SCIM turned on for {}", product.display_name()),
+        )
+    } else {
+        (
+            "scim.disable",
+            format!("SCIM turned off for {}", product.display_name()),
+        )
+    };
+    record(
+        &txn,
+        state.clock.as_ref(),
+        who.tenant.id,
+        admin_event(&who, action, "app", product.slug(), &detail),
+    )
+    .await?;
+    txn.commit().await?;
     let notice = if enabled {
         format!("SCIM provisioning for {} is on.", product.display_name())
     } else {
@@ -184,9 +231,25 @@ pub async fn issue(
     Checked(_): Checked<CsrfOnly>,
 ) -> Result<Response, AdminError> {
     let product = product_of(&product)?;
+    let txn = state.db.begin().await?;
     let issued =
-        rosterd_tenancy::issue_token(&state.db, state.clock.as_ref(), who.tenant.id, product)
-            .await?;
+        rosterd_tenancy::issue_token(&txn, state.clock.as_ref(), who.tenant.id, product).await?;
+    // The prefix only: the secret is never written anywhere but the page that shows it once.
+    let detail = format!(
+        "Token {}… issued for {}, expires {}",
+        issued.info.prefix,
+        product.display_name(),
+        when(issued.info.expires_at)
+    );
+    let id = issued.info.id.to_string();
+    record(
+        &txn,
+        state.clock.as_ref(),
+        who.tenant.id,
+        admin_event(&who, "token.issue", "token", &id, &detail),
+    )
+    .await?;
+    txn.commit().await?;
     tracing::info!(tenant = %who.tenant.slug, %product, prefix = %issued.info.prefix, "SCIM token issued in the admin center");
     Ok(page(
         StatusCode::CREATED,
@@ -218,8 +281,22 @@ pub async fn revoke(
     if !owned {
         return Err(AdminError::NotFound);
     }
+    let txn = state.db.begin().await?;
     let revoked =
-        rosterd_tenancy::revoke_token(&state.db, state.clock.as_ref(), who.tenant.id, &id).await?;
+        rosterd_tenancy::revoke_token(&txn, state.clock.as_ref(), who.tenant.id, &id).await?;
+    let detail = format!(
+        "Token {}… of {} revoked",
+        revoked.prefix,
+        product.display_name()
+    );
+    record(
+        &txn,
+        state.clock.as_ref(),
+        who.tenant.id,
+        admin_event(&who, "token.revoke", "token", &id, &detail),
+    )
+    .await?;
+    txn.commit().await?;
     session::notify(
         &who.session,
         format!(

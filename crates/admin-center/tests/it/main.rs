@@ -8,13 +8,16 @@
 
 mod access;
 mod admins;
+mod audit_log;
 mod browser;
+mod cleanup;
 mod groups;
 mod headers;
 mod licenses;
 mod operator;
 mod overview;
 mod policy;
+mod provisioning_log;
 mod reports;
 mod resend;
 mod roles;

@@ -35,3 +35,47 @@ async fn the_overview_shows_seats_scim_status_and_warnings() {
         .expect(StatusCode::OK, "expires on")
         .expect(StatusCode::OK, "<td class=\"num\">5</td>");
 }
+
+#[tokio::test]
+async fn the_overview_shows_unmet_demand_and_recent_scim_failures() {
+    let app = TestApp::spawn().await;
+    let tenant = app.tenant("acme").await;
+    app.cli_ok(&["tenant", "seats", "acme", "learning=0"]).await;
+    let refused = crate::provisioning_log::scim_post(
+        &app,
+        &format!("{}/Users", tenant.base(rosterd_domain::Product::Learning)),
+        tenant.token(rosterd_domain::Product::Learning),
+        &serde_json::json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+            "userName": "ada@acme.example",
+            "active": true,
+        }),
+    )
+    .await;
+    assert_eq!(refused, StatusCode::FORBIDDEN);
+    let password = admin(&app, "acme", "ada@acme.example", "reporting").await;
+    let browser = Browser::new(&app);
+    browser
+        .login_ok("acme", "ada@acme.example", &password)
+        .await;
+    let page = crate::provisioning_log::eventually(
+        &browser,
+        "/admin/acme/",
+        "/admin/acme/provisioning?app=learning&#38;outcome=failures",
+    )
+    .await;
+    page.expect(StatusCode::OK, "Unmet demand")
+        .expect(StatusCode::OK, "1 SCIM request(s) failed in the last 24 hours")
+        .expect(
+            StatusCode::OK,
+            "<tr><th scope=\"row\">Learning</th><td class=\"num\">1</td><td class=\"num\">0</td></tr>",
+        );
+    // A day later the failure no longer counts; the refusal still does (30 days).
+    app.clock.advance(Duration::hours(25));
+    browser
+        .login_ok("acme", "ada@acme.example", &password)
+        .await;
+    let later = browser.get("/admin/acme/").await;
+    assert!(!later.body.contains("failed in the last 24 hours"));
+    later.expect(StatusCode::OK, "Unmet demand");
+}

@@ -85,6 +85,13 @@ pub async fn run(ctx: &mut Context<'_>, command: TenantCommand) -> anyhow::Resul
             let tenant = rosterd_tenancy::create_tenant(&txn, clock(), &slug, &name).await?;
             rosterd_ledger::create_pools(&txn, clock(), tenant.id, &seats, &Actor::operator())
                 .await?;
+            let event = format!(
+                "Tenant {} ({}) created with seats: {}",
+                tenant.slug,
+                tenant.name,
+                describe_seats(&seats)
+            );
+            record_operator(&txn, &tenant, "tenant.create", &event).await?;
             txn.commit().await?;
             let detail = detail(ctx, &tenant.slug.to_string()).await?;
             ctx.emit(&detail, || {
@@ -124,6 +131,7 @@ pub async fn run(ctx: &mut Context<'_>, command: TenantCommand) -> anyhow::Resul
             let seats = parse_seats(&seats)?;
             let tenant = rosterd_tenancy::find_tenant(&ctx.db, &slug).await?;
             let txn = ctx.db.begin().await?;
+            let event = format!("Seat capacities set: {}", describe_seats(&seats));
             for (kind, capacity) in seats {
                 rosterd_ledger::set_capacity(
                     &txn,
@@ -135,12 +143,47 @@ pub async fn run(ctx: &mut Context<'_>, command: TenantCommand) -> anyhow::Resul
                 )
                 .await?;
             }
+            record_operator(&txn, &tenant, "tenant.seats", &event).await?;
             txn.commit().await?;
             let detail = detail(ctx, &slug).await?;
             ctx.emit(&detail.pools, || describe(&detail))?;
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `Learning 500, Sales Navigator Core 0, ...`.
+fn describe_seats(seats: &[(LicenseKind, i64)]) -> String {
+    seats
+        .iter()
+        .map(|(kind, n)| format!("{} {n}", kind.display_name()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// An audit event of the operator CLI (channel Operator; the actor is the CLI, since it has no
+/// account of its own).
+async fn record_operator(
+    conn: &impl sea_orm::ConnectionTrait,
+    tenant: &Tenant,
+    action: &str,
+    detail: &str,
+) -> anyhow::Result<()> {
+    rosterd_audit::record(
+        conn,
+        clock(),
+        tenant.id,
+        rosterd_audit::NewEvent {
+            channel: rosterd_audit::Channel::Operator,
+            actor: &Actor::operator().name,
+            action,
+            target_type: "tenant",
+            target_id: &tenant.id.to_string(),
+            detail,
+        },
+    )
+    .await?;
+    Ok(())
 }
 
 async fn detail(ctx: &Context<'_>, slug: &str) -> anyhow::Result<TenantDetail> {

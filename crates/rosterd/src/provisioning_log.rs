@@ -1,0 +1,133 @@
+//! Writing the provisioning log: a middleware layer around the SCIM router turns each
+//! authenticated (or attributably refused) SCIM request into a [`LogEntry`] after its response
+//! is produced ([`capture`]), and hands it to a background writer through a bounded channel.
+//!
+//! Logging never slows or fails a SCIM request: the hand-off is `try_send`; when the channel is
+//! full (the database is far behind) the entry is dropped and counted, and the count is logged.
+//! The writer drains the channel in batches of up to [`BATCH`] rows per insert, so a burst of
+//! requests costs a few inserts, not one per request. When the server stops, the writer finishes
+//! what is queued. A periodic task purges rows older than the retention.
+
+mod capture;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use rosterd_domain::{Clock, Product, TenantId};
+use rosterd_tenancy::provisioning_log::{self as log, LogEntry};
+use sea_orm::DatabaseConnection;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+pub use capture::capture;
+
+/// Entries waiting for the writer before new ones are dropped.
+pub const QUEUE: usize = 10_000;
+/// Rows per insert.
+pub const BATCH: usize = 200;
+/// How often rows past the retention are purged.
+const PURGE_EVERY: Duration = Duration::from_secs(3600);
+
+/// Which tenant's app a SCIM response belongs to. The authentication layer puts it on the
+/// response (from the request's `ScimContext`, or from the presented token when the request was
+/// refused), so the log layer outside it knows where to record the request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attribution {
+    pub tenant: TenantId,
+    pub product: Product,
+    pub request_id: String,
+}
+
+/// The sending half: cheap to clone, never blocks.
+#[derive(Clone)]
+pub struct Recorder {
+    tx: mpsc::Sender<LogEntry>,
+    dropped: Arc<AtomicU64>,
+    clock: Arc<dyn Clock>,
+}
+
+impl Recorder {
+    /// Starts the background writer on `db`; it runs until every `Recorder` clone is dropped,
+    /// then writes what is still queued and ends.
+    pub fn start(db: DatabaseConnection, clock: Arc<dyn Clock>) -> (Self, JoinHandle<()>) {
+        let (tx, rx) = mpsc::channel(QUEUE);
+        let writer = tokio::spawn(write_batches(db, rx));
+        (
+            Self {
+                tx,
+                dropped: Arc::new(AtomicU64::new(0)),
+                clock,
+            },
+            writer,
+        )
+    }
+
+    pub(crate) fn clock(&self) -> &dyn Clock {
+        self.clock.as_ref()
+    }
+
+    /// Queues `entry`, or drops and counts it when the queue is full.
+    pub fn submit(&self, entry: LogEntry) {
+        if self.tx.try_send(entry).is_err() {
+            let dropped = self.dropped.fetch_add(1, Ordering::Relaxed) + 1;
+            // Logged at 1, 2, 4, 8...: visible without flooding the log.
+            if dropped.is_power_of_two() {
+                tracing::warn!(
+                    dropped,
+                    "provisioning log queue full: entries dropped (the database is behind)"
+                );
+            }
+        }
+    }
+
+    /// Entries dropped so far because the queue was full.
+    pub fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
+    }
+}
+
+async fn write_batches(db: DatabaseConnection, mut rx: mpsc::Receiver<LogEntry>) {
+    let mut batch = Vec::with_capacity(BATCH);
+    while rx.recv_many(&mut batch, BATCH).await > 0 {
+        if let Err(err) = log::record(&db, &batch).await {
+            tracing::warn!(error = %err, lost = batch.len(), "provisioning log: a batch could not be written");
+        }
+        batch.clear();
+    }
+}
+
+/// Deletes every tenant's entries older than `retention_days` at the clock's time; returns how
+/// many went.
+pub async fn purge_once(
+    db: &DatabaseConnection,
+    clock: &dyn Clock,
+    retention_days: u32,
+) -> anyhow::Result<u64> {
+    let before = clock.now() - chrono::Duration::days(i64::from(retention_days));
+    let mut purged = 0;
+    for tenant in rosterd_tenancy::list_tenants(db).await? {
+        purged += log::purge(db, tenant.id, before).await?;
+    }
+    Ok(purged)
+}
+
+/// Purges at start and then every hour until aborted.
+pub fn spawn_purge(
+    db: DatabaseConnection,
+    clock: Arc<dyn Clock>,
+    retention_days: u32,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            match purge_once(&db, clock.as_ref(), retention_days).await {
+                Ok(0) => {}
+                Ok(purged) => {
+                    tracing::info!(purged, retention_days, "provisioning log purged");
+                }
+                Err(err) => tracing::warn!(error = %err, "provisioning log purge failed"),
+            }
+            tokio::time::sleep(PURGE_EVERY).await;
+        }
+    })
+}
