@@ -43,15 +43,31 @@ pub fn app(state: AppState) -> Router {
 
 /// The router, recording SCIM requests through `recorder`.
 pub fn app_with(state: AppState, recorder: Recorder) -> Router {
+    let licensing = Licensing::On;
+    app_with_licensing(state, recorder, licensing)
+}
+
+/// Whether SCIM writes reach the license ledger. Always on in rosterd; off only for the
+/// benchmark that measures what the ledger costs provisioning (`scim-bench --provision-http`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Licensing {
+    On,
+    Off,
+}
+
+/// [`app_with`], with the license ledger on or off.
+pub fn app_with_licensing(state: AppState, recorder: Recorder, licensing: Licensing) -> Router {
     let limits = ServiceLimits {
         max_results: state.config.scim.max_results,
         bulk_max_operations: state.config.scim.bulk_max_operations,
         bulk_max_payload_bytes: state.config.scim.bulk_max_payload_bytes,
     };
-    let directory = rosterd_directory::Directory::new(state.db.clone(), state.clock.clone())
-        .with_hooks(Arc::new(crate::licensing::Licensing::new(
+    let mut directory = rosterd_directory::Directory::new(state.db.clone(), state.clock.clone());
+    if licensing == Licensing::On {
+        directory = directory.with_hooks(Arc::new(crate::licensing::Licensing::new(
             state.clock.clone(),
         )));
+    }
     let scim = rosterd_scim::router::router(ScimState { limits })
         .merge(rosterd_scim::http::resource_routes(directory, limits));
     let scim_routes: Router<AppState> = Router::new()
