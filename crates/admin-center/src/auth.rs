@@ -34,7 +34,7 @@ pub struct SignedIn {
 #[derive(Debug, Clone)]
 pub struct FullAdmin(pub SignedIn);
 
-/// A full or license admin: people, groups and licenses (pages to come).
+/// A full or license admin: people, groups and licenses.
 #[derive(Debug, Clone)]
 pub struct LicenseAdmin(pub SignedIn);
 
@@ -42,13 +42,27 @@ pub struct LicenseAdmin(pub SignedIn);
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Section {
     Overview,
+    Users,
     Groups,
     Licenses,
     Reports,
+    Provisioning,
+    Audit,
     Settings,
     Admins,
     Account,
 }
+
+/// The areas every admin sees, in navigation order: (section, path under the tenant, label).
+const AREAS: [(Section, &str, &str); 7] = [
+    (Section::Overview, "/", "Overview"),
+    (Section::Users, "/users", "Users"),
+    (Section::Groups, "/groups", "Groups"),
+    (Section::Licenses, "/licenses", "Licenses"),
+    (Section::Reports, "/reports", "Reports"),
+    (Section::Provisioning, "/provisioning", "Provisioning log"),
+    (Section::Audit, "/audit", "Audit log"),
+];
 
 /// The label of a role, as the navigation and the admins page show it.
 pub fn role_label(role: AdminRole) -> &'static str {
@@ -69,11 +83,14 @@ impl SignedIn {
     pub fn chrome(&self, title: impl Into<String>, section: Section) -> Chrome {
         let base = self.base();
         let full = self.admin.role == AdminRole::FullAdmin;
-        let mut links = vec![NavLink {
-            href: format!("{base}/"),
-            label: "Overview",
-            current: section == Section::Overview,
-        }];
+        let mut links: Vec<NavLink> = AREAS
+            .into_iter()
+            .map(|(area, path, label)| NavLink {
+                href: format!("{base}{path}"),
+                label,
+                current: section == area,
+            })
+            .collect();
         if full {
             links.push(NavLink {
                 href: format!("{base}/settings/scim/learning"),
