@@ -1,6 +1,7 @@
 //! The admin center's Users page on large tenants: indexes for sorting people by name, email
 //! and creation within a tenant (each ending in `id`, the keyset tie-break), for prefix search
-//! on name parts, email and employee number, and for finding a person's waiting-list rows. Also
+//! on name parts, email and employee number, and for a person's SCIM users by app and their
+//! waiting-list rows. Also
 //! `people.removed_at`: an admin removes a manual person without erasing the licenses and ledger
 //! entries that name them (a removed person keeps their row, loses their email key, and is
 //! listed nowhere).
@@ -58,6 +59,12 @@ fn indexes(backend: DatabaseBackend) -> Vec<(&'static str, String)> {
         (
             "people_search_employee",
             format!("people (tenant_id, (lower(employee_number)){c})"),
+        ),
+        // "Provisioned by this app": without it SQLite answers the per-person check from the
+        // (tenant, product, id) index, reading every user of the app for every person.
+        (
+            "scim_users_person_product",
+            "scim_users (tenant_id, person_id, product)".into(),
         ),
         (
             "license_waitlist_person",
