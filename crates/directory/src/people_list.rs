@@ -31,6 +31,14 @@ use crate::people::Person;
 const NAME_KEY: &str = "lower(coalesce(display_name, given_name || ' ' || family_name, given_name, family_name, email, ''))";
 /// The email a person is sorted by (people without one first).
 const EMAIL_KEY: &str = "coalesce(email_lower, '')";
+/// What a prefix search matches, each an index of the migration.
+const PREFIX_FIELDS: [&str; 5] = [
+    NAME_KEY,
+    "lower(given_name)",
+    "lower(family_name)",
+    EMAIL_KEY,
+    "lower(employee_number)",
+];
 /// The most people one page shows.
 pub const MAX_PAGE: u64 = 200;
 
@@ -284,13 +292,7 @@ fn live_license_clause(sql: &mut Sql, state: Option<&str>, product: Option<Produ
 fn search_clause(sql: &mut Sql, term: &str, matching: Matching) -> String {
     let term = sql.fold(term);
     let fields = match matching {
-        Matching::Prefix => vec![
-            NAME_KEY,
-            "lower(given_name)",
-            "lower(family_name)",
-            EMAIL_KEY,
-            "lower(employee_number)",
-        ],
+        Matching::Prefix => PREFIX_FIELDS.to_vec(),
         Matching::Contains => vec![NAME_KEY, EMAIL_KEY, "lower(employee_number)"],
     };
     let mut alternatives = Vec::new();
@@ -314,6 +316,44 @@ fn search_clause(sql: &mut Sql, term: &str, matching: Matching) -> String {
         }
     }
     format!("({})", alternatives.join(" OR "))
+}
+
+/// Up to this many matches of a selective search or filter are read and sorted.
+const FEW: usize = 2000;
+
+/// The ids matching the query's indexable narrowing (a waiting list, else a prefix search), as
+/// `SELECT ... AS cand_id` of index ranges; `None` when there is none.
+fn candidates(sql: &mut Sql, tenant: TenantId, query: &PeopleQuery) -> Option<String> {
+    if query.license == Some(LicenseFilter::Waiting) {
+        let t = sql.bind(tenant.to_string());
+        let kinds = kinds_in(sql, "license_kind", query.product);
+        return Some(format!(
+            "SELECT person_id AS cand_id FROM license_waitlist WHERE tenant_id = {t}{kinds}"
+        ));
+    }
+    let term = query
+        .search
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())?;
+    if query.matching != Matching::Prefix {
+        return None;
+    }
+    let term = sql.fold(term);
+    let mut branches = Vec::new();
+    for field in PREFIX_FIELDS {
+        let key = sql.keyed(field);
+        let t = sql.bind(tenant.to_string());
+        let from = sql.bind(term.clone());
+        let range = match successor(&term) {
+            Some(to) => format!("{key} >= {from} AND {key} < {}", sql.bind(to)),
+            None => format!("{key} >= {from}"),
+        };
+        branches.push(format!(
+            "SELECT id AS cand_id FROM people WHERE tenant_id = {t} AND {range}"
+        ));
+    }
+    Some(branches.join(" UNION ALL "))
 }
 
 /// The key expression of `sort`, as compared and ordered.
@@ -364,13 +404,41 @@ pub async fn list_people(
     query: &PeopleQuery,
 ) -> Result<PeopleListPage> {
     let backend = db.get_database_backend();
+    // A selective search or filter drives the query from its few matches (then sorts them);
+    // otherwise the sort order's index is walked until the page is full.
+    let few = match candidates(&mut Sql::new(backend), tenant, query) {
+        Some(_) => {
+            let mut probe = Sql::new(backend);
+            let ids = candidates(&mut probe, tenant, query).unwrap_or_default();
+            probe.push(&format!(
+                "SELECT count(*) AS n FROM (SELECT cand_id FROM ({ids}) u LIMIT {}) x",
+                FEW + 1
+            ));
+            let n: i64 = match db.query_one(probe.statement()).await? {
+                Some(row) => row.try_get("", "n")?,
+                None => 0,
+            };
+            n <= i64::try_from(FEW).unwrap_or(i64::MAX)
+        }
+        None => false,
+    };
     let mut sql = Sql::new(backend);
     let key = sort_expr(&sql, query.sort);
+    let from = if few {
+        let ids = candidates(&mut sql, tenant, query).unwrap_or_default();
+        // CROSS JOIN keeps SQLite's join order: matches first, then each person by key.
+        format!("(SELECT DISTINCT cand_id FROM ({ids}) u) c CROSS JOIN people")
+    } else {
+        "people".to_owned()
+    };
     let tenant_slot = sql.bind(tenant.to_string());
     let mut conditions = vec![
         format!("tenant_id = {tenant_slot}"),
         "removed_at IS NULL".to_owned(),
     ];
+    if few {
+        conditions.push("people.id = c.cand_id".to_owned());
+    }
     if let Some(term) = query
         .search
         .as_deref()
@@ -430,7 +498,7 @@ pub async fn list_people(
     let limit = query.limit.clamp(1, MAX_PAGE);
     let dir = if ascending { "ASC" } else { "DESC" };
     sql.push(&format!(
-        "SELECT *, {key} AS sort_key FROM people WHERE {} ORDER BY {key} {dir}, id {dir} LIMIT {}",
+        "SELECT people.*, {key} AS sort_key FROM {from} WHERE {} ORDER BY {key} {dir}, id {dir} LIMIT {}",
         conditions.join(" AND "),
         limit + 1
     ));
