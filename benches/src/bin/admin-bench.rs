@@ -181,8 +181,16 @@ async fn run(db: &DatabaseConnection, args: &Args, backend: &str) -> Result<()> 
             "/admin/bench/users?q=E05".into(),
         ),
         (
+            "search rare prefix `E09999` (10 matches)",
+            "/admin/bench/users?q=E09999".into(),
+        ),
+        (
             "search contains `ova`",
             "/admin/bench/users?q=ova&match=contains".into(),
+        ),
+        (
+            "search contains `zzz` (no match: reads everyone)",
+            "/admin/bench/users?q=zzz&match=contains".into(),
         ),
         (
             "filter IdP + license active",
