@@ -13,6 +13,7 @@ mod m20261123_000003_ledger;
 mod m20261123_000004_admin;
 mod m20261123_000005_provisioning_log;
 mod m20261123_000007_activation_notices;
+mod m20261123_000008_people_list;
 mod m20261123_000009_reporting;
 mod m20261123_000010_license_person_index;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000004_admin::Migration),
             Box::new(m20261123_000005_provisioning_log::Migration),
             Box::new(m20261123_000007_activation_notices::Migration),
+            Box::new(m20261123_000008_people_list::Migration),
             Box::new(m20261123_000009_reporting::Migration),
             Box::new(m20261123_000010_license_person_index::Migration),
         ]

@@ -34,7 +34,7 @@ pub struct SignedIn {
 #[derive(Debug, Clone)]
 pub struct FullAdmin(pub SignedIn);
 
-/// A full or license admin: people, groups and licenses (pages to come).
+/// A full or license admin: people, groups and licenses.
 #[derive(Debug, Clone)]
 pub struct LicenseAdmin(pub SignedIn);
 
@@ -42,6 +42,7 @@ pub struct LicenseAdmin(pub SignedIn);
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Section {
     Overview,
+    Users,
     Groups,
     Licenses,
     Reports,
@@ -51,6 +52,17 @@ pub enum Section {
     Admins,
     Account,
 }
+
+/// The areas every admin sees, in navigation order: (section, path under the tenant, label).
+const AREAS: [(Section, &str, &str); 7] = [
+    (Section::Overview, "/", "Overview"),
+    (Section::Users, "/users", "Users"),
+    (Section::Groups, "/groups", "Groups"),
+    (Section::Licenses, "/licenses", "Licenses"),
+    (Section::Reports, "/reports", "Reports"),
+    (Section::Provisioning, "/provisioning", "Provisioning log"),
+    (Section::Audit, "/audit", "Audit log"),
+];
 
 /// The label of a role, as the navigation and the admins page show it.
 pub fn role_label(role: AdminRole) -> &'static str {
@@ -71,21 +83,14 @@ impl SignedIn {
     pub fn chrome(&self, title: impl Into<String>, section: Section) -> Chrome {
         let base = self.base();
         let full = self.admin.role == AdminRole::FullAdmin;
-        let mut links = vec![NavLink {
-            href: format!("{base}/"),
-            label: "Overview",
-            current: section == Section::Overview,
-        }];
-        links.push(NavLink {
-            href: format!("{base}/provisioning"),
-            label: "Provisioning log",
-            current: section == Section::Provisioning,
-        });
-        links.push(NavLink {
-            href: format!("{base}/audit"),
-            label: "Audit log",
-            current: section == Section::Audit,
-        });
+        let mut links: Vec<NavLink> = AREAS
+            .into_iter()
+            .map(|(area, path, label)| NavLink {
+                href: format!("{base}{path}"),
+                label,
+                current: section == area,
+            })
+            .collect();
         if full {
             links.push(NavLink {
                 href: format!("{base}/settings/scim/learning"),

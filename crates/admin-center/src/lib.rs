@@ -160,6 +160,31 @@ pub fn router<S: Clone + Send + Sync + 'static>(state: AdminState) -> Router<S> 
             &format!("{t}/users/{{person_id}}/licenses/{{kind}}/resend"),
             post(pages::resend::resend),
         )
+        .route(
+            &format!("{t}/users"),
+            get(pages::users::list::show).post(pages::users::edit::create),
+        )
+        .route(&format!("{t}/users/new"), get(pages::users::edit::new))
+        .route(
+            &format!("{t}/users/{{person_id}}"),
+            get(pages::users::person::show),
+        )
+        .route(
+            &format!("{t}/users/{{person_id}}/edit"),
+            get(pages::users::edit::edit).post(pages::users::edit::update),
+        )
+        .route(
+            &format!("{t}/users/{{person_id}}/remove"),
+            get(pages::users::edit::confirm_remove).post(pages::users::edit::remove),
+        )
+        .route(
+            &format!("{t}/users/{{person_id}}/licenses"),
+            post(pages::users::licenses::give),
+        )
+        .route(
+            &format!("{t}/users/{{person_id}}/licenses/{{kind}}/revoke"),
+            post(pages::users::licenses::revoke),
+        )
         .route("/admin", get(not_found))
         .route("/admin/", get(not_found))
         .route("/admin/{tenant}/{*rest}", get(not_found).post(not_found))

@@ -1,6 +1,5 @@
 //! The admin center's pages for a signed-in admin: the overview, SCIM settings per product app,
-//! and admin accounts. (Users, groups, licenses, reports and the logs come with the directory and
-//! ledger APIs.)
+//! admin accounts, and users.
 
 pub mod admins;
 pub mod audit;
@@ -14,3 +13,4 @@ pub mod provisioning;
 pub mod reports;
 pub mod resend;
 pub mod scim;
+pub mod users;

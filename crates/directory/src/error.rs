@@ -19,6 +19,16 @@ pub enum Error {
     /// An email that is not an address.
     #[error("`{0}` is not an email address")]
     InvalidEmail(String),
+    /// No such person in the tenant (or one who was removed).
+    #[error("no such person")]
+    PersonNotFound,
+    /// A change by hand to a person an IdP manages; the products are the apps that provision
+    /// them, where the change belongs.
+    #[error("this person is managed by your identity provider; change them there")]
+    ManagedByIdp(Vec<rosterd_domain::Product>),
+    /// A paging cursor this code did not make.
+    #[error("the page link is not valid")]
+    InvalidCursor,
     #[error("the directory could not be read; the cause has been logged")]
     Internal,
 }

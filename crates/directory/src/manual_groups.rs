@@ -355,8 +355,13 @@ fn member(row: person::Model) -> crate::Result<Member> {
     })
 }
 
+/// The tenant's people, without those an admin removed (`people.removed_at`).
 fn people_of(tenant: TenantId) -> Select<person::Entity> {
-    person::Entity::find().filter(person::Column::TenantId.eq(tenant.to_string()))
+    person::Entity::find()
+        .filter(person::Column::TenantId.eq(tenant.to_string()))
+        .filter(
+            sea_orm::sea_query::Expr::col(sea_orm::sea_query::Alias::new("removed_at")).is_null(),
+        )
 }
 
 /// Escapes `%`, `_` and the escape character for a `LIKE` pattern.

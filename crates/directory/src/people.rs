@@ -101,14 +101,19 @@ pub async fn create_manual(
 }
 
 /// The people of `tenant` in id (creation) order, `limit` at a time, after the id `after`
-/// (keyset paging: pages never overlap or skip, however people are added meanwhile).
+/// (keyset paging: pages never overlap or skip, however people are added meanwhile). People
+/// an admin removed ([`crate::manual_people::remove_manual`]) are not listed.
 pub async fn list(
     db: &impl ConnectionTrait,
     tenant: TenantId,
     after: Option<PersonId>,
     limit: u64,
 ) -> Result<PeoplePage> {
-    let mut query = of_tenant(&tenant.to_string()).order_by_asc(person::Column::Id);
+    let mut query = of_tenant(&tenant.to_string())
+        .filter(
+            sea_orm::sea_query::Expr::col(sea_orm::sea_query::Alias::new("removed_at")).is_null(),
+        )
+        .order_by_asc(person::Column::Id);
     if let Some(after) = after {
         query = query.filter(person::Column::Id.gt(after.to_string()));
     }

@@ -22,3 +22,4 @@ mod reports;
 mod resend;
 mod roles;
 mod scim_settings;
+mod users;
