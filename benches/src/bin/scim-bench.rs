@@ -17,7 +17,10 @@
 //! `rosterd serve` wires them (`Directory::with_hooks(Licensing::new(clock))`), and the tenant
 //! gets seat pools of ample capacity. With `--provision` the program instead measures
 //! provisioning throughput: sequential `ScimStore::create` of Users with the hooks and without,
-//! each in its own fresh database, interleaved in rounds.
+//! each in its own fresh database, interleaved in rounds. `--provision --http` sends the same
+//! creations as an IdP does, `POST /Users` with a bearer token, through the whole server router
+//! (`rosterd::server::app_with_licensing`, in process, no socket): token check, provisioning
+//! log, JSON in and out, with the license ledger on and off.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -26,6 +29,8 @@ use anyhow::{Context as _, Result, anyhow, ensure};
 use clap::Parser;
 use rand::rngs::StdRng;
 use rand::{Rng as _, SeedableRng as _};
+use rosterd::provisioning_log::Recorder;
+use rosterd::server::Licensing;
 use rosterd_directory::Directory;
 use rosterd_domain::{Clock, LicenseKind, PersonId, Product, ScimUserId, SystemClock, TenantSlug};
 use rosterd_ledger::Actor;
@@ -42,6 +47,7 @@ use sea_orm::{
 };
 use serde_json::{Value, json};
 use tempfile::TempDir;
+use tower::ServiceExt as _;
 
 const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
@@ -96,6 +102,9 @@ struct Args {
     /// Measured User creations per side with `--provision`.
     #[arg(long, default_value_t = 2000)]
     provision_users: usize,
+    /// With `--provision`: send each creation as `POST /Users` through the server's router.
+    #[arg(long)]
+    http: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -452,22 +461,33 @@ async fn provision_in(
     off_conn: &DatabaseConnection,
     on_conn: &DatabaseConnection,
 ) -> Result<()> {
-    let (_, off, off_ctx) = prepare(off_conn, false).await?;
-    let (_, on, on_ctx) = prepare(on_conn, true).await?;
+    let (off, on) = if args.http {
+        (
+            Provisioner::http(off_conn, Licensing::Off).await?,
+            Provisioner::http(on_conn, Licensing::On).await?,
+        )
+    } else {
+        let (_, off, off_ctx) = prepare(off_conn, false).await?;
+        let (_, on, on_ctx) = prepare(on_conn, true).await?;
+        (
+            Provisioner::Store(off, off_ctx),
+            Provisioner::Store(on, on_ctx),
+        )
+    };
     eprintln!("provisioning: warm-up");
     for i in 0..args.warmup {
-        create_user(&off, &off_ctx, "warm", i).await?;
-        create_user(&on, &on_ctx, "warm", i).await?;
+        off.create("warm", i).await?;
+        on.create("warm", i).await?;
     }
     let (mut t_off, mut t_on) = (Vec::new(), Vec::new());
     let mut next = 0;
     for round in 0..ROUNDS {
         let n = share(args.provision_users, round);
         for i in next..next + n {
-            t_off.push(create_user(&off, &off_ctx, "user", i).await?);
+            t_off.push(off.create("user", i).await?);
         }
         for i in next..next + n {
-            t_on.push(create_user(&on, &on_ctx, "user", i).await?);
+            t_on.push(on.create("user", i).await?);
         }
         next += n;
     }
@@ -484,16 +504,77 @@ async fn provision_in(
     Ok(())
 }
 
-/// Creates one User through the store; returns its time.
-async fn create_user(
-    dir: &Directory,
-    ctx: &ScimContext,
-    prefix: &str,
-    i: usize,
-) -> Result<Duration> {
+/// Where the provisioning benchmark sends its creations.
+enum Provisioner {
+    /// Straight to the store.
+    Store(Directory, ScimContext),
+    /// As `POST /Users` through the whole server router, with a bearer token.
+    Http { router: axum::Router, token: String },
+}
+
+impl Provisioner {
+    /// A server router on `conn` (tenant `bench`, ample seats, a Learning token) with the
+    /// license ledger on or off.
+    async fn http(conn: &DatabaseConnection, licensing: Licensing) -> Result<Self> {
+        let (_, _, ctx) = prepare(conn, licensing == Licensing::On).await?;
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let token =
+            rosterd_tenancy::issue_token(conn, clock.as_ref(), ctx.tenant, Product::Learning)
+                .await
+                .context("issuing the Learning token")?;
+        let config = rosterd::config::Config::load_from(
+            None,
+            |_| None,
+            &rosterd::config::Overrides {
+                database_url: Some("sqlite::memory:".to_owned()),
+                listen: None,
+                public_url: Some("http://bench.example".to_owned()),
+            },
+        )
+        .map_err(|err| anyhow!("configuration: {err}"))?;
+        let state = rosterd::server::AppState {
+            db: conn.clone(),
+            clock: Arc::clone(&clock),
+            config: Arc::new(config),
+        };
+        let (recorder, _writer) = Recorder::start(conn.clone(), clock);
+        Ok(Self::Http {
+            router: rosterd::server::app_with_licensing(state, recorder, licensing),
+            token: token.secret.expose().to_owned(),
+        })
+    }
+
+    /// Creates one User; returns its time (for HTTP, until the whole response body is read).
+    async fn create(&self, prefix: &str, i: usize) -> Result<Duration> {
+        let body = user_body(prefix, i);
+        match self {
+            Provisioner::Store(dir, ctx) => create_user(dir, ctx, body, i).await,
+            Provisioner::Http { router, token } => {
+                let request = axum::http::Request::post("/scim/bench/learning/v2/Users")
+                    .header("authorization", format!("Bearer {token}"))
+                    .header("content-type", "application/scim+json")
+                    .body(axum::body::Body::from(body.to_string()))?;
+                let started = Instant::now();
+                let response = router.clone().oneshot(request).await?;
+                let status = response.status();
+                let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await?;
+                let took = started.elapsed();
+                ensure!(
+                    status == axum::http::StatusCode::CREATED,
+                    "creating user {i}: {status} {}",
+                    String::from_utf8_lossy(&bytes)
+                );
+                Ok(took)
+            }
+        }
+    }
+}
+
+/// The SCIM User the provisioning benchmark creates as number `i`.
+fn user_body(prefix: &str, i: usize) -> Value {
     let name = user_name(prefix, i);
     let number = format!("{prefix}-{i}");
-    let body = json!({
+    json!({
         "schemas": [USER_SCHEMA, ENTERPRISE],
         "userName": name,
         "externalId": number,
@@ -503,7 +584,16 @@ async fn create_user(
         "active": true,
         "emails": [{"value": name, "type": "work", "primary": true}],
         ENTERPRISE: {"employeeNumber": number, "department": format!("Department {}", i % 50)},
-    });
+    })
+}
+
+/// Creates one User through the store; returns its time.
+async fn create_user(
+    dir: &Directory,
+    ctx: &ScimContext,
+    body: Value,
+    i: usize,
+) -> Result<Duration> {
     let user = normalize(ResourceKind::User, body, WriteMode::Create)
         .map_err(|err| anyhow!("user body: {err}"))?;
     let started = Instant::now();
@@ -959,9 +1049,15 @@ impl Report {
     }
 
     fn print_provision(&self, args: &Args) {
+        let through = if args.http {
+            "as SCIM `POST /Users` through the server router (token, provisioning log, JSON)"
+        } else {
+            "through the store (`ScimStore::create`)"
+        };
         println!(
-            "\nMeasured: {} sequential User creations per side after {} warm-ups, hooks off and \
-             on interleaved in {ROUNDS} rounds; users/s = creations / sum of their times.\n",
+            "\nMeasured: {} sequential User creations per side {through} after {} warm-ups, \
+             licensing off and on interleaved in {ROUNDS} rounds; users/s = creations / sum of \
+             their times.\n",
             args.provision_users, args.warmup
         );
         println!("| Backend | Licensing hooks | Creations | Median | p95 | Mean | Users/s |");
