@@ -48,6 +48,10 @@ app.kubernetes.io/instance: {{ .Release.Name }}
       optional: true
 - name: ROSTERD_PUBLIC_URL
   value: {{ .Values.publicUrl | quote }}
+{{- with .Values.smtpFrom }}
+- name: ROSTERD_SMTP_FROM
+  value: {{ . | quote }}
+{{- end }}
 {{- range $name, $value := .Values.env }}
 - name: {{ $name }}
   value: {{ $value | quote }}
