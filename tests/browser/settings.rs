@@ -1,0 +1,106 @@
+//! Settings > Automate user management: turn SCIM on for Learning, generate a token, read it off
+//! the page (the only time it is shown), and provision people with it as an identity provider.
+
+use rosterd_test_support::TestApp;
+
+use crate::support;
+use crate::webdriver::Browser;
+
+#[tokio::test]
+async fn a_token_from_the_settings_page_provisions_people() {
+    let Some(mut b) = Browser::launch("scim_settings").await else {
+        return;
+    };
+    let app = TestApp::spawn().await;
+    support::tenant(&app, "acme", 50).await;
+    let admin = support::admin(&app, "acme", "ada@acme.example", "full-admin").await;
+    support::sign_in(&mut b, &app, "acme", &admin).await;
+
+    support::nav(&mut b, "Settings").await;
+    b.wait_for_title("Automate user management: Learning").await;
+    let status = b.find("#status-h + p .badge").await;
+    assert_eq!(b.text(&status).await, "Off");
+    b.wait_for_text("No tokens yet.").await;
+    b.screenshot("settings-off").await;
+
+    // Turn SCIM on: the page says so.
+    b.click_on("form[action$='/status'] button[type=submit]")
+        .await;
+    b.wait_for_text("SCIM provisioning").await;
+    let status = b.find("#status-h + p .badge").await;
+    assert_eq!(b.text(&status).await, "On");
+
+    // Generate a token: shown once, with the SCIM base URL.
+    b.click_on("form[action$='/tokens'] button[type=submit]")
+        .await;
+    b.wait_for_title("Your new SCIM token").await;
+    b.wait_for_text("Your new Learning SCIM token").await;
+    let token = b.find("textarea#token").await;
+    let token = b.property(&token, "value").await;
+    let token = token.as_str().unwrap().trim().to_owned();
+    assert!(token.len() >= 32, "token `{token}` looks too short");
+    let base = b.find("input#base-url").await;
+    let base = b
+        .property(&base, "value")
+        .await
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(base, format!("{}/scim/acme/learning/v2", app.base_url));
+    b.screenshot("token-issued").await;
+
+    // Back on settings, the token is listed by its prefix only, live and never used.
+    b.click_on("a.button[href$='/settings/scim/learning']")
+        .await;
+    b.wait_for_title("Automate user management: Learning").await;
+    let rows = b.find_all("table.table tbody tr").await;
+    assert_eq!(rows.len(), 1);
+    let row = b.text(&rows[0]).await;
+    assert!(row.contains("Live"), "{row}");
+    assert!(row.contains("never"), "{row}");
+    assert!(
+        !b.source().await.contains(&token),
+        "the secret is shown again"
+    );
+    let prefix = b.find("table.table tbody td code").await;
+    let prefix = b.text(&prefix).await;
+    assert!(
+        token.starts_with(prefix.trim_end_matches('…')),
+        "{prefix} is not the start of the token"
+    );
+
+    // The identity provider uses exactly that token.
+    for (email, given, family, employee) in [
+        ("grace@acme.example", "Grace", "Hopper", "E-1001"),
+        ("alan@acme.example", "Alan", "Turing", "E-1002"),
+        ("edsger@acme.example", "Edsger", "Dijkstra", "E-1003"),
+    ] {
+        let user = support::scim_user(email, given, family, employee);
+        let (status, body) = support::provision(&app, &base, &token, &user).await;
+        assert_eq!(status, 201, "{body}");
+    }
+    // A wrong token gets nowhere.
+    let user = support::scim_user("eve@acme.example", "Eve", "Intruder", "E-6666");
+    let (status, _) = support::provision(&app, &base, "rsd_not-a-token", &user).await;
+    assert_eq!(status, 401);
+
+    // Settings now shows when the token was last used.
+    b.goto(&b.current_url().await).await;
+    let row = b.find("table.table tbody tr").await;
+    assert!(!b.text(&row).await.contains("never"));
+    b.screenshot("settings").await;
+
+    // The overview counts the three Learning seats in use and SCIM on.
+    support::nav(&mut b, "Overview").await;
+    b.wait_for_title("Overview").await;
+    let learning = b.find(".card").await;
+    let card = b.text(&learning).await;
+    assert!(card.contains("SCIM on"), "{card}");
+    let in_use = b.find(".card tbody tr td:nth-of-type(2)").await;
+    assert!(
+        b.text(&in_use).await.starts_with("3 "),
+        "{}",
+        b.text(&in_use).await
+    );
+    b.screenshot("overview-provisioned").await;
+}
