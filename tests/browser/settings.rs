@@ -63,9 +63,9 @@ async fn a_token_from_the_settings_page_provisions_people() {
         "the secret is shown again"
     );
     let prefix = b.find("table.table tbody td code").await;
-    let prefix = b.text(&prefix).await;
+    let prefix = b.text(&prefix).await.trim_end_matches('…').to_owned();
     assert!(
-        token.starts_with(prefix.trim_end_matches('…')),
+        token.starts_with(&prefix),
         "{prefix} is not the start of the token"
     );
 
@@ -103,4 +103,38 @@ async fn a_token_from_the_settings_page_provisions_people() {
         b.text(&in_use).await
     );
     b.screenshot("overview-provisioned").await;
+
+    // Rotation without downtime: a second token, then revoke the first; the new one keeps
+    // provisioning, the old one gets 401.
+    support::nav(&mut b, "Settings").await;
+    b.wait_for_title("Automate user management: Learning").await;
+    b.click_on("form[action$='/tokens'] button[type=submit]")
+        .await;
+    b.wait_for_title("Your new SCIM token").await;
+    let second = b.find("textarea#token").await;
+    let second = b.property(&second, "value").await;
+    let second = second.as_str().unwrap().trim().to_owned();
+    assert_ne!(second, token);
+    b.click_on("a.button[href$='/settings/scim/learning']")
+        .await;
+    b.wait_for_title("Automate user management: Learning").await;
+    assert_eq!(b.find_all("table.table tbody tr").await.len(), 2);
+    b.click_on(&format!("button[aria-label='Revoke token {prefix}']"))
+        .await;
+    b.wait_for_text(&format!("Token {prefix}… is revoked"))
+        .await;
+    let states = b.find_all("table.table tbody td .badge").await;
+    let mut labels = Vec::new();
+    for state in &states {
+        labels.push(b.text(state).await);
+    }
+    labels.sort();
+    assert_eq!(labels, ["Live", "Revoked"]);
+    b.screenshot("settings-rotated").await;
+
+    let user = support::scim_user("barbara@acme.example", "Barbara", "Liskov", "E-1004");
+    let (status, _) = support::provision(&app, &base, &token, &user).await;
+    assert_eq!(status, 401, "the revoked token still works");
+    let (status, body) = support::provision(&app, &base, &second, &user).await;
+    assert_eq!(status, 201, "{body}");
 }
