@@ -10,6 +10,7 @@
 mod access;
 mod admins;
 mod operator;
+mod refusals;
 mod settings;
 mod support;
 mod webdriver;
