@@ -13,4 +13,5 @@ mod operator;
 mod refusals;
 mod settings;
 mod support;
+mod tour;
 mod webdriver;
