@@ -70,6 +70,33 @@ async fn every_main_page_loads_labelled_and_is_captured() {
         .await;
         assert_eq!(status, 201, "{body}");
     }
+    // Sales Navigator: directors get Advanced, everyone else Core.
+    app.cli_ok(&[
+        "policy",
+        "set",
+        "acme",
+        "sales-navigator",
+        "--default",
+        "core",
+        "--rule",
+        "title:Director=advanced",
+    ])
+    .await;
+    let sales = app
+        .cli_ok(&["token", "issue", "acme", "sales-navigator"])
+        .await;
+    for (i, (email, given, family, employee)) in people.iter().take(3).enumerate() {
+        let mut user = support::scim_user(email, given, family, employee);
+        user["title"] = (if i == 0 { "Director" } else { "Engineer" }).into();
+        let (status, body) = support::provision(
+            &app,
+            sales["scim_base_url"].as_str().unwrap(),
+            sales["token"].as_str().unwrap(),
+            &user,
+        )
+        .await;
+        assert_eq!(status, 201, "{body}");
+    }
     // TeamLink Extend has two seats: the third person is refused.
     app.cli_ok(&["tenant", "seats", "acme", "teamlink-extend=2"])
         .await;
