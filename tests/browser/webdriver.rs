@@ -213,11 +213,22 @@ impl Browser {
 
     /// A session command that must succeed.
     async fn session(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
-        let url = format!("{}{path}", self.session_url);
-        match self.command(method, &url, body).await {
+        match self.try_session(method, path, body).await {
             Ok(v) => v,
             Err(e) => panic!("WebDriver {path}: {e}"),
         }
+    }
+
+    /// A session command that may fail, e.g. on an element of a page being replaced by the next
+    /// one ("stale element reference"); waits retry those.
+    async fn try_session(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<Value, String> {
+        let url = format!("{}{path}", self.session_url);
+        self.command(method, &url, body).await
     }
 
     /// Opens `url` and waits for it to load.
@@ -253,21 +264,28 @@ impl Browser {
 
     /// Every element matching `css` on the page now (possibly none).
     pub async fn find_all(&self, css: &str) -> Vec<Element> {
+        match self.try_find_all(css).await {
+            Ok(found) => found,
+            Err(e) => panic!("WebDriver find `{css}`: {e}"),
+        }
+    }
+
+    async fn try_find_all(&self, css: &str) -> Result<Vec<Element>, String> {
         let found = self
-            .session(
+            .try_session(
                 reqwest::Method::POST,
                 "/elements",
                 Some(json!({"using": "css selector", "value": css})),
             )
-            .await;
-        found
+            .await?;
+        Ok(found
             .as_array()
             .unwrap()
             .iter()
             .map(|e| Element {
                 id: e[ELEMENT].as_str().unwrap().to_owned(),
             })
-            .collect()
+            .collect())
     }
 
     /// The first element matching `css`, waiting for it to appear; fails the test (with a
@@ -275,7 +293,13 @@ impl Browser {
     pub async fn find(&mut self, css: &str) -> Element {
         let start = Instant::now();
         loop {
-            if let Some(e) = self.find_all(css).await.into_iter().next() {
+            // An error here is a page in the middle of loading: try again.
+            if let Some(e) = self
+                .try_find_all(css)
+                .await
+                .ok()
+                .and_then(|f| f.into_iter().next())
+            {
                 return e;
             }
             if start.elapsed() > WAIT {
@@ -314,11 +338,25 @@ impl Browser {
     }
 
     /// The rendered text of the whole page.
+    /// Empty while a page is being replaced by the next.
     pub async fn body_text(&self) -> String {
-        match self.find_all("body").await.first() {
-            Some(body) => self.text(body).await,
-            None => String::new(),
-        }
+        let Some(body) = self
+            .try_find_all("body")
+            .await
+            .ok()
+            .and_then(|f| f.into_iter().next())
+        else {
+            return String::new();
+        };
+        self.try_session(
+            reqwest::Method::GET,
+            &format!("/element/{}/text", body.id),
+            None,
+        )
+        .await
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
     }
 
     /// Saves a screenshot, the page's HTML and its address, then fails the test with `why`.
