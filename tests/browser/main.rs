@@ -9,8 +9,10 @@
 
 mod access;
 mod admins;
+mod groups;
 mod operator;
 mod refusals;
+mod reports;
 mod settings;
 mod support;
 mod tour;

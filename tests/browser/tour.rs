@@ -3,6 +3,7 @@
 //! every form field has a label, and a full-page screenshot is kept as an artefact.
 
 use rosterd_test_support::TestApp;
+use serde_json::json;
 
 use crate::support;
 use crate::webdriver::Browser;
@@ -85,18 +86,31 @@ async fn every_main_page_loads_labelled_and_is_captured() {
     let sales = app
         .cli_ok(&["token", "issue", "acme", "sales-navigator"])
         .await;
+    let sales_base = sales["scim_base_url"].as_str().unwrap();
+    let sales_token = sales["token"].as_str().unwrap();
+    let mut sellers = Vec::new();
     for (i, (email, given, family, employee)) in people.iter().take(3).enumerate() {
         let mut user = support::scim_user(email, given, family, employee);
         user["title"] = (if i == 0 { "Director" } else { "Engineer" }).into();
-        let (status, body) = support::provision(
-            &app,
-            sales["scim_base_url"].as_str().unwrap(),
-            sales["token"].as_str().unwrap(),
-            &user,
-        )
-        .await;
+        let (status, body) = support::provision(&app, sales_base, sales_token, &user).await;
         assert_eq!(status, 201, "{body}");
+        sellers.push(json!({"value": body["id"]}));
     }
+    let group = json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+        "displayName": "Sales EMEA",
+        "members": sellers,
+    });
+    let res = app
+        .http
+        .post(format!("{sales_base}/Groups"))
+        .bearer_auth(sales_token)
+        .header("content-type", "application/scim+json")
+        .body(group.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
     // TeamLink Extend has two seats: the third person is refused.
     app.cli_ok(&["tenant", "seats", "acme", "teamlink-extend=2"])
         .await;
@@ -116,6 +130,17 @@ async fn every_main_page_loads_labelled_and_is_captured() {
     visit(&mut b, "login", "Sign in to Acme Corp").await;
     support::sign_in(&mut b, &app, "acme", &admin).await;
     visit(&mut b, "overview", "Overview").await;
+    // Not in the main navigation yet: the Users branch adds every area's link.
+    b.goto(&format!("{}/admin/acme/groups", app.base_url)).await;
+    visit(&mut b, "groups", "Groups").await;
+    b.click_on("table.table tbody a").await;
+    visit(&mut b, "group", "Group Sales EMEA").await;
+    b.goto(&format!("{}/admin/acme/licenses", app.base_url))
+        .await;
+    visit(&mut b, "licenses", "Licenses").await;
+    b.goto(&format!("{}/admin/acme/reports", app.base_url))
+        .await;
+    visit(&mut b, "reports", "Reports").await;
     support::nav(&mut b, "Settings").await;
     visit(&mut b, "settings", "Automate user management: Learning").await;
     support::nav(&mut b, "Admins").await;
