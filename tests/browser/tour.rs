@@ -142,6 +142,8 @@ async fn every_main_page_loads_labelled_and_is_captured() {
     b.goto(&format!("{}/admin/acme/licenses", app.base_url))
         .await;
     visit(&mut b, "licenses", "Licenses").await;
+    b.click_on("a[href$='/licenses/policy']").await;
+    visit(&mut b, "policy", "Sales Navigator license policy").await;
     b.goto(&format!("{}/admin/acme/reports", app.base_url))
         .await;
     visit(&mut b, "reports", "Reports").await;

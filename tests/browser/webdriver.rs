@@ -288,6 +288,34 @@ impl Browser {
             .collect())
     }
 
+    /// Every element matching `css` inside `parent`.
+    pub async fn find_all_in(&self, parent: &Element, css: &str) -> Vec<Element> {
+        let found = self
+            .session(
+                reqwest::Method::POST,
+                &format!("/element/{}/elements", parent.id),
+                Some(json!({"using": "css selector", "value": css})),
+            )
+            .await;
+        found
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| Element {
+                id: e[ELEMENT].as_str().unwrap().to_owned(),
+            })
+            .collect()
+    }
+
+    /// The texts of `row`'s cells (`th` and `td`), in order.
+    pub async fn cells(&self, row: &Element) -> Vec<String> {
+        let mut texts = Vec::new();
+        for cell in self.find_all_in(row, "th, td").await {
+            texts.push(self.text(&cell).await);
+        }
+        texts
+    }
+
     /// The first element matching `css`, waiting for it to appear; fails the test (with a
     /// screenshot) if it does not.
     pub async fn find(&mut self, css: &str) -> Element {
