@@ -42,7 +42,7 @@ async fn a_manual_group_is_made_beside_the_idp_groups() {
     assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
 
     support::sign_in(&mut b, &app, "acme", &admin).await;
-    b.goto(&format!("{}/admin/acme/groups", app.base_url)).await;
+    support::nav(&mut b, "Groups").await;
     b.wait_for_title("Groups").await;
     let row = b.find("table.table tbody tr").await;
     let text = b.text(&row).await;

@@ -11,6 +11,7 @@ mod access;
 mod admins;
 mod groups;
 mod operator;
+mod people;
 mod policy;
 mod refusals;
 mod reports;

@@ -64,8 +64,7 @@ async fn a_policy_change_is_previewed_then_applied() {
     assert_eq!(in_use(&app, "sales-navigator-core").await, 2);
 
     support::sign_in(&mut b, &app, "acme", &admin).await;
-    b.goto(&format!("{}/admin/acme/licenses", app.base_url))
-        .await;
+    support::nav(&mut b, "Licenses").await;
     b.wait_for_title("Licenses").await;
     b.click_on("a[href$='/licenses/policy']").await;
     b.wait_for_title("Sales Navigator license policy").await;

@@ -33,4 +33,29 @@ async fn a_refused_provisioning_is_explained_to_the_admin() {
         "Learning is 100% used (1 of 1 seats). Ask your account manager for more licenses."
     );
     b.screenshot("overview-pool-full").await;
+
+    // The provisioning log shows the refusal, its detail and how to fix it. Entries are written
+    // off the request path, so the page may need a reload to show it.
+    support::nav(&mut b, "Provisioning log").await;
+    b.wait_for_title("Provisioning log").await;
+    let failed = b.reload_until("li.log-failed").await;
+    let entry = b.text(&failed).await;
+    assert!(entry.contains("POST"), "{entry}");
+    assert!(entry.contains("403"), "{entry}");
+    assert!(entry.contains("1 of 1 seats assigned"), "{entry}");
+    let hint = b.find("li.log-failed .log-hint").await;
+    let hint = b.text(&hint).await;
+    assert!(
+        hint.starts_with("How to fix it: The product's seat pool is full"),
+        "{hint}"
+    );
+    // Neither the token nor anything of it is in the log.
+    assert!(!b.source().await.contains(token));
+    // Failures only: the refusal stays, Ann's successful creation goes.
+    b.click_on("#f-outcome option[value='failures']").await;
+    b.click_on("form[role=search] button[type=submit]").await;
+    b.wait_for_text("Clear filters").await;
+    assert_eq!(b.find_all("ol.log > li").await.len(), 1);
+    assert_eq!(b.find_all("li.log-failed").await.len(), 1);
+    b.screenshot("provisioning-log").await;
 }

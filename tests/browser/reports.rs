@@ -26,9 +26,7 @@ async fn the_users_export_holds_everyone_with_their_licenses() {
         assert_eq!(status, 201, "{body}");
     }
     support::sign_in(&mut b, &app, "acme", &admin).await;
-    // Not in the main navigation yet: the Users branch adds every area's link.
-    b.goto(&format!("{}/admin/acme/reports", app.base_url))
-        .await;
+    support::nav(&mut b, "Reports").await;
     b.wait_for_title("Reports").await;
     b.screenshot("reports").await;
 

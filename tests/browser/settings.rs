@@ -23,8 +23,13 @@ async fn a_token_from_the_settings_page_provisions_people() {
     b.wait_for_text("No tokens yet.").await;
     b.screenshot("settings-off").await;
 
-    // Turn SCIM on: the page says so.
-    b.click_on("form[action$='/status'] button[type=submit]")
+    // Never connected: turning SCIM on goes through the clean-up check first, which finds
+    // nothing to fix in an empty tenant.
+    b.click_on("a.button[href*='cleanup']").await;
+    b.wait_for_title("Clean-up check: Learning").await;
+    b.wait_for_text("Nothing needs fixing.").await;
+    b.screenshot("cleanup-check").await;
+    b.click_on("form[action$='/status'] button.button-primary[type=submit]")
         .await;
     let status = b.find("#status-h + p .badge-on").await;
     assert_eq!(b.text(&status).await, "On");
@@ -82,6 +87,19 @@ async fn a_token_from_the_settings_page_provisions_people() {
     let user = support::scim_user("eve@acme.example", "Eve", "Intruder", "E-6666");
     let (status, _) = support::provision(&app, &base, "rsd_not-a-token", &user).await;
     assert_eq!(status, 401);
+
+    // The three people are on the Users page, each with the IdP badge and a Learning license.
+    support::nav(&mut b, "Users").await;
+    b.wait_for_title("Users").await;
+    let rows = b.find_all("table.users-table tbody tr").await;
+    assert_eq!(rows.len(), 3);
+    for row in &rows {
+        let text = b.text(row).await;
+        let badge = b.find_all_in(row, ".badge-idp").await;
+        assert_eq!(badge.len(), 1, "no IdP badge: {text}");
+        assert!(text.contains("Learning: assigned"), "{text}");
+    }
+    b.screenshot("users").await;
 
     // Settings now shows when the token was last used.
     b.goto(&b.current_url().await).await;

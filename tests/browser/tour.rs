@@ -134,19 +134,28 @@ async fn every_main_page_loads_labelled_and_is_captured() {
     visit(&mut b, "login", "Sign in to Acme Corp").await;
     support::sign_in(&mut b, &app, "acme", &admin).await;
     visit(&mut b, "overview", "Overview").await;
-    // Not in the main navigation yet: the Users branch adds every area's link.
-    b.goto(&format!("{}/admin/acme/groups", app.base_url)).await;
+    support::nav(&mut b, "Users").await;
+    visit(&mut b, "users", "Users").await;
+    b.click_on("table.users-table tbody a[href*='/users/']")
+        .await;
+    b.wait_for_text("provisioned by").await;
+    let name = b.find("h1").await;
+    let name = b.text(&name).await;
+    visit(&mut b, "person", name.trim_end_matches(" IdP")).await;
+    support::nav(&mut b, "Groups").await;
     visit(&mut b, "groups", "Groups").await;
     b.click_on("table.table tbody a").await;
     visit(&mut b, "group", "Group Sales EMEA").await;
-    b.goto(&format!("{}/admin/acme/licenses", app.base_url))
-        .await;
+    support::nav(&mut b, "Licenses").await;
     visit(&mut b, "licenses", "Licenses").await;
     b.click_on("a[href$='/licenses/policy']").await;
     visit(&mut b, "policy", "Sales Navigator license policy").await;
-    b.goto(&format!("{}/admin/acme/reports", app.base_url))
-        .await;
+    support::nav(&mut b, "Reports").await;
     visit(&mut b, "reports", "Reports").await;
+    support::nav(&mut b, "Provisioning log").await;
+    visit(&mut b, "provisioning-log", "Provisioning log").await;
+    support::nav(&mut b, "Audit log").await;
+    visit(&mut b, "audit-log", "Audit log").await;
     support::nav(&mut b, "Settings").await;
     visit(&mut b, "settings", "Automate user management: Learning").await;
     support::nav(&mut b, "Admins").await;

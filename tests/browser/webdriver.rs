@@ -351,6 +351,28 @@ impl Browser {
         }
     }
 
+    /// Reloads the page until `css` is on it, for what the server writes in the background
+    /// (the provisioning log); fails the test otherwise.
+    pub async fn reload_until(&mut self, css: &str) -> Element {
+        let start = Instant::now();
+        loop {
+            if let Some(e) = self
+                .try_find_all(css)
+                .await
+                .ok()
+                .and_then(|f| f.into_iter().next())
+            {
+                return e;
+            }
+            if start.elapsed() > WAIT {
+                self.fail(&format!("no `{css}` after reloading")).await;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            let here = self.current_url().await;
+            self.goto(&here).await;
+        }
+    }
+
     /// Waits until the page's title starts with `title`; fails the test otherwise.
     pub async fn wait_for_title(&mut self, title: &str) {
         let start = Instant::now();
