@@ -12,6 +12,11 @@ test:
 test-pg:
     ROSTERD_TEST_POSTGRES=postgres://postgres@127.0.0.1:5432 cargo test --workspace
 
+# The browser end-to-end tests in headless Chromium; screenshots land in target/browser-artifacts/.
+test-browser:
+    bash scripts/install-browser.sh
+    CI=true cargo test -p rosterd-e2e --test browser
+
 # Formatting and lints, as CI runs them.
 lint:
     cargo fmt --all --check

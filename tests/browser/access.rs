@@ -1,0 +1,128 @@
+//! Signing in: the form works by mouse and by keyboard alone, and a wrong password says so.
+
+use rosterd_test_support::TestApp;
+
+use crate::support::{self, org_name};
+use crate::webdriver::{Browser, ENTER, TAB};
+
+#[tokio::test]
+async fn a_full_admin_signs_in_and_sees_the_overview() {
+    let Some(mut b) = Browser::launch("sign_in").await else {
+        return;
+    };
+    let app = TestApp::spawn().await;
+    support::tenant(&app, "acme", 50).await;
+    let admin = support::admin(&app, "acme", "ada@acme.example", "full-admin").await;
+
+    b.goto(&format!("{}/admin/acme/", app.base_url)).await;
+    // Signed out, the overview sends you to the sign-in page.
+    b.wait_for_title("Sign in to Acme Corp").await;
+    assert!(b.current_url().await.ends_with("/admin/acme/login"));
+    b.screenshot("login").await;
+    // The sign-in page already has a session (for its CSRF token); its cookie is out of
+    // scripts' reach, kept to the admin center, and not `Secure` over plain http.
+    let before = b.cookie("rosterd_admin").await.expect("no session cookie");
+    assert_eq!(before["httpOnly"], true);
+    assert_eq!(before["sameSite"], "Lax");
+    assert_eq!(before["path"], "/admin");
+    assert_eq!(before["secure"], false);
+
+    support::sign_in(&mut b, &app, "acme", &admin).await;
+    assert!(b.current_url().await.ends_with("/admin/acme/"));
+    // Signing in renews the session id.
+    let after = b.cookie("rosterd_admin").await.expect("no session cookie");
+    assert_ne!(after["value"], before["value"]);
+    let who = b.find(".account .who").await;
+    assert!(b.text(&who).await.contains("Full admin"));
+    // Every product's card, with its pools and SCIM off.
+    b.wait_for_text("Learning").await;
+    b.wait_for_text("TeamLink Extend").await;
+    assert_eq!(b.find_all(".card").await.len(), 3);
+    assert_eq!(b.find_all(".card .badge-off").await.len(), 3);
+    b.screenshot("overview").await;
+
+    // Signing out ends the session: the overview asks for a sign-in again.
+    b.click_on(".account form button[type=submit]").await;
+    b.wait_for_title("Sign in to Acme Corp").await;
+    b.goto(&format!("{}/admin/acme/", app.base_url)).await;
+    b.wait_for_title("Sign in to Acme Corp").await;
+}
+
+#[tokio::test]
+async fn a_wrong_password_is_refused_with_a_message() {
+    let Some(mut b) = Browser::launch("wrong_password").await else {
+        return;
+    };
+    let app = TestApp::spawn().await;
+    support::tenant(&app, "acme", 50).await;
+    let admin = support::admin(&app, "acme", "ada@acme.example", "full-admin").await;
+
+    b.goto(&format!("{}/admin/acme/login", app.base_url)).await;
+    let email = b.find("#email").await;
+    b.type_into(&email, &admin.email).await;
+    let password = b.find("#password").await;
+    b.type_into(&password, "not the password at all").await;
+    b.click_on("form button[type=submit]").await;
+
+    let error = b.find("#form-error").await;
+    assert_eq!(b.attribute(&error, "role").await.as_deref(), Some("alert"));
+    assert_eq!(
+        b.text(&error).await,
+        format!(
+            "That email and password don't match an admin account of {}.",
+            org_name("acme")
+        )
+    );
+    // Still on the sign-in page, the email kept, the password not, and the email field points
+    // screen readers at the message.
+    b.wait_for_title("Sign in to Acme Corp").await;
+    let email = b.find("#email").await;
+    assert_eq!(b.property(&email, "value").await, admin.email.as_str());
+    assert_eq!(
+        b.attribute(&email, "aria-describedby").await.as_deref(),
+        Some("form-error")
+    );
+    let password = b.find("#password").await;
+    assert_eq!(b.property(&password, "value").await, "");
+    b.screenshot("login-refused").await;
+}
+
+#[tokio::test]
+async fn the_sign_in_form_works_with_the_keyboard_alone() {
+    let Some(mut b) = Browser::launch("keyboard").await else {
+        return;
+    };
+    let app = TestApp::spawn().await;
+    support::tenant(&app, "acme", 50).await;
+    let admin = support::admin(&app, "acme", "ada@acme.example", "full-admin").await;
+
+    b.goto(&format!("{}/admin/acme/login", app.base_url)).await;
+    b.wait_for_title("Sign in to Acme Corp").await;
+    // The first Tab reaches the skip link, the next the email field, then the password.
+    b.press(TAB).await;
+    let focused = b.focused().await;
+    assert_eq!(b.text(&focused).await, "Skip to content");
+    b.press(TAB).await;
+    let focused = b.focused().await;
+    assert_eq!(b.attribute(&focused, "id").await.as_deref(), Some("email"));
+    b.press(&admin.email).await;
+    b.press(TAB).await;
+    let focused = b.focused().await;
+    assert_eq!(
+        b.attribute(&focused, "id").await.as_deref(),
+        Some("password")
+    );
+    b.press(&admin.password).await;
+    // Enter in the password field submits the form.
+    b.press(ENTER).await;
+    b.wait_for_title("Overview").await;
+
+    // Signed in, Tab from the top still starts at the skip link, which moves focus to the
+    // page's main content.
+    b.press(TAB).await;
+    let focused = b.focused().await;
+    assert_eq!(b.text(&focused).await, "Skip to content");
+    b.press(ENTER).await;
+    let focused = b.focused().await;
+    assert_eq!(b.attribute(&focused, "id").await.as_deref(), Some("main"));
+}

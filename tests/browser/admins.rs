@@ -1,0 +1,53 @@
+//! Admins: a full admin adds a license admin on the page, and the new admin signs in with the
+//! one-time password read from that page.
+
+use rosterd_test_support::TestApp;
+
+use crate::support::{self, Admin};
+use crate::webdriver::Browser;
+
+#[tokio::test]
+async fn a_full_admin_adds_an_admin_who_can_sign_in() {
+    let Some(mut b) = Browser::launch("admins").await else {
+        return;
+    };
+    let app = TestApp::spawn().await;
+    support::tenant(&app, "acme", 50).await;
+    let admin = support::admin(&app, "acme", "ada@acme.example", "full-admin").await;
+    support::sign_in(&mut b, &app, "acme", &admin).await;
+
+    support::nav(&mut b, "Admins").await;
+    b.wait_for_title("Admins").await;
+    let email = b.find("#new-email").await;
+    b.type_into(&email, "lin@acme.example").await;
+    b.click_on("#new-role option[value='license-admin']").await;
+    b.click_on("form.form-row button[type=submit]").await;
+
+    b.wait_for_text("lin@acme.example can now sign in").await;
+    let one_time = b.find("#one-time").await;
+    let password = b.property(&one_time, "value").await;
+    let password = password.as_str().unwrap().to_owned();
+    assert!(password.len() >= 12);
+    let rows = b.find_all("table.table tbody tr").await;
+    assert_eq!(rows.len(), 2);
+    let listed = b.text(&rows[1]).await + &b.text(&rows[0]).await;
+    assert!(listed.contains("License admin"), "{listed}");
+    b.screenshot("admins").await;
+
+    // The new admin signs in with that password in a fresh browser session.
+    b.click_on(".account form button[type=submit]").await;
+    b.wait_for_title("Sign in to Acme Corp").await;
+    let lin = Admin {
+        email: "lin@acme.example".into(),
+        password,
+    };
+    support::sign_in(&mut b, &app, "acme", &lin).await;
+    let who = b.find(".account .who").await;
+    assert!(b.text(&who).await.contains("License admin"));
+    // A license admin has no Settings or Admins in the navigation.
+    let links = b.find_all("nav.nav a").await;
+    for link in links {
+        let label = b.text(&link).await;
+        assert!(label != "Settings" && label != "Admins", "{label} shown");
+    }
+}

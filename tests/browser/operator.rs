@@ -1,0 +1,68 @@
+//! The operator console: an operator signs in, creates a tenant with seats, and changes a
+//! capacity; a capacity below the seats in use is refused with the number in use.
+
+use rosterd_test_support::TestApp;
+
+use crate::support;
+use crate::webdriver::Browser;
+
+#[tokio::test]
+async fn an_operator_creates_a_tenant_and_sets_its_seats() {
+    let Some(mut b) = Browser::launch("operator").await else {
+        return;
+    };
+    let app = TestApp::spawn().await;
+    let created = app
+        .cli_ok(&["operator", "create", "ops@rosterd.example"])
+        .await;
+    let password = created["password"].as_str().unwrap().to_owned();
+
+    b.goto(&format!("{}/operator", app.base_url)).await;
+    b.wait_for_title("Operator sign-in").await;
+    let email = b.find("#email").await;
+    b.type_into(&email, "ops@rosterd.example").await;
+    let field = b.find("#password").await;
+    b.type_into(&field, &password).await;
+    b.click_on("form button[type=submit]").await;
+    b.wait_for_text("No tenants yet").await;
+
+    let slug = b.find("#slug").await;
+    b.type_into(&slug, "globex").await;
+    let name = b.find("#name").await;
+    b.type_into(&name, "Globex Corporation").await;
+    for input in b.find_all("fieldset.seats input[type=number]").await {
+        b.clear(&input).await;
+        b.type_into(&input, "5").await;
+    }
+    b.click_on("form[action='/operator/tenants'] button[type=submit]")
+        .await;
+    b.wait_for_title("Tenant Globex Corporation").await;
+    b.screenshot("operator-tenant").await;
+
+    // One Learning seat in use, then a capacity of 0 is refused with that number.
+    support::admin(&app, "globex", "ada@globex.example", "full-admin").await;
+    let issued = app.cli_ok(&["token", "issue", "globex", "learning"]).await;
+    let user = support::scim_user("grace@globex.example", "Grace", "Hopper", "G-1");
+    let (status, body) = support::provision(
+        &app,
+        issued["scim_base_url"].as_str().unwrap(),
+        issued["token"].as_str().unwrap(),
+        &user,
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    b.goto(&b.current_url().await).await;
+    let learning = b.find("fieldset.seats input[type=number]").await;
+    b.clear(&learning).await;
+    b.type_into(&learning, "0").await;
+    b.click_on("form[action$='/seats'] button[type=submit]")
+        .await;
+    let error = b.find("#form-error").await;
+    let text = b.text(&error).await;
+    assert!(text.contains("has 1 seats in use"), "{text}");
+    b.screenshot("operator-seats-refused").await;
+
+    b.goto(&format!("{}/operator", app.base_url)).await;
+    b.wait_for_text("Globex Corporation").await;
+    b.screenshot("operator-tenants").await;
+}
