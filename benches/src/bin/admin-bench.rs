@@ -22,6 +22,7 @@ use clap::Parser;
 use rand::rngs::StdRng;
 use rand::{Rng as _, SeedableRng as _};
 use rosterd_admin_center::AdminState;
+use rosterd_bench::{Cleanup, connect, drop_database, open};
 use rosterd_directory::people_list::{PageAt, PeopleQuery};
 use rosterd_domain::{Clock, LicenseKind, PersonId, Secret, SystemClock, TenantId, TenantSlug};
 use rosterd_ledger::Actor;
@@ -29,10 +30,9 @@ use rosterd_migrations::{Migrator, MigratorTrait as _};
 use rosterd_tenancy::AdminRole;
 use sea_orm::sea_query::{Alias, InsertStatement, Query, SimpleExpr};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait as _, Database, DatabaseBackend, DatabaseConnection,
-    DatabaseTransaction, TransactionTrait as _, Value,
+    ConnectionTrait as _, DatabaseBackend, DatabaseConnection, DatabaseTransaction,
+    TransactionTrait as _, Value,
 };
-use tempfile::TempDir;
 use tower::ServiceExt as _;
 
 /// Rows per seeding `INSERT`: below both databases' bind-parameter limits.
@@ -94,12 +94,6 @@ struct Args {
     sqlite_file: Option<String>,
 }
 
-enum Cleanup {
-    Kept,
-    Sqlite(TempDir),
-    Postgres { server: String, name: String },
-}
-
 #[tokio::main]
 async fn main() -> Result<()> {
     let args = Args::parse();
@@ -124,12 +118,7 @@ async fn main() -> Result<()> {
             "SQLite"
         };
         let outcome = run(&db, &args, name).await;
-        db.close().await?;
-        match cleanup {
-            Cleanup::Kept => {}
-            Cleanup::Sqlite(dir) => dir.close()?,
-            Cleanup::Postgres { server, name } => drop_pg(&server, &name).await?,
-        }
+        drop_database(db, cleanup).await?;
         outcome?;
     }
     Ok(())
@@ -525,64 +514,6 @@ async fn seed(
     ))
     .await?;
     txn.commit().await?;
-    Ok(())
-}
-
-/// Connects as the server does: pool sizes, and WAL for SQLite.
-async fn connect(url: &str) -> Result<DatabaseConnection> {
-    let mut options = ConnectOptions::new(url.to_owned());
-    options
-        .sqlx_logging(false)
-        .connect_timeout(Duration::from_secs(10))
-        .acquire_timeout(Duration::from_secs(30));
-    if url.starts_with("sqlite:") {
-        options.max_connections(8).min_connections(1);
-    } else {
-        options.max_connections(32);
-    }
-    let db = Database::connect(options)
-        .await
-        .with_context(|| format!("connecting to {url}"))?;
-    if db.get_database_backend() == DatabaseBackend::Sqlite {
-        db.execute_unprepared("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
-            .await?;
-    }
-    Ok(db)
-}
-
-async fn open(postgres: Option<&str>) -> Result<(DatabaseConnection, Cleanup)> {
-    let Some(server) = postgres else {
-        let dir = tempfile::tempdir()?;
-        let url = format!("sqlite://{}/rosterd.db?mode=rwc", dir.path().display());
-        return Ok((connect(&url).await?, Cleanup::Sqlite(dir)));
-    };
-    let name = format!("rosterd_bench_{}", uuid::Uuid::new_v4().simple());
-    let admin = connect(&format!("{server}/postgres")).await?;
-    admin
-        .execute_unprepared(&format!("CREATE DATABASE {name}"))
-        .await
-        .with_context(|| format!("creating database {name}"))?;
-    admin.close().await?;
-    let cleanup = Cleanup::Postgres {
-        server: server.to_owned(),
-        name: name.clone(),
-    };
-    match connect(&format!("{server}/{name}")).await {
-        Ok(conn) => Ok((conn, cleanup)),
-        Err(err) => {
-            drop_pg(server, &name).await?;
-            Err(err)
-        }
-    }
-}
-
-async fn drop_pg(server: &str, name: &str) -> Result<()> {
-    let admin = connect(&format!("{server}/postgres")).await?;
-    admin
-        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}"))
-        .await
-        .with_context(|| format!("dropping database {name}"))?;
-    admin.close().await?;
     Ok(())
 }
 

@@ -31,6 +31,7 @@ use rand::rngs::StdRng;
 use rand::{Rng as _, SeedableRng as _};
 use rosterd::provisioning_log::Recorder;
 use rosterd::server::Licensing;
+use rosterd_bench::{Cleanup, drop_database};
 use rosterd_directory::Directory;
 use rosterd_domain::{Clock, LicenseKind, PersonId, Product, ScimUserId, SystemClock, TenantSlug};
 use rosterd_ledger::Actor;
@@ -42,11 +43,10 @@ use rosterd_scim::resource::{ResourceKind, WriteMode, normalize};
 use rosterd_scim::store::{ListQuery, Paging, Precondition, ScimStore as _, SortOrder, Wants};
 use sea_orm::sea_query::{Alias, Query, SimpleExpr};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait as _, Database, DatabaseBackend, DatabaseConnection,
-    DatabaseTransaction, Statement, TransactionTrait as _,
+    ConnectionTrait as _, DatabaseBackend, DatabaseConnection, DatabaseTransaction, Statement,
+    TransactionTrait as _,
 };
 use serde_json::{Value, json};
-use tempfile::TempDir;
 use tower::ServiceExt as _;
 
 const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
@@ -120,12 +120,6 @@ impl Backend {
             Backend::Postgres(_) => "PostgreSQL",
         }
     }
-}
-
-/// What to remove when a database is done with.
-enum Cleanup {
-    Sqlite(TempDir),
-    Postgres { server: String, name: String },
 }
 
 /// One scale's database, seeded: `users` users, a group of `group_size` of them, and
@@ -854,84 +848,16 @@ async fn exec(txn: &DatabaseTransaction, stmt: &sea_orm::sea_query::InsertStatem
     Ok(())
 }
 
-/// Connects as the server does (`rosterd::db::connect`): pool sizes, and WAL for SQLite.
-async fn connect(url: &str) -> Result<DatabaseConnection> {
-    let mut options = ConnectOptions::new(url.to_owned());
-    options
-        .sqlx_logging(false)
-        .connect_timeout(Duration::from_secs(10))
-        .acquire_timeout(Duration::from_secs(30));
-    if url.starts_with("sqlite:") {
-        options.max_connections(8).min_connections(1);
-    } else {
-        options.max_connections(32);
-    }
-    let db = Database::connect(options)
-        .await
-        .with_context(|| format!("connecting to {url}"))?;
-    if db.get_database_backend() == DatabaseBackend::Sqlite {
-        db.execute_unprepared("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
-            .await?;
-    }
-    Ok(db)
-}
-
 async fn open(backend: &Backend) -> Result<(DatabaseConnection, Cleanup)> {
     match backend {
-        Backend::Sqlite => {
-            let dir = tempfile::tempdir()?;
-            let url = format!("sqlite://{}/rosterd.db?mode=rwc", dir.path().display());
-            Ok((connect(&url).await?, Cleanup::Sqlite(dir)))
-        }
-        Backend::Postgres(server) => {
-            let name = format!("rosterd_bench_{}", uuid::Uuid::new_v4().simple());
-            let admin = connect(&format!("{server}/postgres")).await?;
-            admin
-                .execute_unprepared(&format!("CREATE DATABASE {name}"))
-                .await
-                .with_context(|| format!("creating database {name}"))?;
-            admin.close().await?;
-            eprintln!("created database {name}");
-            let cleanup = Cleanup::Postgres {
-                server: server.clone(),
-                name: name.clone(),
-            };
-            match connect(&format!("{server}/{name}")).await {
-                Ok(conn) => Ok((conn, cleanup)),
-                Err(err) => {
-                    drop_pg(server, &name).await?;
-                    Err(err)
-                }
-            }
-        }
+        Backend::Sqlite => rosterd_bench::open(None).await,
+        Backend::Postgres(server) => rosterd_bench::open(Some(server)).await,
     }
 }
 
 async fn teardown(scale: Scale) -> Result<()> {
     drop(scale.seeded);
     drop_database(scale.conn, scale.cleanup).await
-}
-
-async fn drop_database(conn: DatabaseConnection, cleanup: Cleanup) -> Result<()> {
-    conn.close().await?;
-    match cleanup {
-        Cleanup::Sqlite(dir) => {
-            dir.close()?;
-            Ok(())
-        }
-        Cleanup::Postgres { server, name } => drop_pg(&server, &name).await,
-    }
-}
-
-async fn drop_pg(server: &str, name: &str) -> Result<()> {
-    let admin = connect(&format!("{server}/postgres")).await?;
-    admin
-        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}"))
-        .await
-        .with_context(|| format!("dropping database {name}"))?;
-    admin.close().await?;
-    eprintln!("dropped database {name}");
-    Ok(())
 }
 
 /// Median, p95 and mean of a series.
