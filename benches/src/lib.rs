@@ -1,10 +1,8 @@
 //! What the benchmark programs share: databases made for one run and dropped after it, connected
-//! as the server connects (pool sizes, and WAL for SQLite).
-
-use std::time::Duration;
+//! as the server connects (`rosterd::db::connect_url`).
 
 use anyhow::{Context as _, Result};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection};
+use sea_orm::{ConnectionTrait, DatabaseConnection};
 use tempfile::TempDir;
 
 /// What to remove when a database is done with.
@@ -18,26 +16,12 @@ pub enum Cleanup {
     },
 }
 
-/// Connects as the server does (`rosterd::db::connect`): pool sizes, and WAL for SQLite.
+/// Connects as the server does ([`rosterd::db::connect_url`]): pool sizes, and WAL with
+/// `synchronous = NORMAL` on every SQLite connection.
 pub async fn connect(url: &str) -> Result<DatabaseConnection> {
-    let mut options = ConnectOptions::new(url.to_owned());
-    options
-        .sqlx_logging(false)
-        .connect_timeout(Duration::from_secs(10))
-        .acquire_timeout(Duration::from_secs(30));
-    if url.starts_with("sqlite:") {
-        options.max_connections(8).min_connections(1);
-    } else {
-        options.max_connections(32);
-    }
-    let db = Database::connect(options)
+    rosterd::db::connect_url(url)
         .await
-        .with_context(|| format!("connecting to {url}"))?;
-    if db.get_database_backend() == DatabaseBackend::Sqlite {
-        db.execute_unprepared("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
-            .await?;
-    }
-    Ok(db)
+        .with_context(|| format!("connecting to {url}"))
 }
 
 /// A fresh, empty database: a SQLite file in a temporary directory, or with `postgres` (a
@@ -45,8 +29,8 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection> {
 pub async fn open(postgres: Option<&str>) -> Result<(DatabaseConnection, Cleanup)> {
     let Some(server) = postgres else {
         let dir = tempfile::tempdir()?;
-        let url = format!("sqlite://{}/rosterd.db?mode=rwc", dir.path().display());
-        return Ok((connect(&url).await?, Cleanup::Sqlite(dir)));
+        let conn = connect(&sqlite_url(&dir)).await?;
+        return Ok((conn, Cleanup::Sqlite(dir)));
     };
     let name = format!("rosterd_bench_{}", uuid::Uuid::new_v4().simple());
     let admin = connect(&format!("{server}/postgres")).await?;
@@ -67,6 +51,19 @@ pub async fn open(postgres: Option<&str>) -> Result<(DatabaseConnection, Cleanup
             Err(err)
         }
     }
+}
+
+/// The connection the server would write on for a database [`open`] made
+/// ([`rosterd::db::connect_writer`]: on SQLite one connection of its own, else `conn`).
+pub async fn writer(conn: &DatabaseConnection, cleanup: &Cleanup) -> Result<DatabaseConnection> {
+    match cleanup {
+        Cleanup::Sqlite(dir) => rosterd::db::connect_writer(&sqlite_url(dir), conn).await,
+        Cleanup::Kept | Cleanup::Postgres { .. } => Ok(conn.clone()),
+    }
+}
+
+fn sqlite_url(dir: &TempDir) -> String {
+    format!("sqlite://{}/rosterd.db?mode=rwc", dir.path().display())
 }
 
 /// Closes `conn` and removes its database.

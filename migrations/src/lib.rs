@@ -16,6 +16,7 @@ mod m20261123_000007_activation_notices;
 mod m20261123_000008_people_list;
 mod m20261123_000009_reporting;
 mod m20261123_000010_license_person_index;
+mod m20261123_000011_ledger_entry_sequence;
 
 pub use sea_orm_migration::MigratorTrait;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000008_people_list::Migration),
             Box::new(m20261123_000009_reporting::Migration),
             Box::new(m20261123_000010_license_person_index::Migration),
+            Box::new(m20261123_000011_ledger_entry_sequence::Migration),
         ]
     }
 }

@@ -54,3 +54,62 @@ async fn the_capacity_invariant_is_also_a_database_constraint() {
         "in_use above capacity must be refused by the database"
     );
 }
+
+/// Migration 000011 rebuilds `ledger_entries` on SQLite (`seq` becomes the rowid): entries
+/// written before it keep their place, and new ones are numbered after them.
+#[tokio::test]
+async fn ledger_entries_keep_their_order_across_the_sequence_migration() {
+    let db = TestDb::fresh_unmigrated().await;
+    let backend = db.conn.get_database_backend();
+    let before_sequence_migration = Migrator::migrations().len() - 1;
+    Migrator::up(&db.conn, Some(before_sequence_migration as u32))
+        .await
+        .unwrap();
+    let exec = |sql: String| {
+        let conn = db.conn.clone();
+        async move {
+            conn.execute(Statement::from_string(backend, sql))
+                .await
+                .unwrap();
+        }
+    };
+    exec("INSERT INTO tenants (id, slug, name, status, created_at) VALUES ('t1', 'acme', 'Acme', 'active', '2026-01-01T00:00:00Z')".into()).await;
+    let entry = |id: &str| {
+        format!(
+            "INSERT INTO ledger_entries (tenant_id, id, kind, license_kind, actor_kind, actor, reason, created_at) \
+             VALUES ('t1', '{id}', 'capacity-change', 'learning', 'operator', 'operator', 'test', '2026-01-01T00:00:00Z')"
+        )
+    };
+    for id in ["e1", "e2", "e3"] {
+        exec(entry(id)).await;
+    }
+    let order = || async {
+        db.conn
+            .query_all(Statement::from_string(
+                backend,
+                "SELECT id, seq FROM ledger_entries ORDER BY seq",
+            ))
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|row| {
+                (
+                    row.try_get::<String>("", "id").unwrap(),
+                    row.try_get::<i64>("", "seq").unwrap(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let old = order().await;
+    assert_eq!(
+        old.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>(),
+        ["e1", "e2", "e3"]
+    );
+
+    Migrator::up(&db.conn, None).await.unwrap();
+    exec(entry("e4")).await;
+    let new = order().await;
+    assert_eq!(&new[..3], &old[..], "the old entries keep their seq");
+    assert_eq!(new[3].0, "e4");
+    assert!(new[3].1 > old[2].1, "a new entry comes after them: {new:?}");
+}

@@ -36,6 +36,7 @@ async fn start(db: &TestDb) -> (String, oneshot::Sender<()>, tokio::task::JoinHa
     .unwrap();
     let state = AppState {
         db: db.conn.clone(),
+        writer: db.conn.clone(),
         clock: Arc::new(SystemClock),
         config: Arc::new(config),
     };

@@ -31,7 +31,7 @@ use rand::rngs::StdRng;
 use rand::{Rng as _, SeedableRng as _};
 use rosterd::provisioning_log::Recorder;
 use rosterd::server::Licensing;
-use rosterd_bench::{Cleanup, drop_database};
+use rosterd_bench::{Cleanup, drop_database, writer};
 use rosterd_directory::Directory;
 use rosterd_domain::{Clock, LicenseKind, PersonId, Product, ScimUserId, SystemClock, TenantSlug};
 use rosterd_ledger::Actor;
@@ -330,10 +330,7 @@ async fn add_member(scale: &mut Scale) -> Result<Duration> {
         "Operations": [{"op": "add", "path": "members", "value": [{"value": id}]}],
     }))
     .map_err(|err| anyhow!("patch request: {err}"))?;
-    let wants = Wants {
-        members: false,
-        groups: false,
-    };
+    let wants = Wants::NONE;
     let started = Instant::now();
     let group = scale
         .seeded
@@ -398,6 +395,7 @@ async fn check_licenses(conn: &DatabaseConnection, expected: usize) -> Result<()
 /// the licensing hooks when `licensing`, wired as `rosterd::server::app` does) and the context.
 async fn prepare(
     conn: &DatabaseConnection,
+    writer: &DatabaseConnection,
     licensing: bool,
 ) -> Result<(Directory, Directory, ScimContext)> {
     Migrator::up(conn, None).await.context("migrating")?;
@@ -413,7 +411,7 @@ async fn prepare(
         actor: "learning scim-bench".to_owned(),
         request_id: "scim-bench".to_owned(),
     };
-    let plain = Directory::new(conn.clone(), Arc::clone(&clock));
+    let plain = Directory::new(conn.clone(), Arc::clone(&clock)).with_writer(writer.clone());
     if !licensing {
         return Ok((plain.clone(), plain, ctx));
     }
@@ -423,9 +421,11 @@ async fn prepare(
         .await
         .context("creating the seat pools")?;
     txn.commit().await?;
-    let hooked = Directory::new(conn.clone(), Arc::clone(&clock)).with_hooks(Arc::new(
-        rosterd::licensing::Licensing::new(Arc::clone(&clock)),
-    ));
+    let hooked = plain
+        .clone()
+        .with_hooks(Arc::new(rosterd::licensing::Licensing::new(Arc::clone(
+            &clock,
+        ))));
     Ok((plain, hooked, ctx))
 }
 
@@ -441,7 +441,16 @@ async fn provision(backend: &Backend, args: &Args, report: &mut Report) -> Resul
             return Err(err);
         }
     };
-    let measured = provision_in(backend, args, report, &off_conn, &on_conn).await;
+    let measured = match (
+        writer(&off_conn, &off_cleanup).await,
+        writer(&on_conn, &on_cleanup).await,
+    ) {
+        (Ok(off_writer), Ok(on_writer)) => {
+            let off = (&off_conn, &off_writer);
+            provision_in(backend, args, report, off, (&on_conn, &on_writer)).await
+        }
+        (Err(err), _) | (_, Err(err)) => Err(err),
+    };
     let dropped = drop_database(off_conn, off_cleanup)
         .await
         .and(drop_database(on_conn, on_cleanup).await);
@@ -452,22 +461,27 @@ async fn provision_in(
     backend: &Backend,
     args: &Args,
     report: &mut Report,
-    off_conn: &DatabaseConnection,
-    on_conn: &DatabaseConnection,
+    (off_conn, off_writer): (&DatabaseConnection, &DatabaseConnection),
+    (on_conn, on_writer): (&DatabaseConnection, &DatabaseConnection),
 ) -> Result<()> {
     let (off, on) = if args.http {
         (
-            Provisioner::http(off_conn, Licensing::Off).await?,
-            Provisioner::http(on_conn, Licensing::On).await?,
+            Provisioner::http(off_conn, off_writer, Licensing::Off).await?,
+            Provisioner::http(on_conn, on_writer, Licensing::On).await?,
         )
     } else {
-        let (_, off, off_ctx) = prepare(off_conn, false).await?;
-        let (_, on, on_ctx) = prepare(on_conn, true).await?;
+        let (_, off, off_ctx) = prepare(off_conn, off_writer, false).await?;
+        let (_, on, on_ctx) = prepare(on_conn, on_writer, true).await?;
         (
             Provisioner::Store(off, off_ctx),
             Provisioner::Store(on, on_ctx),
         )
     };
+    // SQLite WAL checkpoints off the request path, as `rosterd serve` runs them.
+    let checkpointers: Vec<_> = [off_conn, on_conn]
+        .into_iter()
+        .filter_map(rosterd::db::spawn_checkpointer)
+        .collect();
     eprintln!("provisioning: warm-up");
     for i in 0..args.warmup {
         off.create("warm", i).await?;
@@ -486,6 +500,7 @@ async fn provision_in(
         next += n;
     }
     eprintln!("provisioning: done");
+    checkpointers.iter().for_each(|task| task.abort());
     check_licenses(off_conn, 0).await?;
     check_licenses(on_conn, args.warmup + args.provision_users).await?;
     report.provision(
@@ -509,8 +524,12 @@ enum Provisioner {
 impl Provisioner {
     /// A server router on `conn` (tenant `bench`, ample seats, a Learning token) with the
     /// license ledger on or off.
-    async fn http(conn: &DatabaseConnection, licensing: Licensing) -> Result<Self> {
-        let (_, _, ctx) = prepare(conn, licensing == Licensing::On).await?;
+    async fn http(
+        conn: &DatabaseConnection,
+        writer: &DatabaseConnection,
+        licensing: Licensing,
+    ) -> Result<Self> {
+        let (_, _, ctx) = prepare(conn, writer, licensing == Licensing::On).await?;
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let token =
             rosterd_tenancy::issue_token(conn, clock.as_ref(), ctx.tenant, Product::Learning)
@@ -528,10 +547,11 @@ impl Provisioner {
         .map_err(|err| anyhow!("configuration: {err}"))?;
         let state = rosterd::server::AppState {
             db: conn.clone(),
+            writer: writer.clone(),
             clock: Arc::clone(&clock),
             config: Arc::new(config),
         };
-        let (recorder, _writer) = Recorder::start(conn.clone(), clock);
+        let (recorder, _writer) = Recorder::start(writer.clone(), clock);
         Ok(Self::Http {
             router: rosterd::server::app_with_licensing(state, recorder, licensing),
             token: token.secret.expose().to_owned(),
@@ -581,6 +601,13 @@ fn user_body(prefix: &str, i: usize) -> Value {
     })
 }
 
+/// What a `POST /Users` without `attributes` asks of the store: everything but the license
+/// extension, which is returned only on request.
+const POST_WANTS: Wants = Wants {
+    extensions: false,
+    ..Wants::ALL
+};
+
 /// Creates one User through the store; returns its time.
 async fn create_user(
     dir: &Directory,
@@ -592,7 +619,7 @@ async fn create_user(
         .map_err(|err| anyhow!("user body: {err}"))?;
     let started = Instant::now();
     let created = dir
-        .create(ctx, ResourceKind::User, user)
+        .create(ctx, ResourceKind::User, user, POST_WANTS)
         .await
         .map_err(|err| anyhow!("creating user {i}: {err}"))?;
     let took = started.elapsed();
@@ -630,7 +657,7 @@ async fn seed(
     users: usize,
     group_size: usize,
 ) -> Result<Seeded> {
-    let (plain, dir, ctx) = prepare(&conn, args.licensing).await?;
+    let (plain, dir, ctx) = prepare(&conn, &conn, args.licensing).await?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
 
     eprintln!("seeding {users} users");
@@ -672,7 +699,7 @@ async fn seed(
     )
     .map_err(|err| anyhow!("group body: {err}"))?;
     let group = plain
-        .create(&ctx, ResourceKind::Group, group)
+        .create(&ctx, ResourceKind::Group, group, Wants::default())
         .await
         .map_err(|err| anyhow!("creating the group: {err}"))?;
     let seed_group = started.elapsed();

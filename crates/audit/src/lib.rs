@@ -12,8 +12,8 @@ use chrono::{DateTime, Utc};
 use rosterd_domain::{Clock, TenantId};
 use sea_orm::sea_query::{Condition, Expr, Func, LikeExpr};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, QueryTrait, Statement,
 };
 use serde::Serialize;
 
@@ -103,6 +103,18 @@ pub async fn record(
     tenant: TenantId,
     event: NewEvent<'_>,
 ) -> Result<(), DbErr> {
+    let insert = record_statement(conn.get_database_backend(), clock, tenant, event);
+    conn.execute(insert).await?;
+    Ok(())
+}
+
+/// The statement [`record`] runs, for a writer that sends it together with its own change.
+pub fn record_statement(
+    backend: DbBackend,
+    clock: &dyn Clock,
+    tenant: TenantId,
+    event: NewEvent<'_>,
+) -> Statement {
     let row = entity::ActiveModel {
         tenant_id: Set(tenant.to_string()),
         id: Set(uuid::Uuid::now_v7().to_string()),
@@ -114,8 +126,7 @@ pub async fn record(
         detail: Set(event.detail.to_owned()),
         created_at: Set(clock.now()),
     };
-    Entity::insert(row).exec_without_returning(conn).await?;
-    Ok(())
+    Entity::insert(row).build(backend)
 }
 
 /// A position in the newest-first order: the last event of the previous page.

@@ -88,11 +88,12 @@ pub(crate) async fn create(
     dir: &Directory,
     scope: &Scope,
     input: &Normalized,
+    wants: Wants,
 ) -> Outcome<StoredResource> {
     let now = dir.now();
     let doc = &input.document;
     let name = resource::display_name(doc).unwrap_or_default().to_owned();
-    let txn = begin_write(&dir.db).await?;
+    let txn = begin_write(&dir.writer).await?;
     ensure_name_free(&txn, scope, &name, None).await?;
     let id = GroupId::new().to_string();
     let row = user_group::ActiveModel {
@@ -125,7 +126,7 @@ pub(crate) async fn create(
         members::add(&txn, &group, &ids, now).await?;
         touched = ids;
     }
-    finish(dir, txn, scope, &group, &row, touched, false, true).await
+    finish(dir, txn, scope, &group, &row, touched, false, wants.members).await
 }
 
 pub(crate) async fn replace(
@@ -134,9 +135,10 @@ pub(crate) async fn replace(
     id: &str,
     input: &Normalized,
     precondition: &Precondition,
+    wants: Wants,
 ) -> Outcome<StoredResource> {
     let now = dir.now();
-    let txn = begin_write(&dir.db).await?;
+    let txn = begin_write(&dir.writer).await?;
     let (group, row) = scope
         .lock_group(&txn, id)
         .await?
@@ -165,7 +167,17 @@ pub(crate) async fn replace(
     )
     .await?;
     let renamed = row.display_name != name_before;
-    finish(dir, txn, scope, &group, &row, touched, renamed, true).await
+    finish(
+        dir,
+        txn,
+        scope,
+        &group,
+        &row,
+        touched,
+        renamed,
+        wants.members,
+    )
+    .await
 }
 
 pub(crate) async fn patch(
@@ -177,7 +189,7 @@ pub(crate) async fn patch(
     wants: Wants,
 ) -> Outcome<StoredResource> {
     let now = dir.now();
-    let txn = begin_write(&dir.db).await?;
+    let txn = begin_write(&dir.writer).await?;
     let (group, row) = scope
         .lock_group(&txn, id)
         .await?
@@ -235,7 +247,7 @@ pub(crate) async fn delete(
     id: &str,
     precondition: &Precondition,
 ) -> Outcome<()> {
-    let txn = begin_write(&dir.db).await?;
+    let txn = begin_write(&dir.writer).await?;
     let (group, row) = scope
         .lock_group(&txn, id)
         .await?

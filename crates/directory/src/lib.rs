@@ -41,6 +41,8 @@ pub use people::{PeoplePage, Person};
 #[derive(Clone)]
 pub struct Directory {
     db: DatabaseConnection,
+    /// Where write transactions run (see [`Directory::with_writer`]); `db` unless given.
+    writer: DatabaseConnection,
     clock: Arc<dyn Clock>,
     hooks: Option<Arc<dyn ProvisioningHooks>>,
 }
@@ -57,10 +59,20 @@ impl Directory {
     /// A directory on `db`, taking "now" from `clock`, with no provisioning hooks.
     pub fn new(db: DatabaseConnection, clock: Arc<dyn Clock>) -> Self {
         Self {
+            writer: db.clone(),
             db,
             clock,
             hooks: None,
         }
+    }
+
+    /// The same directory, running its write transactions on `writer` (the same database): on
+    /// SQLite the server gives it one dedicated connection, so writers queue in order and the
+    /// connection's page cache stays warm.
+    #[must_use]
+    pub fn with_writer(mut self, writer: DatabaseConnection) -> Self {
+        self.writer = writer;
+        self
     }
 
     /// The same directory, calling `hooks` inside every write transaction (licensing).

@@ -34,16 +34,17 @@ impl ScimStore for Directory {
         ctx: &ScimContext,
         kind: ResourceKind,
         input: Normalized,
+        wants: Wants,
     ) -> Result<StoredResource, ScimError> {
         let scope = Scope::of(ctx);
         let created = retrying(|| async {
             match kind {
                 ResourceKind::User => users::create(self, &scope, &input).await,
-                ResourceKind::Group => groups::create(self, &scope, &input).await,
+                ResourceKind::Group => groups::create(self, &scope, &input, wants).await,
             }
         })
         .await?;
-        self.decorated(&scope, created).await
+        self.decorated(&scope, created, wants).await
     }
 
     async fn get(
@@ -58,7 +59,7 @@ impl ScimStore for Directory {
             ResourceKind::User => users::get(self, &scope, id, wants).await,
             ResourceKind::Group => groups::get(self, &scope, id, wants).await,
         };
-        self.decorated(&scope, found.map_err(Failure::into_scim)?)
+        self.decorated(&scope, found.map_err(Failure::into_scim)?, wants)
             .await
     }
 
@@ -69,18 +70,21 @@ impl ScimStore for Directory {
         id: &str,
         input: Normalized,
         precondition: &Precondition,
+        wants: Wants,
     ) -> Result<StoredResource, ScimError> {
         let scope = Scope::of(ctx);
         let replaced = retrying(|| async {
             match kind {
-                ResourceKind::User => users::replace(self, &scope, id, &input, precondition).await,
+                ResourceKind::User => {
+                    users::replace(self, &scope, id, &input, precondition, wants).await
+                }
                 ResourceKind::Group => {
-                    groups::replace(self, &scope, id, &input, precondition).await
+                    groups::replace(self, &scope, id, &input, precondition, wants).await
                 }
             }
         })
         .await?;
-        self.decorated(&scope, replaced).await
+        self.decorated(&scope, replaced, wants).await
     }
 
     async fn patch(
@@ -104,7 +108,7 @@ impl ScimStore for Directory {
             }
         })
         .await?;
-        self.decorated(&scope, patched).await
+        self.decorated(&scope, patched, wants).await
     }
 
     async fn delete(
@@ -134,20 +138,27 @@ impl ScimStore for Directory {
         let mut page = listing::list(self, &scope, kind, query)
             .await
             .map_err(Failure::into_scim)?;
-        hooks::decorate(&self.db, self.hooks(), &scope, &mut page.resources)
-            .await
-            .map_err(Failure::into_scim)?;
+        if query.wants.extensions {
+            hooks::decorate(&self.db, self.hooks(), &scope, &mut page.resources)
+                .await
+                .map_err(Failure::into_scim)?;
+        }
         Ok(page)
     }
 }
 
 impl Directory {
-    /// One resource with the hooks' read-only extensions (read after the write committed).
+    /// One resource with the hooks' read-only extensions when they are wanted (read after the
+    /// write committed).
     async fn decorated(
         &self,
         scope: &Scope,
         resource: StoredResource,
+        wants: Wants,
     ) -> Result<StoredResource, ScimError> {
+        if !wants.extensions {
+            return Ok(resource);
+        }
         let mut one = [resource];
         hooks::decorate(&self.db, self.hooks(), scope, &mut one)
             .await

@@ -94,7 +94,7 @@ pub(crate) async fn create(
     let now = dir.now();
     let doc = &input.document;
     let user_name = resource::user_name(doc).unwrap_or_default().to_owned();
-    let txn = begin_write(&dir.db).await?;
+    let txn = begin_write(&dir.writer).await?;
     ensure_user_name_free(&txn, scope, &user_name, None).await?;
     let person = people::link(&txn, &scope.tenant, now, doc, None).await?;
     let id = ScimUserId::new().to_string();
@@ -121,7 +121,7 @@ pub(crate) async fn create(
             err.into()
         }
     })?;
-    write_emails(&txn, scope, &id, doc).await?;
+    write_emails(&txn, scope, &id, doc, true).await?;
     let created = Created {
         person_new: person.new,
     };
@@ -138,8 +138,9 @@ pub(crate) async fn replace(
     id: &str,
     input: &Normalized,
     precondition: &Precondition,
+    wants: Wants,
 ) -> Outcome<StoredResource> {
-    let txn = begin_write(&dir.db).await?;
+    let txn = begin_write(&dir.writer).await?;
     let row = scope
         .lock_user(&txn, id)
         .await?
@@ -150,7 +151,7 @@ pub(crate) async fn replace(
     if let Err(failure) = notify(dir, &txn, scope, Ok(active_before), Some(&row)).await {
         return abort(&dir.db, dir.hooks(), scope, txn, failure).await;
     }
-    let stored = with_groups(&txn, scope, &row, true).await?;
+    let stored = with_groups(&txn, scope, &row, wants.groups).await?;
     txn.commit().await?;
     Ok(stored)
 }
@@ -163,7 +164,7 @@ pub(crate) async fn patch(
     precondition: &Precondition,
     wants: Wants,
 ) -> Outcome<StoredResource> {
-    let txn = begin_write(&dir.db).await?;
+    let txn = begin_write(&dir.writer).await?;
     let row = scope
         .lock_user(&txn, id)
         .await?
@@ -193,18 +194,14 @@ pub(crate) async fn delete(
     id: &str,
     precondition: &Precondition,
 ) -> Outcome<()> {
-    let txn = begin_write(&dir.db).await?;
+    let txn = begin_write(&dir.writer).await?;
     let row = scope
         .lock_user(&txn, id)
         .await?
         .ok_or_else(|| not_found(id))?;
     precondition.check(row.version)?;
     members::remove_member_everywhere(&txn, scope, id).await?;
-    scim_user_email::Entity::delete_many()
-        .filter(scope.user_emails())
-        .filter(scim_user_email::Column::UserId.eq(id))
-        .exec(&txn)
-        .await?;
+    delete_emails(&txn, scope, id).await?;
     scope
         .delete_users()
         .filter(scim_user::Column::Id.eq(id))
@@ -317,7 +314,7 @@ async fn write(
     if updated.rows_affected == 0 {
         return Err(Failure::Retry);
     }
-    write_emails(txn, scope, &row.id, &doc).await?;
+    write_emails(txn, scope, &row.id, &doc, false).await?;
     Ok(scim_user::Model {
         person_id,
         user_name,
@@ -350,18 +347,30 @@ async fn ensure_user_name_free(
     }
 }
 
-/// Rewrites the user's lowercased email rows from the document.
+/// Deletes the user's email rows, by the primary key's prefix (tenant, user): the user id is the
+/// app's own. Naming the product too would let SQLite pick the (tenant, product, email) index
+/// and walk every email of the app on each write.
+async fn delete_emails(txn: &impl ConnectionTrait, scope: &Scope, user_id: &str) -> Outcome<()> {
+    scim_user_email::Entity::delete_many()
+        .filter(scim_user_email::Column::TenantId.eq(&scope.tenant))
+        .filter(scim_user_email::Column::UserId.eq(user_id))
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
+/// Writes the user's lowercased email rows from the document, replacing the old ones unless the
+/// user is `new` (and so has none).
 async fn write_emails(
     txn: &impl ConnectionTrait,
     scope: &Scope,
     user_id: &str,
     doc: &Value,
+    new: bool,
 ) -> Outcome<()> {
-    scim_user_email::Entity::delete_many()
-        .filter(scope.user_emails())
-        .filter(scim_user_email::Column::UserId.eq(user_id))
-        .exec(txn)
-        .await?;
+    if !new {
+        delete_emails(txn, scope, user_id).await?;
+    }
     let mut values: Vec<String> = resource::emails(doc)
         .into_iter()
         .map(|email| email.trim().to_lowercase())

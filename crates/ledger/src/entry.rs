@@ -7,10 +7,14 @@
 
 use chrono::{DateTime, Utc};
 use rosterd_domain::{Clock, LedgerEntryId, LicenseId, LicenseKind, PersonId, TenantId};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, NotSet, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, NotSet, QueryFilter, QueryOrder,
+    QueryTrait, Set, Statement,
+};
 use serde::Serialize;
 
 use crate::actor::{Actor, ActorKind};
+use crate::batch::execute_together;
 use crate::entity::ledger_entry;
 use crate::error::{Error, Result};
 use crate::license::LicenseSource;
@@ -163,6 +167,19 @@ pub(crate) async fn append(
     tenant: TenantId,
     entry: NewEntry<'_>,
 ) -> Result<()> {
+    let statements = append_statements(db.get_database_backend(), clock, tenant, entry);
+    execute_together(db, statements.into()).await?;
+    Ok(())
+}
+
+/// The two inserts of [`append`] (the audit event, then the entry), for a writer that sends them
+/// together with its own change.
+pub(crate) fn append_statements(
+    backend: DbBackend,
+    clock: &dyn Clock,
+    tenant: TenantId,
+    entry: NewEntry<'_>,
+) -> [Statement; 2] {
     let action = format!("license.{}", entry.kind.as_str());
     let detail = audit_detail(&entry);
     let (target_type, target_id) = match (entry.kind, entry.person) {
@@ -171,8 +188,8 @@ pub(crate) async fn append(
         // A refused creation: the person never existed; the detail names the user.
         (_, None) => ("person", String::new()),
     };
-    rosterd_audit::record(
-        db,
+    let audit = rosterd_audit::record_statement(
+        backend,
         clock,
         tenant,
         rosterd_audit::NewEvent {
@@ -183,8 +200,7 @@ pub(crate) async fn append(
             target_id: &target_id,
             detail: &detail,
         },
-    )
-    .await?;
+    );
     let model = ledger_entry::ActiveModel {
         tenant_id: Set(tenant.to_string()),
         id: Set(LedgerEntryId::new().to_string()),
@@ -202,10 +218,7 @@ pub(crate) async fn append(
         seq: NotSet,
         license_source: Set(entry.source.map(|s| s.to_string())),
     };
-    ledger_entry::Entity::insert(model)
-        .exec_without_returning(db)
-        .await?;
-    Ok(())
+    [audit, ledger_entry::Entity::insert(model).build(backend)]
 }
 
 /// The audit event's sentence: the pool, the change, the reason and the cause.

@@ -29,6 +29,7 @@
 
 mod activation;
 mod actor;
+mod batch;
 mod demand;
 pub mod entity;
 mod entry;

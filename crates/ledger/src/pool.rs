@@ -3,7 +3,8 @@
 use chrono::{DateTime, Utc};
 use rosterd_domain::{Clock, LicenseKind, TenantId};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
+    QueryTrait, Set, Statement, sea_query::Expr,
 };
 use serde::Serialize;
 
@@ -158,29 +159,59 @@ pub(crate) async fn take_seat(
     tenant: TenantId,
     kind: LicenseKind,
 ) -> Result<()> {
-    let taken = scoped(tenant, kind)
+    let taken = db
+        .execute(take_seat_statement(
+            db.get_database_backend(),
+            clock,
+            tenant,
+            kind,
+        ))
+        .await?;
+    if taken.rows_affected() == 1 {
+        return Ok(());
+    }
+    Err(pool_full(db, tenant, kind).await)
+}
+
+/// The conditional UPDATE of [`take_seat`]: changes one row when a seat was free, none when not.
+pub(crate) fn take_seat_statement(
+    backend: DbBackend,
+    clock: &dyn Clock,
+    tenant: TenantId,
+    kind: LicenseKind,
+) -> Statement {
+    scoped(tenant, kind)
         .col_expr(
             seat_pool::Column::InUse,
             Expr::col(seat_pool::Column::InUse).add(1),
         )
         .col_expr(seat_pool::Column::UpdatedAt, Expr::value(clock.now()))
         .filter(Expr::col(seat_pool::Column::InUse).lt(Expr::col(seat_pool::Column::Capacity)))
-        .exec(db)
-        .await?;
-    if taken.rows_affected == 1 {
-        return Ok(());
-    }
-    let pool = seat_pool::Entity::find()
+        .build(backend)
+}
+
+/// The error for a seat that could not be taken: [`Error::PoolFull`] with the pool's numbers
+/// (or why they could not be read).
+pub(crate) async fn pool_full(
+    db: &impl ConnectionTrait,
+    tenant: TenantId,
+    kind: LicenseKind,
+) -> Error {
+    let pool = match seat_pool::Entity::find()
         .filter(seat_pool::Column::TenantId.eq(tenant.to_string()))
         .filter(seat_pool::Column::LicenseKind.eq(kind.slug()))
         .one(db)
-        .await?
-        .ok_or(Error::PoolNotFound(kind))?;
-    Err(Error::PoolFull {
+        .await
+    {
+        Ok(Some(pool)) => pool,
+        Ok(None) => return Error::PoolNotFound(kind),
+        Err(err) => return err.into(),
+    };
+    Error::PoolFull {
         kind,
         capacity: pool.capacity,
         in_use: pool.in_use,
-    })
+    }
 }
 
 /// Gives one seat back. A pool already at zero is left alone and logged: the tables disagree

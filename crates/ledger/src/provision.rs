@@ -6,15 +6,18 @@
 //! may go on (e.g. to put the person on the waiting list). Any other `Err` means: roll back.
 
 use rosterd_domain::{Clock, LicenseId, LicenseKind, PersonId, TenantId};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryTrait, Statement,
+};
 use serde::Serialize;
 
 use crate::actor::Actor;
+use crate::batch::{after_one_change, execute_together};
 use crate::entity::license;
-use crate::entry::{EntryKind, NewEntry, append};
+use crate::entry::{EntryKind, NewEntry, append, append_statements};
 use crate::error::{Error, Result, is_unique_violation};
 use crate::license::{License, LicenseSource, LicenseState, find_license, find_live};
-use crate::pool::{lock_pools, release_seat, take_seat};
+use crate::pool::{lock_pools, pool_full, release_seat, take_seat, take_seat_statement};
 use crate::waitlist::{dequeue, serve_waitlist};
 
 /// A revoked license and the licenses its freed seat gave to the waiting list.
@@ -95,8 +98,9 @@ pub(crate) async fn assign_tracked(
 }
 
 /// [`assign`] for a person created in the caller's transaction: nobody else can see them yet,
-/// so they hold no license and wait on no list, and the idempotency look-ups are skipped (the
-/// hot path of provisioning new users: one conditional UPDATE and three INSERTs).
+/// so they hold no license and wait on no list, and the idempotency look-ups are skipped. The
+/// hot path of provisioning new users: the conditional UPDATE of the pool and three INSERTs, on
+/// SQLite in one round trip (the inserts guarded on the seat having been taken).
 #[expect(
     clippy::too_many_arguments,
     reason = "the ledger's calling convention, spelled out"
@@ -111,8 +115,26 @@ pub(crate) async fn assign_new(
     actor: &Actor,
     reason: &str,
 ) -> Result<License> {
-    take_seat(db, clock, tenant, kind).await?;
-    insert_assigned(db, clock, tenant, person, kind, source, actor, reason).await
+    let backend = db.get_database_backend();
+    let (model, inserts) = assigned(backend, clock, tenant, person, kind, source, actor, reason);
+    let guarded: Option<Vec<Statement>> = inserts.iter().map(after_one_change).collect();
+    let Some(guarded) = guarded else {
+        take_seat(db, clock, tenant, kind).await?;
+        write_assigned(db, inserts).await?;
+        return model.try_into();
+    };
+    let expected = 1 + guarded.len() as u64;
+    let mut batch = vec![take_seat_statement(backend, clock, tenant, kind)];
+    batch.extend(guarded);
+    match execute_together(db, batch).await {
+        Ok(0) => Err(pool_full(db, tenant, kind).await),
+        Ok(written) if written == expected => model.try_into(),
+        Ok(written) => Err(Error::Database(DbErr::Custom(format!(
+            "assigning a {kind} license wrote {written} of {expected} rows"
+        )))),
+        Err(err) if is_unique_violation(&err) => Err(Error::Conflict),
+        Err(err) => Err(err.into()),
+    }
 }
 
 /// Inserts an `assigned` license (its seat already taken) and appends its entry.
@@ -130,6 +152,29 @@ async fn insert_assigned(
     actor: &Actor,
     reason: &str,
 ) -> Result<License> {
+    let backend = db.get_database_backend();
+    let (model, inserts) = assigned(backend, clock, tenant, person, kind, source, actor, reason);
+    write_assigned(db, inserts).await?;
+    model.try_into()
+}
+
+/// An `assigned` license and the inserts that write it: the license, its entry's audit event
+/// and the entry. Without RETURNING: the row is exactly what is written (SQLite would read it
+/// back).
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the ledger's calling convention, spelled out"
+)]
+fn assigned(
+    backend: DbBackend,
+    clock: &dyn Clock,
+    tenant: TenantId,
+    person: PersonId,
+    kind: LicenseKind,
+    source: LicenseSource,
+    actor: &Actor,
+    reason: &str,
+) -> (license::Model, Vec<Statement>) {
     let now = clock.now();
     let id = LicenseId::new();
     let model = license::Model {
@@ -142,21 +187,22 @@ async fn insert_assigned(
         created_at: now,
         updated_at: now,
     };
-    // Without RETURNING: the row is exactly what was written (SQLite would read it back).
-    let inserted = license::Entity::insert(license::ActiveModel::from(model.clone()))
-        .exec_without_returning(db)
-        .await;
-    match inserted {
-        Ok(_) => {}
-        Err(err) if is_unique_violation(&err) => return Err(Error::Conflict),
-        Err(err) => return Err(err.into()),
-    }
     let mut entry = NewEntry::new(EntryKind::Assign, kind, actor, reason);
     entry.person = Some(person);
     entry.license = Some(id);
     entry.source = Some(source);
-    append(db, clock, tenant, entry).await?;
-    model.try_into()
+    let [audit, appended] = append_statements(backend, clock, tenant, entry);
+    let license = license::Entity::insert(license::ActiveModel::from(model.clone())).build(backend);
+    (model, vec![license, audit, appended])
+}
+
+/// Runs the inserts of [`assigned`] together; a second live license of the kind is a conflict.
+async fn write_assigned(db: &impl ConnectionTrait, inserts: Vec<Statement>) -> Result<()> {
+    match execute_together(db, inserts).await {
+        Ok(_) => Ok(()),
+        Err(err) if is_unique_violation(&err) => Err(Error::Conflict),
+        Err(err) => Err(err.into()),
+    }
 }
 
 /// Revokes the person's live license of `kind` and frees its seat, then serves the pool's

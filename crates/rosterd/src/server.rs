@@ -30,6 +30,9 @@ use crate::provisioning_log::{Attribution, Recorder};
 #[derive(Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
+    /// Where SCIM write transactions and the provisioning log's inserts run: on a SQLite file
+    /// one dedicated connection ([`crate::db::connect_writer`]), elsewhere `db` itself.
+    pub writer: DatabaseConnection,
     pub clock: Arc<dyn Clock>,
     pub config: Arc<Config>,
 }
@@ -37,7 +40,7 @@ pub struct AppState {
 /// The whole application's router. Starts the provisioning log's writer, which ends (after
 /// writing what is queued) when the router is dropped; must run inside a tokio runtime.
 pub fn app(state: AppState) -> Router {
-    let (recorder, _writer) = Recorder::start(state.db.clone(), state.clock.clone());
+    let (recorder, _writer) = Recorder::start(state.writer.clone(), state.clock.clone());
     app_with(state, recorder)
 }
 
@@ -62,7 +65,8 @@ pub fn app_with_licensing(state: AppState, recorder: Recorder, licensing: Licens
         bulk_max_operations: state.config.scim.bulk_max_operations,
         bulk_max_payload_bytes: state.config.scim.bulk_max_payload_bytes,
     };
-    let mut directory = rosterd_directory::Directory::new(state.db.clone(), state.clock.clone());
+    let mut directory = rosterd_directory::Directory::new(state.db.clone(), state.clock.clone())
+        .with_writer(state.writer.clone());
     if licensing == Licensing::On {
         directory = directory.with_hooks(Arc::new(crate::licensing::Licensing::new(
             state.clock.clone(),
@@ -280,7 +284,8 @@ pub async fn serve(
         state.clock.clone(),
         state.config.provisioning_log.retention_days,
     );
-    let (recorder, writer) = Recorder::start(state.db.clone(), state.clock.clone());
+    let checkpointer = crate::db::spawn_checkpointer(&state.db);
+    let (recorder, writer) = Recorder::start(state.writer.clone(), state.clock.clone());
     // The peer address reaches handlers (the admin center throttles sign-in per address).
     let served = axum::serve(
         listener,
@@ -289,6 +294,9 @@ pub async fn serve(
     .with_graceful_shutdown(shutdown)
     .await;
     purge.abort();
+    if let Some(checkpointer) = checkpointer {
+        checkpointer.abort();
+    }
     // The router (and so every recorder) is gone: the writer drains the queue and ends.
     let _ = writer.await;
     served

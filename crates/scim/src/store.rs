@@ -46,21 +46,37 @@ pub struct ListQuery {
 }
 
 /// Which computed, possibly large attributes the response needs; a store skips loading the
-/// others (`excludedAttributes=members` must not read a 100,000-member list).
+/// others (`excludedAttributes=members` must not read a 100,000-member list, and a default
+/// response does not carry the `returned: request` license extension, so it is not read).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Wants {
     /// A Group's `members`.
     pub members: bool,
     /// A User's `groups`.
     pub groups: bool,
+    /// The read-only extensions the store computes ([`StoredResource::extensions`]).
+    pub extensions: bool,
+}
+
+impl Wants {
+    /// Everything: the default.
+    pub const ALL: Wants = Wants {
+        members: true,
+        groups: true,
+        extensions: true,
+    };
+
+    /// Nothing computed: for a caller that does not render the resource.
+    pub const NONE: Wants = Wants {
+        members: false,
+        groups: false,
+        extensions: false,
+    };
 }
 
 impl Default for Wants {
     fn default() -> Self {
-        Self {
-            members: true,
-            groups: true,
-        }
+        Self::ALL
     }
 }
 
@@ -143,12 +159,13 @@ impl Precondition {
 /// Storage for the SCIM resources of one tenant's product apps. Every method acts only inside
 /// `ctx.tenant` and `ctx.product`: an id of another tenant or app is 404.
 pub trait ScimStore: Clone + Send + Sync + 'static {
-    /// Creates a resource from a normalized body.
+    /// Creates a resource from a normalized body; returns it with what `wants` asks for.
     fn create(
         &self,
         ctx: &ScimContext,
         kind: ResourceKind,
         input: Normalized,
+        wants: Wants,
     ) -> impl Future<Output = Result<StoredResource, ScimError>> + Send;
 
     /// Reads one resource.
@@ -169,6 +186,7 @@ pub trait ScimStore: Clone + Send + Sync + 'static {
         id: &str,
         input: Normalized,
         precondition: &Precondition,
+        wants: Wants,
     ) -> impl Future<Output = Result<StoredResource, ScimError>> + Send;
 
     /// Applies PATCH operations atomically (all or none), re-reading and retrying on a

@@ -71,6 +71,9 @@ impl TestApp {
         let clock = ManualClock::new(now);
         let state = AppState {
             db: db.conn.clone(),
+            writer: rosterd::db::connect_writer(&db.url, &db.conn)
+                .await
+                .unwrap(),
             clock: Arc::new(clock.clone()),
             config: Arc::new(config),
         };

@@ -7,7 +7,7 @@ use rosterd_scim::ScimType;
 use rosterd_scim::filter::{AttrPath, matches, parse_filter};
 use rosterd_scim::resource::ResourceKind::{self, Group, User};
 use rosterd_scim::schema::resolve;
-use rosterd_scim::store::{StoredResource, render};
+use rosterd_scim::store::{StoredResource, Wants, render};
 use serde_json::json;
 
 use crate::support::*;
@@ -38,7 +38,7 @@ async fn fixture(env: &Env) -> Vec<StoredResource> {
     for body in bodies {
         out.push(
             env.dir
-                .create(&env.learning, User, user_body(body))
+                .create(&env.learning, User, user_body(body), Wants::default())
                 .await
                 .unwrap(),
         );

@@ -102,7 +102,12 @@ async fn a_name_taken_by_a_manual_group_is_409_naming_rosterd() {
     let manual = manual_group(&env, &env.learning, "EMEA Sales").await;
     let err = env
         .dir
-        .create(&env.learning, Group, group("emea sales", &[]))
+        .create(
+            &env.learning,
+            Group,
+            group("emea sales", &[]),
+            Wants::default(),
+        )
         .await
         .unwrap_err();
     assert_scim(&err, 409, Some(ScimType::Uniqueness));
@@ -164,7 +169,7 @@ async fn a_name_taken_by_another_scim_group_is_409() {
     create_group(&env, &env.learning, "Sales", &[]).await;
     let err = env
         .dir
-        .create(&env.learning, Group, group("SALES", &[]))
+        .create(&env.learning, Group, group("SALES", &[]), Wants::default())
         .await
         .unwrap_err();
     assert_scim(&err, 409, Some(ScimType::Uniqueness));
@@ -209,7 +214,12 @@ async fn members_must_be_users_of_the_same_app() {
     let other_app = create_user(&env, &env.sales, "ann@acme.com").await;
     let err = env
         .dir
-        .create(&env.learning, Group, group("Sales", &[&other_app.id]))
+        .create(
+            &env.learning,
+            Group,
+            group("Sales", &[&other_app.id]),
+            Wants::default(),
+        )
         .await
         .unwrap_err();
     assert_scim(&err, 400, Some(ScimType::InvalidValue));
@@ -227,7 +237,12 @@ async fn members_must_be_users_of_the_same_app() {
     let inner = create_group(&env, &env.learning, "Inner", &[]).await;
     let err = env
         .dir
-        .create(&env.learning, Group, group("Outer", &[&inner.id]))
+        .create(
+            &env.learning,
+            Group,
+            group("Outer", &[&inner.id]),
+            Wants::default(),
+        )
         .await
         .unwrap_err();
     assert_scim(&err, 400, Some(ScimType::InvalidValue));
@@ -252,6 +267,7 @@ async fn replace_with_members_replaces_them_and_without_leaves_them() {
             &sales.id,
             group("Sales EMEA", &[&bob.id]),
             &Precondition::default(),
+            Wants::default(),
         )
         .await
         .unwrap();
@@ -273,6 +289,7 @@ async fn replace_with_members_replaces_them_and_without_leaves_them() {
             &sales.id,
             body,
             &Precondition::default(),
+            Wants::default(),
         )
         .await
         .unwrap();

@@ -26,7 +26,7 @@ async fn many(env: &Env) {
             body["title"] = json!(format!("T{}", i % 4));
         }
         env.dir
-            .create(&env.learning, User, user_body(body))
+            .create(&env.learning, User, user_body(body), Wants::default())
             .await
             .unwrap();
     }
@@ -200,7 +200,7 @@ async fn excluded_members_are_not_loaded_in_lists() {
     let mut q = query(None);
     q.wants = Wants {
         members: false,
-        groups: true,
+        ..Wants::ALL
     };
     let page = env.dir.list(&env.learning, Group, &q).await.unwrap();
     assert_eq!(page.resources[0].references, None);

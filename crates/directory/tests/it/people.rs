@@ -32,7 +32,7 @@ async fn one_person_provisioned_by_two_apps_is_one_people_row() {
         .create(&env.learning, User, user_body(json!({
             "userName": "ann.smith",
             "emails": [{"value": "home@ann.example", "type": "home"}, {"value": "Ann@Acme.com", "type": "work"}],
-        })))
+        })), Wants::default())
         .await
         .unwrap();
     let sales = create_user(&env, &env.sales, "ann@acme.COM").await;
@@ -67,6 +67,7 @@ async fn the_person_follows_the_idp_document() {
                     "employeeNumber": "42", "department": "Sales"
                 },
             })),
+            Wants::default(),
         )
         .await
         .unwrap();
@@ -117,7 +118,12 @@ async fn a_user_without_an_email_gets_a_person_of_its_own() {
     let env = env().await;
     create_user(&env, &env.learning, "carol").await;
     env.dir
-        .create(&env.sales, User, user_body(json!({"userName": "carol"})))
+        .create(
+            &env.sales,
+            User,
+            user_body(json!({"userName": "carol"})),
+            Wants::default(),
+        )
         .await
         .unwrap();
     let ids = person_ids(&env).await;

@@ -119,15 +119,12 @@ pub fn sorted(mut q: ListQuery, by: &str, order: SortOrder) -> ListQuery {
 }
 
 pub fn no_refs() -> Wants {
-    Wants {
-        members: false,
-        groups: false,
-    }
+    Wants::NONE
 }
 
 pub async fn create_user(env: &Env, ctx: &ScimContext, user_name: &str) -> StoredResource {
     env.dir
-        .create(ctx, ResourceKind::User, user(user_name))
+        .create(ctx, ResourceKind::User, user(user_name), Wants::default())
         .await
         .unwrap()
 }
@@ -139,7 +136,12 @@ pub async fn create_group(
     members: &[&str],
 ) -> StoredResource {
     env.dir
-        .create(ctx, ResourceKind::Group, group(name, members))
+        .create(
+            ctx,
+            ResourceKind::Group,
+            group(name, members),
+            Wants::default(),
+        )
         .await
         .unwrap()
 }

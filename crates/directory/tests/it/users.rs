@@ -80,6 +80,7 @@ async fn replace_keeps_id_and_created_and_clears_omitted_attributes() {
             &env.learning,
             User,
             user_body(json!({"userName": "ann@acme.com", "title": "Eng"})),
+            Wants::default(),
         )
         .await
         .unwrap();
@@ -92,6 +93,7 @@ async fn replace_keeps_id_and_created_and_clears_omitted_attributes() {
             &ann.id,
             user_body(json!({"userName": "Ann@Acme.com"})),
             &Precondition::default(),
+            Wants::default(),
         )
         .await
         .unwrap();
@@ -112,7 +114,14 @@ async fn stale_if_match_is_412() {
     let stale = Precondition(Some("W/\"7\"".into()));
     let err = env
         .dir
-        .replace(&env.learning, User, &ann.id, user("ann@acme.com"), &stale)
+        .replace(
+            &env.learning,
+            User,
+            &ann.id,
+            user("ann@acme.com"),
+            &stale,
+            Wants::default(),
+        )
         .await
         .unwrap_err();
     assert_scim(&err, 412, Some(ScimType::InvalidVers));
@@ -135,7 +144,7 @@ async fn user_name_is_unique_per_app_case_insensitively() {
     let ann = create_user(&env, &env.learning, "ann@acme.com").await;
     let err = env
         .dir
-        .create(&env.learning, User, user("ANN@acme.com"))
+        .create(&env.learning, User, user("ANN@acme.com"), Wants::default())
         .await
         .unwrap_err();
     assert_scim(&err, 409, Some(ScimType::Uniqueness));
@@ -200,6 +209,7 @@ async fn another_tenant_or_app_sees_404() {
                 &ann.id,
                 user("x@acme.com"),
                 &Precondition::default(),
+                Wants::default(),
             )
             .await
             .unwrap_err();

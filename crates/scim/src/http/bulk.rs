@@ -269,26 +269,24 @@ impl<S: ScimStore> BulkRun<'_, S> {
         let id = op.id.as_deref().unwrap_or_default();
         let data = op.data.clone().unwrap_or(Value::Null);
         let precondition = op.precondition();
+        // A bulk response carries no resource, so nothing computed needs loading.
         match op.method {
             BulkMethod::Post => {
                 let input = normalize(kind, data, WriteMode::Create)?;
-                let created = store.create(ctx, kind, input).await?;
+                let created = store.create(ctx, kind, input, Wants::NONE).await?;
                 Ok((StatusCode::CREATED, Some(created)))
             }
             BulkMethod::Put => {
                 let input = normalize(kind, data, WriteMode::Replace)?;
-                let replaced = store.replace(ctx, kind, id, input, &precondition).await?;
+                let replaced = store
+                    .replace(ctx, kind, id, input, &precondition, Wants::NONE)
+                    .await?;
                 Ok((StatusCode::OK, Some(replaced)))
             }
             BulkMethod::Patch => {
                 let operations = parse_patch_request(&data)?;
-                // The response carries no resource, so nothing computed needs loading.
-                let none = Wants {
-                    members: false,
-                    groups: false,
-                };
                 let patched = store
-                    .patch(ctx, kind, id, &operations, &precondition, none)
+                    .patch(ctx, kind, id, &operations, &precondition, Wants::NONE)
                     .await?;
                 Ok((StatusCode::OK, Some(patched)))
             }

@@ -14,6 +14,7 @@ use crate::context::ScimContext;
 use crate::patch::parse_patch_request;
 use crate::projection::Projection;
 use crate::resource::{ResourceKind, WriteMode, normalize};
+use crate::schema::LICENSE_EXTENSION_SCHEMA;
 use crate::store::{ScimStore, Wants};
 
 /// `POST /Users`, `POST /Groups`: 201 with `Location`, `ETag` and the created resource.
@@ -24,8 +25,12 @@ pub(super) async fn create<S: ScimStore>(
     JsonBody(body): JsonBody,
 ) -> Result<Response, ScimError> {
     let input = normalize(state.kind, body, WriteMode::Create)?;
-    let created = state.shared.store.create(&ctx, state.kind, input).await?;
     let projection = params.projection(state.kind);
+    let created = state
+        .shared
+        .store
+        .create(&ctx, state.kind, input, wants(&projection, state.kind))
+        .await?;
     Ok(resource_response(
         StatusCode::CREATED,
         &created,
@@ -67,16 +72,24 @@ pub(super) async fn replace<S: ScimStore>(
     JsonBody(body): JsonBody,
 ) -> Result<Response, ScimError> {
     let input = normalize(state.kind, body, WriteMode::Replace)?;
+    let projection = params.projection(state.kind);
     let replaced = state
         .shared
         .store
-        .replace(&ctx, state.kind, &id, input, &precondition(&headers))
+        .replace(
+            &ctx,
+            state.kind,
+            &id,
+            input,
+            &precondition(&headers),
+            wants(&projection, state.kind),
+        )
         .await?;
     Ok(resource_response(
         StatusCode::OK,
         &replaced,
         &ctx,
-        &params.projection(state.kind),
+        &projection,
     ))
 }
 
@@ -132,6 +145,8 @@ pub(super) fn wants(projection: &Projection, kind: ResourceKind) -> Wants {
     Wants {
         members: projection.wants(kind, "members"),
         groups: projection.wants(kind, "groups"),
+        extensions: kind == ResourceKind::User
+            && projection.wants(kind, &format!("{LICENSE_EXTENSION_SCHEMA}:licenses")),
     }
 }
 
@@ -150,5 +165,37 @@ impl<St: Send + Sync> axum::extract::FromRequestParts<St> for ResourceId {
             .await
             .map_err(|_| ScimError::not_found("the resource id is missing from the path"))?;
         Ok(Self(crate::router::path_param(&params, "id")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wants_of(kind: ResourceKind, attributes: Option<&str>, excluded: Option<&str>) -> Wants {
+        wants(&Projection::parse(kind, attributes, excluded), kind)
+    }
+
+    #[test]
+    fn the_license_extension_is_loaded_only_when_asked_for() {
+        use ResourceKind::{Group, User};
+        let urn = LICENSE_EXTENSION_SCHEMA;
+        let licenses = format!("{urn}:licenses");
+        assert!(!wants_of(User, None, None).extensions, "returned: request");
+        assert!(!wants_of(User, Some("userName"), None).extensions);
+        assert!(!wants_of(User, None, Some("groups")).extensions);
+        assert!(wants_of(User, Some(urn), None).extensions);
+        assert!(wants_of(User, Some(&licenses), None).extensions);
+        assert!(wants_of(User, Some(&format!("userName,{urn}")), None).extensions);
+        assert!(!wants_of(Group, Some(urn), None).extensions, "Users only");
+    }
+
+    #[test]
+    fn members_and_groups_follow_the_projection() {
+        let user = wants_of(ResourceKind::User, None, Some("groups"));
+        assert!(!user.groups);
+        let group = wants_of(ResourceKind::Group, Some("displayName"), None);
+        assert!(!group.members);
+        assert!(wants_of(ResourceKind::Group, None, None).members);
     }
 }

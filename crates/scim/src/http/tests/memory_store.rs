@@ -197,6 +197,7 @@ impl ScimStore for MemoryStore {
         _ctx: &ScimContext,
         kind: ResourceKind,
         input: Normalized,
+        wants: Wants,
     ) -> Result<StoredResource, ScimError> {
         let mut inner = self.lock();
         inner.check_unique(kind, &input.document, None)?;
@@ -211,7 +212,7 @@ impl ScimStore for MemoryStore {
             version: 1,
             members,
         };
-        let stored = inner.stored(&record, Wants::default());
+        let stored = inner.stored(&record, wants);
         inner.records.push(record);
         Ok(stored)
     }
@@ -235,6 +236,7 @@ impl ScimStore for MemoryStore {
         id: &str,
         input: Normalized,
         precondition: &Precondition,
+        wants: Wants,
     ) -> Result<StoredResource, ScimError> {
         let mut inner = self.lock();
         let at = inner.position(kind, id)?;
@@ -251,7 +253,7 @@ impl ScimStore for MemoryStore {
             record.members = members;
         }
         let record = record.clone();
-        Ok(inner.stored(&record, Wants::default()))
+        Ok(inner.stored(&record, wants))
     }
 
     async fn patch(
