@@ -17,6 +17,7 @@ mod m20261123_000008_people_list;
 mod m20261123_000009_reporting;
 mod m20261123_000010_license_person_index;
 mod m20261123_000011_ledger_entry_sequence;
+mod m20261123_000012_outbox_withdrawal;
 
 pub use sea_orm_migration::MigratorTrait;
 
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000009_reporting::Migration),
             Box::new(m20261123_000010_license_person_index::Migration),
             Box::new(m20261123_000011_ledger_entry_sequence::Migration),
+            Box::new(m20261123_000012_outbox_withdrawal::Migration),
         ]
     }
 }

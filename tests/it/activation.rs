@@ -191,7 +191,7 @@ async fn a_scim_assignment_is_mailed_and_its_link_activates_once() {
         Round {
             queued: 1,
             sent: 1,
-            failed: 0
+            ..Round::default()
         }
     );
     let mail = smtp.messages();
@@ -438,4 +438,54 @@ async fn without_smtp_notices_go_to_the_log_and_their_bodies_are_erased() {
     assert_eq!(rows[0].recipient, "ann@acme.example");
     assert!(rows[0].sent_at.is_some());
     assert_eq!(rows[0].body, "", "the link is not kept once delivered");
+}
+
+#[tokio::test]
+async fn a_notice_whose_link_died_before_delivery_is_withdrawn_not_sent() {
+    let app = TestApp::spawn().await;
+    let tenant = app.tenant("acme").await;
+    let learning = App::new(&app, &tenant, Product::Learning);
+    let ann = learning.user("ann@acme.example", "Lee", "1").await;
+    learning.user("bob@acme.example", "Ng", "2").await;
+    let smtp = FakeSmtp::start().await;
+    // The mail server is down for the first round: both notices wait for a retry.
+    smtp.refuse_next.store(2, Ordering::SeqCst);
+    let worker = worker(&app, Some(&smtp));
+    let round = worker.round().await.unwrap();
+    assert_eq!((round.queued, round.sent, round.failed), (2, 0, 2));
+
+    // Meanwhile ann leaves, and an operator resends bob's notice.
+    let (status, _) = learning
+        .send(
+            Method::PATCH,
+            &format!("/Users/{ann}"),
+            Some(json!({
+                "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                "Operations": [{"op": "replace", "path": "active", "value": false}]
+            })),
+        )
+        .await;
+    assert_eq!(status, 200);
+    app.cli_ok(&["license", "resend", "acme", "bob@acme.example", "learning"])
+        .await;
+
+    app.clock.advance(chrono::Duration::seconds(61));
+    let round = worker.round().await.unwrap();
+    assert_eq!(
+        (round.queued, round.sent, round.withdrawn),
+        (1, 1, 2),
+        "bob's new notice goes out; ann's and bob's old one are withdrawn"
+    );
+    let mail = smtp.messages();
+    assert_eq!(mail.len(), 1, "one message in all: {mail:?}");
+    assert!(mail[0].contains("To: bob@acme.example"), "{}", mail[0]);
+    let (status, _) = confirm(&app, &link_in(&mail[0])).await;
+    assert_eq!(status, StatusCode::OK, "the link that went out works");
+
+    app.clock.advance(chrono::Duration::hours(1));
+    assert_eq!(
+        worker.round().await.unwrap(),
+        Round::default(),
+        "withdrawn notices are not retried"
+    );
 }

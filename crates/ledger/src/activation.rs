@@ -46,6 +46,14 @@ pub struct IssuedActivation {
     pub expires_at: DateTime<Utc>,
 }
 
+impl IssuedActivation {
+    /// The hash the link is stored under, for a notice to name the link without holding it
+    /// ([`link_problem`]).
+    pub fn token_hash(&self) -> String {
+        hash_token(self.token.expose())
+    }
+}
+
 /// What the activation page shows before the person confirms.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ActivationInfo {
@@ -263,8 +271,34 @@ async fn check(
     if !looks_like_token(token) {
         return Err(ActivationError::Unknown);
     }
+    check_hash(db, clock, &hash_token(token)).await
+}
+
+/// Why the link stored under `token_hash` in `tenant` no longer activates its license (the
+/// license revoked or already active, the link replaced by a resend, used, expired or gone), or
+/// `None` when it still does: a notice carrying it is then worth sending.
+pub async fn link_problem(
+    db: &impl ConnectionTrait,
+    clock: &dyn Clock,
+    tenant: TenantId,
+    token_hash: &str,
+) -> Result<Option<ActivationError>, Error> {
+    match check_hash(db, clock, token_hash).await {
+        Ok((_, owner, _)) if owner == tenant => Ok(None),
+        Ok(_) => Ok(Some(ActivationError::Unknown)),
+        Err(ActivationError::Ledger(err)) => Err(err),
+        Err(dead) => Ok(Some(dead)),
+    }
+}
+
+/// [`check`] of the link stored under `token_hash`.
+async fn check_hash(
+    db: &impl ConnectionTrait,
+    clock: &dyn Clock,
+    token_hash: &str,
+) -> Result<(activation_link::Model, TenantId, License), ActivationError> {
     let link = activation_link::Entity::find()
-        .filter(activation_link::Column::TokenHash.eq(hash_token(token)))
+        .filter(activation_link::Column::TokenHash.eq(token_hash))
         .one(db)
         .await
         .map_err(Error::from)?

@@ -47,7 +47,8 @@ mod waitlist;
 
 pub use activation::{
     ACTIVATION_LIFETIME_DAYS, ActivationError, ActivationInfo, IssuedActivation, activation_info,
-    create_activation, issue_first_activation, licenses_awaiting_notice, redeem, resend_activation,
+    create_activation, issue_first_activation, licenses_awaiting_notice, link_problem, redeem,
+    resend_activation,
 };
 pub use actor::{Actor, ActorKind};
 pub use demand::{Demand, unmet_demand};
@@ -60,7 +61,7 @@ pub use license::{
 pub use manual::{adopt, grant_manual, revoke_manual};
 pub use outbox::{
     MAX_ATTEMPTS, NewNotification, Notification, claim_due, enqueue_notification, mark_failed,
-    mark_sent,
+    mark_sent, mark_withdrawn,
 };
 pub use policy::{
     Basis, Eligibility, LicensePolicy, Matcher, RULE_ATTRIBUTES, Rule, StoredPolicy, Subject,

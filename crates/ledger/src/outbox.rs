@@ -32,6 +32,9 @@ pub struct NewNotification {
     pub subject: String,
     /// Plain text. May carry a secret (an activation link): erased once delivered.
     pub body: String,
+    /// The hash of the activation link in the body ([`crate::IssuedActivation::token_hash`]), so
+    /// the message is withdrawn, not sent, if that link stops working first.
+    pub link_hash: Option<String>,
 }
 
 /// A message claimed for delivery.
@@ -48,6 +51,9 @@ pub struct Notification {
     /// Failed attempts so far.
     pub attempts: i32,
     pub last_error: Option<String>,
+    /// The hash of the activation link the body carries, if any.
+    #[serde(skip)]
+    pub link_hash: Option<String>,
 }
 
 impl TryFrom<notification::Model> for Notification {
@@ -67,6 +73,7 @@ impl TryFrom<notification::Model> for Notification {
             created_at: m.created_at,
             attempts: m.attempts,
             last_error: m.last_error,
+            link_hash: m.link_hash,
         })
     }
 }
@@ -94,6 +101,8 @@ pub async fn enqueue_notification(
         sent_at: Set(None),
         attempts: Set(0),
         last_error: Set(None),
+        link_hash: Set(message.link_hash.clone()),
+        withdrawn_at: Set(None),
     }
     .insert(db)
     .await?;
@@ -117,6 +126,7 @@ pub async fn claim_due(
     };
     let due = notification::Entity::find()
         .filter(notification::Column::SentAt.is_null())
+        .filter(notification::Column::WithdrawnAt.is_null())
         .filter(notification::Column::NextAttemptAt.lte(now))
         .filter(notification::Column::Attempts.lt(MAX_ATTEMPTS))
         .filter(unclaimed())
@@ -164,6 +174,35 @@ pub async fn mark_sent(
             Expr::value(None::<DateTime<Utc>>),
         )
         .col_expr(notification::Column::Body, Expr::value(""))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Withdraws a claimed message instead of delivering it (its link no longer works): it is never
+/// sent, and its body is erased; `why` is kept for an admin.
+pub async fn mark_withdrawn(
+    db: &impl ConnectionTrait,
+    clock: &dyn Clock,
+    tenant: TenantId,
+    id: &str,
+    why: &str,
+) -> Result<()> {
+    scoped(tenant, id)
+        .col_expr(
+            notification::Column::WithdrawnAt,
+            Expr::value(Some(clock.now())),
+        )
+        .col_expr(
+            notification::Column::ClaimedUntil,
+            Expr::value(None::<DateTime<Utc>>),
+        )
+        .col_expr(notification::Column::Body, Expr::value(""))
+        .col_expr(
+            notification::Column::LastError,
+            Expr::value(Some(why.to_owned())),
+        )
+        .filter(notification::Column::SentAt.is_null())
         .exec(db)
         .await?;
     Ok(())

@@ -6,7 +6,9 @@
 //! 2. claims due messages for a lease and delivers them: by SMTP when `smtp_url` is set,
 //!    otherwise to the log (development: the log line then carries the activation link);
 //! 3. marks each sent (its body, which holds the link, is erased) or failed (retried with a
-//!    doubling backoff, given up after [`rosterd_ledger::MAX_ATTEMPTS`] attempts).
+//!    doubling backoff, given up after [`rosterd_ledger::MAX_ATTEMPTS`] attempts); a message
+//!    whose link stopped working before it went out (the license revoked, the notice resent,
+//!    the link used or expired) is withdrawn instead, so nobody is mailed a dead link.
 //!
 //! Any number of servers may run it against one database: a notice's link has the license's id
 //! as its key (two workers issuing it collide, one wins), and claims are conditional updates.
@@ -101,6 +103,9 @@ pub struct Round {
     pub queued: usize,
     pub sent: usize,
     pub failed: usize,
+    /// Notices dropped unsent because their link stopped working first (the license revoked,
+    /// the notice resent, the link used or expired).
+    pub withdrawn: usize,
 }
 
 /// The worker: the database, the clock, where messages go, and the base of activation URLs.
@@ -135,6 +140,7 @@ impl OutboxWorker {
                         queued = round.queued,
                         sent = round.sent,
                         failed = round.failed,
+                        withdrawn = round.withdrawn,
                         "outbox round"
                     );
                 }
@@ -153,6 +159,19 @@ impl OutboxWorker {
         let lease = chrono::Duration::minutes(LEASE_MINUTES);
         let due = rosterd_ledger::claim_due(&self.db, self.clock.as_ref(), BATCH, lease).await?;
         for message in due {
+            if let Some(why) = self.dead_link(&message).await? {
+                tracing::info!(tenant = %message.tenant_id, id = %message.id, to = %message.recipient, %why, "notice withdrawn: its link no longer works");
+                rosterd_ledger::mark_withdrawn(
+                    &self.db,
+                    self.clock.as_ref(),
+                    message.tenant_id,
+                    &message.id,
+                    &format!("withdrawn before delivery: {why}"),
+                )
+                .await?;
+                round.withdrawn += 1;
+                continue;
+            }
             match self.delivery.deliver(&message).await {
                 Ok(()) => {
                     rosterd_ledger::mark_sent(
@@ -184,6 +203,17 @@ impl OutboxWorker {
             }
         }
         Ok(round)
+    }
+
+    /// Why the activation link `message` carries no longer works, if it carries one that does not.
+    async fn dead_link(&self, message: &Notification) -> anyhow::Result<Option<String>> {
+        let Some(hash) = &message.link_hash else {
+            return Ok(None);
+        };
+        let problem =
+            rosterd_ledger::link_problem(&self.db, self.clock.as_ref(), message.tenant_id, hash)
+                .await?;
+        Ok(problem.map(|why| why.to_string()))
     }
 
     /// Writes a notice (new link + message) for each assigned license without a current link.
@@ -238,6 +268,7 @@ impl OutboxWorker {
                 recipient: person.email,
                 subject: format!("Activate your {product} license from {}", org.name),
                 body,
+                link_hash: Some(issued.token_hash()),
             },
         )
         .await?;

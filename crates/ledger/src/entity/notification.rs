@@ -21,6 +21,10 @@ pub struct Model {
     pub sent_at: Option<DateTimeUtc>,
     pub attempts: i32,
     pub last_error: Option<String>,
+    /// The SHA-256 of the activation link the body carries, if any.
+    pub link_hash: Option<String>,
+    /// When the worker dropped the message because its link no longer worked.
+    pub withdrawn_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

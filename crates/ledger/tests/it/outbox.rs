@@ -11,6 +11,7 @@ fn notice(to: &str) -> NewNotification {
         recipient: to.into(),
         subject: "Activate your Learning license".into(),
         body: "https://rosterd.example/activate/rosterd_act_secret".into(),
+        link_hash: None,
     }
 }
 
