@@ -1,15 +1,19 @@
-//! Cheaper ledger appends: every licensed provisioning write appends a ledger entry, and the
-//! entry's indexes were a large part of what the ledger cost.
+//! Cheaper ledger appends: every licensed provisioning write appends a ledger entry and its audit
+//! event, and every index of those tables is one more page written at each commit.
 //!
-//! - SQLite: `seq` becomes the table's `INTEGER PRIMARY KEY` (the rowid), so the database
-//!   assigns it on insert. It was a copy of the rowid made by an `AFTER INSERT` trigger, which
-//!   wrote every new row a second time. The table is rebuilt, entries keep their `seq`, and the
-//!   `(tenant_id, id)` key goes: entries are found by tenant, person, kind, time or `seq`, never
-//!   by id, and ids are UUIDs made unique by construction.
-//! - Both: `ledger_entries_license` goes (no query reads entries by license), and the person
-//!   index gains `seq`, the order a person's history is read in.
+//! - SQLite: `ledger_entries.seq` becomes the table's `INTEGER PRIMARY KEY` (the rowid), so the
+//!   database assigns it on insert. It was a copy of the rowid made by an `AFTER INSERT` trigger,
+//!   which wrote every new row a second time. The table is rebuilt, entries keep their `seq`, and
+//!   the `(tenant_id, id)` key goes: entries are found by tenant, person, kind, time or `seq`,
+//!   never by id, and ids are UUIDs made unique by construction.
+//! - SQLite: `audit_events` is rebuilt `WITHOUT ROWID`, so its primary key is the table rather
+//!   than an index beside it.
+//! - Both: `ledger_entries_license` goes (no query reads entries by license); the person index
+//!   gains `seq`, the order a person's history is read in; and one `(tenant_id, kind,
+//!   created_at)` index replaces `(tenant_id, kind, seq)` and `(tenant_id, created_at)`: the
+//!   reports ask for entries of some kinds, newest first or since a date.
 //!
-//! PostgreSQL keeps its `BIGSERIAL` and primary key.
+//! PostgreSQL keeps its `BIGSERIAL` and primary keys.
 
 use sea_orm_migration::SchemaManagerConnection;
 use sea_orm_migration::prelude::*;
@@ -18,7 +22,7 @@ use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseBackend, TransactionTr
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-/// The columns both layouts share, in order.
+/// The columns both layouts of `ledger_entries` share, in order.
 const COLUMNS: &str = "tenant_id, id, kind, license_kind, from_license_kind, person_id, \
     license_id, capacity_before, capacity_after, actor_kind, actor, reason, created_at, \
     license_source";
@@ -39,21 +43,72 @@ const DEFINITIONS: &str = "tenant_id TEXT NOT NULL,
     created_at TEXT NOT NULL,
     license_source TEXT";
 
-/// The indexes of the new layout (SQLite rebuilds them with the table).
-const INDEXES: [&str; 4] = [
-    "CREATE INDEX ledger_entries_seq ON ledger_entries (tenant_id, seq)",
-    "CREATE INDEX ledger_entries_person ON ledger_entries (tenant_id, person_id, seq)",
-    "CREATE INDEX ledger_entries_kind_seq ON ledger_entries (tenant_id, kind, seq)",
-    "CREATE INDEX ledger_entries_created ON ledger_entries (tenant_id, created_at)",
+const SEQ_INDEX: &str = "CREATE INDEX ledger_entries_seq ON ledger_entries (tenant_id, seq)";
+const PERSON_INDEX: &str =
+    "CREATE INDEX ledger_entries_person ON ledger_entries (tenant_id, person_id, seq)";
+const KIND_INDEX: &str =
+    "CREATE INDEX ledger_entries_kind_time ON ledger_entries (tenant_id, kind, created_at)";
+
+/// The indexes this migration replaces, as they were.
+const OLD_INDEXES: [(&str, &str); 4] = [
+    (
+        "ledger_entries_person",
+        "CREATE INDEX ledger_entries_person ON ledger_entries (tenant_id, person_id)",
+    ),
+    (
+        "ledger_entries_license",
+        "CREATE INDEX ledger_entries_license ON ledger_entries (tenant_id, license_id)",
+    ),
+    (
+        "ledger_entries_kind_seq",
+        "CREATE INDEX ledger_entries_kind_seq ON ledger_entries (tenant_id, kind, seq)",
+    ),
+    (
+        "ledger_entries_created",
+        "CREATE INDEX ledger_entries_created ON ledger_entries (tenant_id, created_at)",
+    ),
 ];
+
+const AUDIT_COLUMNS: &str =
+    "tenant_id, id, channel, actor, action, target_type, target_id, detail, created_at";
+
+/// `audit_events`, with or without a rowid, and its indexes.
+fn audit_table(without_rowid: bool) -> Vec<String> {
+    let suffix = if without_rowid { " WITHOUT ROWID" } else { "" };
+    vec![
+        format!(
+            "CREATE TABLE audit_events_new (
+                tenant_id TEXT NOT NULL,
+                id TEXT NOT NULL,
+                channel TEXT NOT NULL,
+                actor TEXT NOT NULL,
+                action TEXT NOT NULL,
+                target_type TEXT NOT NULL,
+                target_id TEXT NOT NULL,
+                detail TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                PRIMARY KEY (tenant_id, id)
+            ){suffix}"
+        ),
+        format!(
+            "INSERT INTO audit_events_new ({AUDIT_COLUMNS}) SELECT {AUDIT_COLUMNS} FROM audit_events"
+        ),
+        "DROP TABLE audit_events".into(),
+        "ALTER TABLE audit_events_new RENAME TO audit_events".into(),
+        "CREATE INDEX audit_events_target ON audit_events (tenant_id, target_type, target_id)"
+            .into(),
+        "CREATE INDEX audit_events_newest ON audit_events (tenant_id, created_at, id)".into(),
+    ]
+}
 
 fn up_statements(backend: DatabaseBackend) -> Vec<String> {
     if backend == DatabaseBackend::Postgres {
-        return vec![
-            "DROP INDEX IF EXISTS ledger_entries_license".into(),
-            "DROP INDEX IF EXISTS ledger_entries_person".into(),
-            INDEXES[1].into(),
-        ];
+        let mut statements: Vec<String> = OLD_INDEXES
+            .iter()
+            .map(|(name, _)| format!("DROP INDEX IF EXISTS {name}"))
+            .collect();
+        statements.extend([PERSON_INDEX.to_owned(), KIND_INDEX.to_owned()]);
+        return statements;
     }
     let mut statements = vec![
         format!("CREATE TABLE ledger_entries_v2 (seq INTEGER PRIMARY KEY, {DEFINITIONS})"),
@@ -65,20 +120,20 @@ fn up_statements(backend: DatabaseBackend) -> Vec<String> {
         "DROP TABLE ledger_entries".into(),
         "ALTER TABLE ledger_entries_v2 RENAME TO ledger_entries".into(),
     ];
-    statements.extend(INDEXES.map(str::to_owned));
+    statements.extend([SEQ_INDEX, PERSON_INDEX, KIND_INDEX].map(str::to_owned));
+    statements.extend(audit_table(true));
     statements
 }
 
 fn down_statements(backend: DatabaseBackend) -> Vec<String> {
-    let old_person = "CREATE INDEX ledger_entries_person ON ledger_entries (tenant_id, person_id)";
-    let old_license =
-        "CREATE INDEX ledger_entries_license ON ledger_entries (tenant_id, license_id)";
+    let old = OLD_INDEXES.map(|(_, create)| create.to_owned());
     if backend == DatabaseBackend::Postgres {
-        return vec![
-            "DROP INDEX IF EXISTS ledger_entries_person".into(),
-            old_person.into(),
-            old_license.into(),
+        let mut statements = vec![
+            "DROP INDEX IF EXISTS ledger_entries_person".to_owned(),
+            "DROP INDEX IF EXISTS ledger_entries_kind_time".to_owned(),
         ];
+        statements.extend(old);
+        return statements;
     }
     let mut statements = vec![
         format!(
@@ -95,14 +150,10 @@ fn down_statements(backend: DatabaseBackend) -> Vec<String> {
          WHEN NEW.seq IS NULL \
          BEGIN UPDATE ledger_entries SET seq = NEW.rowid WHERE rowid = NEW.rowid; END"
             .into(),
-        old_person.into(),
-        old_license.into(),
+        SEQ_INDEX.into(),
     ];
-    statements.extend(
-        [INDEXES[0], INDEXES[2], INDEXES[3]]
-            .into_iter()
-            .map(str::to_owned),
-    );
+    statements.extend(old);
+    statements.extend(audit_table(false));
     statements
 }
 

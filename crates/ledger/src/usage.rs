@@ -62,6 +62,8 @@ pub async fn recent_refusals(
     ledger_entry::Entity::find()
         .filter(ledger_entry::Column::TenantId.eq(tenant.to_string()))
         .filter(ledger_entry::Column::Kind.eq(EntryKind::Refused.as_str()))
+        // The order of the (tenant, kind, time) index; seq breaks ties.
+        .order_by_desc(ledger_entry::Column::CreatedAt)
         .order_by_desc(ledger_entry::Column::Seq)
         .limit(limit)
         .all(db)
