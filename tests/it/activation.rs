@@ -6,7 +6,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use rosterd::config::{Config, Overrides};
 use rosterd::outbox::{Delivery, OutboxWorker, Round};
 use rosterd_domain::Product;
@@ -302,16 +302,8 @@ async fn revoked_expired_replaced_and_unknown_links_say_so() {
 
     // Revoked: ann leaves (active=false) while her page is open.
     let (_, open_page) = get(&app, &ann_link).await;
-    let (status, _) = learning
-        .send(
-            Method::PATCH,
-            &format!("/Users/{ann}"),
-            Some(json!({
-                "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
-                "Operations": [{"op": "replace", "path": "active", "value": false}]
-            })),
-        )
-        .await;
+    let leaves = json!([{"op": "replace", "path": "active", "value": false}]);
+    let (status, _) = learning.patch(&format!("/Users/{ann}"), leaves).await;
     assert_eq!(status, 200);
     let (status, page) = get(&app, &ann_link).await;
     assert_eq!(status, StatusCode::GONE);
@@ -455,16 +447,8 @@ async fn a_notice_whose_link_died_before_delivery_is_withdrawn_not_sent() {
     assert_eq!((round.queued, round.sent, round.failed), (2, 0, 2));
 
     // Meanwhile ann leaves, and an operator resends bob's notice.
-    let (status, _) = learning
-        .send(
-            Method::PATCH,
-            &format!("/Users/{ann}"),
-            Some(json!({
-                "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
-                "Operations": [{"op": "replace", "path": "active", "value": false}]
-            })),
-        )
-        .await;
+    let leaves = json!([{"op": "replace", "path": "active", "value": false}]);
+    let (status, _) = learning.patch(&format!("/Users/{ann}"), leaves).await;
     assert_eq!(status, 200);
     app.cli_ok(&["license", "resend", "acme", "bob@acme.example", "learning"])
         .await;

@@ -256,3 +256,57 @@ async fn verify(
     .unwrap()
     .is_some()
 }
+
+#[tokio::test]
+async fn operator_commands_leave_audit_events_without_secrets() {
+    let app = TestApp::spawn().await;
+    app.cli_ok(&["tenant", "create", "acme", "--name", "Acme"])
+        .await;
+    let issued = app.cli_ok(&["token", "issue", "acme", "learning"]).await;
+    let secret = issued["token"].as_str().unwrap().to_owned();
+    let prefix = issued["prefix"].as_str().unwrap().to_owned();
+    app.cli_ok(&["token", "revoke", "acme", &prefix]).await;
+    app.cli_ok(&["app", "disable", "acme", "learning"]).await;
+    app.cli_ok(&["admin", "create", "acme", "ann@acme.example"])
+        .await;
+
+    let tenant = rosterd_tenancy::find_tenant(&app.db.conn, "acme")
+        .await
+        .unwrap();
+    let query = rosterd_audit::Query {
+        channel: Some(rosterd_audit::Channel::Operator),
+        ..rosterd_audit::Query::default()
+    };
+    let mut events = rosterd_audit::list(&app.db.conn, tenant.id, &query)
+        .await
+        .unwrap();
+    events.reverse();
+    let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "tenant.create",
+            "token.issue",
+            "token.revoke",
+            "scim.disable",
+            "admin.create"
+        ],
+        "{events:?}"
+    );
+    assert_eq!(
+        events[1].detail.split('…').next(),
+        Some(&*format!("Token {prefix}"))
+    );
+    assert_eq!(
+        (events[3].target_type.as_str(), events[3].target_id.as_str()),
+        ("app", "learning")
+    );
+    assert!(
+        events[4].detail.contains("ann@acme.example"),
+        "{:?}",
+        events[4]
+    );
+    for event in &events {
+        assert!(!event.detail.contains(&secret), "a secret in {event:?}");
+    }
+}

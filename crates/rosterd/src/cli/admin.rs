@@ -7,7 +7,9 @@ use clap::Subcommand;
 use rosterd_domain::Secret;
 use rosterd_tenancy::AdminRole;
 
-use super::{Context, clock};
+use sea_orm::TransactionTrait as _;
+
+use super::{Context, clock, record_operator};
 
 #[derive(Debug, Subcommand)]
 pub enum AdminCommand {
@@ -43,9 +45,14 @@ pub async fn run(ctx: &mut Context<'_>, command: AdminCommand) -> anyhow::Result
             } else {
                 (rosterd_tenancy::generate_password(), true)
             };
+            let txn = ctx.db.begin().await?;
             let account =
-                rosterd_tenancy::create_admin(&ctx.db, clock(), tenant.id, &email, role, &password)
+                rosterd_tenancy::create_admin(&txn, clock(), tenant.id, &email, role, &password)
                     .await?;
+            let event = format!("{} added as {}", account.email, account.role.slug());
+            let id = account.id.to_string();
+            record_operator(&txn, tenant.id, "admin.create", ("admin", &id), &event).await?;
+            txn.commit().await?;
             let login_url = format!("{}/admin/{}/login", ctx.config.public_url, tenant.slug);
             let value = serde_json::json!({
                 "tenant": tenant.slug,

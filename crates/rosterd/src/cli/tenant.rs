@@ -10,7 +10,7 @@ use rosterd_tenancy::{ProductApp, Tenant, TokenInfo};
 use sea_orm::TransactionTrait as _;
 use serde::Serialize;
 
-use super::{Context, clock};
+use super::{Context, clock, record_operator};
 
 #[derive(Debug, Subcommand)]
 pub enum TenantCommand {
@@ -91,7 +91,14 @@ pub async fn run(ctx: &mut Context<'_>, command: TenantCommand) -> anyhow::Resul
                 tenant.name,
                 describe_seats(&seats)
             );
-            record_operator(&txn, &tenant, "tenant.create", &event).await?;
+            record_operator(
+                &txn,
+                tenant.id,
+                "tenant.create",
+                ("tenant", &tenant.id.to_string()),
+                &event,
+            )
+            .await?;
             txn.commit().await?;
             let detail = detail(ctx, &tenant.slug.to_string()).await?;
             ctx.emit(&detail, || {
@@ -143,7 +150,14 @@ pub async fn run(ctx: &mut Context<'_>, command: TenantCommand) -> anyhow::Resul
                 )
                 .await?;
             }
-            record_operator(&txn, &tenant, "tenant.seats", &event).await?;
+            record_operator(
+                &txn,
+                tenant.id,
+                "tenant.seats",
+                ("tenant", &tenant.id.to_string()),
+                &event,
+            )
+            .await?;
             txn.commit().await?;
             let detail = detail(ctx, &slug).await?;
             ctx.emit(&detail.pools, || describe(&detail))?;
@@ -159,31 +173,6 @@ fn describe_seats(seats: &[(LicenseKind, i64)]) -> String {
         .map(|(kind, n)| format!("{} {n}", kind.display_name()))
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-/// An audit event of the operator CLI (channel Operator; the actor is the CLI, since it has no
-/// account of its own).
-async fn record_operator(
-    conn: &impl sea_orm::ConnectionTrait,
-    tenant: &Tenant,
-    action: &str,
-    detail: &str,
-) -> anyhow::Result<()> {
-    rosterd_audit::record(
-        conn,
-        clock(),
-        tenant.id,
-        rosterd_audit::NewEvent {
-            channel: rosterd_audit::Channel::Operator,
-            actor: &Actor::operator().name,
-            action,
-            target_type: "tenant",
-            target_id: &tenant.id.to_string(),
-            detail,
-        },
-    )
-    .await?;
-    Ok(())
 }
 
 async fn detail(ctx: &Context<'_>, slug: &str) -> anyhow::Result<TenantDetail> {
