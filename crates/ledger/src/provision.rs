@@ -132,8 +132,7 @@ pub(crate) async fn assign_new(
         Ok(written) => Err(Error::Database(DbErr::Custom(format!(
             "assigning a {kind} license wrote {written} of {expected} rows"
         )))),
-        Err(err) if is_unique_violation(&err) => Err(Error::Conflict),
-        Err(err) => Err(err.into()),
+        Err(err) => Err(assign_failed(err)),
     }
 }
 
@@ -196,12 +195,19 @@ fn assigned(
     (model, vec![license, audit, appended])
 }
 
-/// Runs the inserts of [`assigned`] together; a second live license of the kind is a conflict.
+/// Runs the inserts of [`assigned`] together.
 async fn write_assigned(db: &impl ConnectionTrait, inserts: Vec<Statement>) -> Result<()> {
-    match execute_together(db, inserts).await {
-        Ok(_) => Ok(()),
-        Err(err) if is_unique_violation(&err) => Err(Error::Conflict),
-        Err(err) => Err(err.into()),
+    execute_together(db, inserts).await.map_err(assign_failed)?;
+    Ok(())
+}
+
+/// Why writing an assigned license failed: a second live license of the kind (a concurrent
+/// request won) is a conflict, to retry; anything else is the database's error.
+fn assign_failed(err: DbErr) -> Error {
+    if is_unique_violation(&err) {
+        Error::Conflict
+    } else {
+        err.into()
     }
 }
 
