@@ -1,6 +1,8 @@
 //! What the benchmark programs share: databases made for one run and dropped after it, connected
 //! as the server connects (`rosterd::db::connect_url`).
 
+use std::time::Duration;
+
 use anyhow::{Context as _, Result};
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use tempfile::TempDir;
@@ -88,4 +90,33 @@ async fn drop_pg(server: &str, name: &str) -> Result<()> {
     admin.close().await?;
     eprintln!("dropped database {name}");
     Ok(())
+}
+
+/// Median, p95 and mean of a series.
+#[derive(Debug, Clone, Copy)]
+pub struct Stats {
+    pub n: usize,
+    pub median: Duration,
+    pub p95: Duration,
+    pub mean: Duration,
+}
+
+impl Stats {
+    pub fn of(mut samples: Vec<Duration>) -> Self {
+        samples.sort_unstable();
+        let n = samples.len();
+        // Nearest-rank percentile: the smallest sample with at least `pct`% of samples at or
+        // below it.
+        let at = |pct: usize| {
+            let rank = (pct * n).div_ceil(100).clamp(1, n.max(1));
+            samples.get(rank - 1).copied().unwrap_or_default()
+        };
+        let total: Duration = samples.iter().sum();
+        Self {
+            n,
+            median: at(50),
+            p95: at(95),
+            mean: total / u32::try_from(n.max(1)).unwrap_or(u32::MAX),
+        }
+    }
 }

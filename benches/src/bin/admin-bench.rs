@@ -22,7 +22,7 @@ use clap::Parser;
 use rand::rngs::StdRng;
 use rand::{Rng as _, SeedableRng as _};
 use rosterd_admin_center::AdminState;
-use rosterd_bench::{Cleanup, connect, drop_database, open};
+use rosterd_bench::{Cleanup, Stats, connect, drop_database, open};
 use rosterd_directory::people_list::{PageAt, PeopleQuery};
 use rosterd_domain::{Clock, LicenseKind, PersonId, Secret, SystemClock, TenantId, TenantSlug};
 use rosterd_ledger::Actor;
@@ -515,28 +515,4 @@ async fn seed(
     .await?;
     txn.commit().await?;
     Ok(())
-}
-
-/// Median, p95 (nearest rank) and mean of a series.
-struct Stats {
-    median: Duration,
-    p95: Duration,
-    mean: Duration,
-}
-
-impl Stats {
-    fn of(mut samples: Vec<Duration>) -> Self {
-        samples.sort_unstable();
-        let n = samples.len();
-        let at = |pct: usize| {
-            let rank = (pct * n).div_ceil(100).clamp(1, n.max(1));
-            samples.get(rank - 1).copied().unwrap_or_default()
-        };
-        let total: Duration = samples.iter().sum();
-        Self {
-            median: at(50),
-            p95: at(95),
-            mean: total / u32::try_from(n.max(1)).unwrap_or(u32::MAX),
-        }
-    }
 }

@@ -31,7 +31,7 @@ use rand::rngs::StdRng;
 use rand::{Rng as _, SeedableRng as _};
 use rosterd::provisioning_log::Recorder;
 use rosterd::server::Licensing;
-use rosterd_bench::{Cleanup, drop_database, writer};
+use rosterd_bench::{Cleanup, Stats, drop_database, writer};
 use rosterd_directory::Directory;
 use rosterd_domain::{Clock, LicenseKind, PersonId, Product, ScimUserId, SystemClock, TenantSlug};
 use rosterd_ledger::Actor;
@@ -885,35 +885,6 @@ async fn open(backend: &Backend) -> Result<(DatabaseConnection, Cleanup)> {
 async fn teardown(scale: Scale) -> Result<()> {
     drop(scale.seeded);
     drop_database(scale.conn, scale.cleanup).await
-}
-
-/// Median, p95 and mean of a series.
-#[derive(Debug, Clone, Copy)]
-struct Stats {
-    n: usize,
-    median: Duration,
-    p95: Duration,
-    mean: Duration,
-}
-
-impl Stats {
-    fn of(mut samples: Vec<Duration>) -> Self {
-        samples.sort_unstable();
-        let n = samples.len();
-        // Nearest-rank percentile: the smallest sample with at least `pct`% of samples at or
-        // below it.
-        let at = |pct: usize| {
-            let rank = (pct * n).div_ceil(100).clamp(1, n.max(1));
-            samples.get(rank - 1).copied().unwrap_or_default()
-        };
-        let total: Duration = samples.iter().sum();
-        Self {
-            n,
-            median: at(50),
-            p95: at(95),
-            mean: total / u32::try_from(n.max(1)).unwrap_or(u32::MAX),
-        }
-    }
 }
 
 fn ms(d: Duration) -> String {
