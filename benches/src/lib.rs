@@ -1,5 +1,5 @@
 //! What the benchmark programs share: databases made for one run and dropped after it, connected
-//! as the server connects (`rosterd::db::connect_url`).
+//! as the server connects (`rosterd_database::connect_url`).
 
 use std::time::Duration;
 
@@ -18,10 +18,10 @@ pub enum Cleanup {
     },
 }
 
-/// Connects as the server does ([`rosterd::db::connect_url`]): pool sizes, and WAL with
+/// Connects as the server does ([`rosterd_database::connect_url`]): pool sizes, and WAL with
 /// `synchronous = NORMAL` on every SQLite connection.
 pub async fn connect(url: &str) -> Result<DatabaseConnection> {
-    rosterd::db::connect_url(url)
+    rosterd_database::connect_url(url)
         .await
         .with_context(|| format!("connecting to {url}"))
 }
@@ -56,10 +56,10 @@ pub async fn open(postgres: Option<&str>) -> Result<(DatabaseConnection, Cleanup
 }
 
 /// The connection the server would write on for a database [`open`] made
-/// ([`rosterd::db::connect_writer`]: on SQLite one connection of its own, else `conn`).
+/// ([`rosterd_database::connect_writer`]: on SQLite one connection of its own, else `conn`).
 pub async fn writer(conn: &DatabaseConnection, cleanup: &Cleanup) -> Result<DatabaseConnection> {
     match cleanup {
-        Cleanup::Sqlite(dir) => rosterd::db::connect_writer(&sqlite_url(dir), conn).await,
+        Cleanup::Sqlite(dir) => Ok(rosterd_database::connect_writer(&sqlite_url(dir), conn).await?),
         Cleanup::Kept | Cleanup::Postgres { .. } => Ok(conn.clone()),
     }
 }

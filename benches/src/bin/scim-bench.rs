@@ -14,7 +14,7 @@
 //! alternating rounds so a change in machine load hits both alike. Prints markdown tables.
 //!
 //! With `--licensing` the measured `Directory` carries the licensing hooks exactly as
-//! `rosterd serve` wires them (`Directory::with_hooks(Licensing::new(clock))`), and the tenant
+//! `rosterd serve` wires them (`Directory::with_hooks(Licensing::new(clock, app))`), and the tenant
 //! gets seat pools of ample capacity. With `--provision` the program instead measures
 //! provisioning throughput: sequential `ScimStore::create` of Users with the hooks and without,
 //! each in its own fresh database, interleaved in rounds. `--provision --http` sends the same
@@ -423,9 +423,10 @@ async fn prepare(
     txn.commit().await?;
     let hooked = plain
         .clone()
-        .with_hooks(Arc::new(rosterd::licensing::Licensing::new(Arc::clone(
-            &clock,
-        ))));
+        .with_hooks(Arc::new(rosterd_licensing::Licensing::new(
+            Arc::clone(&clock),
+            rosterd_scim_learning::APP,
+        )));
     Ok((plain, hooked, ctx))
 }
 
@@ -480,7 +481,7 @@ async fn provision_in(
     // SQLite WAL checkpoints off the request path, as `rosterd serve` runs them.
     let checkpointers: Vec<_> = [off_conn, on_conn]
         .into_iter()
-        .filter_map(rosterd::db::spawn_checkpointer)
+        .filter_map(rosterd_database::spawn_checkpointer)
         .collect();
     eprintln!("provisioning: warm-up");
     for i in 0..args.warmup {

@@ -48,6 +48,12 @@ impl From<rosterd_ledger::Error> for AdminError {
     }
 }
 
+impl From<rosterd_licensing::Error> for AdminError {
+    fn from(err: rosterd_licensing::Error) -> Self {
+        AdminError::Internal(format!("licensing: {err}"))
+    }
+}
+
 impl From<sea_orm::DbErr> for AdminError {
     fn from(err: sea_orm::DbErr) -> Self {
         AdminError::Internal(format!("database: {err}"))

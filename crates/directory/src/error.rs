@@ -1,13 +1,14 @@
 //! Errors: where database errors become answers.
 //!
 //! Inside the crate every storage step returns [`Failure`]; `From<DbErr>` is the one place a
-//! driver error is translated (unique violation -> 409 `uniqueness`, record not found -> 404,
+//! driver error is translated (classified by [`rosterd_database::classify`]) (unique violation -> 409 `uniqueness`, record not found -> 404,
 //! lock contention -> retry, anything else -> logged and a generic 500). Nothing outside this
 //! crate ever sees a `DbErr`. The SCIM store answers with `ScimError`; the small admin API
 //! ([`crate::people`]) answers with [`Error`].
 
+use rosterd_database::DbFailure;
 use rosterd_scim::ScimError;
-use sea_orm::{DbErr, SqlErr};
+use sea_orm::DbErr;
 
 /// The admin API's error. Internal failures are logged where they happened, so their message
 /// says nothing of the cause; the others say what to fix.
@@ -70,21 +71,23 @@ impl From<ScimError> for Failure {
 
 impl From<DbErr> for Failure {
     fn from(err: DbErr) -> Self {
-        if is_unique_violation(&err) {
+        match rosterd_database::classify(&err) {
             // Callers that know which name collided map the violation themselves first.
-            return Failure::Scim(ScimError::uniqueness(
+            DbFailure::UniqueViolation => Failure::Scim(ScimError::uniqueness(
                 "A resource with the same unique attribute already exists in this app.",
-            ));
+            )),
+            DbFailure::NotFound => {
+                Failure::Scim(ScimError::not_found("The resource no longer exists."))
+            }
+            DbFailure::Contention => {
+                tracing::debug!(error = %err, "write contention; retrying the transaction");
+                Failure::Retry
+            }
+            DbFailure::Other => {
+                tracing::error!(error = %err, "directory database error");
+                Failure::Scim(ScimError::internal())
+            }
         }
-        if matches!(err, DbErr::RecordNotFound(_)) {
-            return Failure::Scim(ScimError::not_found("The resource no longer exists."));
-        }
-        if is_contention(&err) {
-            tracing::debug!(error = %err, "write contention; retrying the transaction");
-            return Failure::Retry;
-        }
-        tracing::error!(error = %err, "directory database error");
-        Failure::Scim(ScimError::internal())
     }
 }
 
@@ -102,25 +105,7 @@ impl Failure {
     }
 }
 
-/// True for a unique-constraint violation on SQLite or PostgreSQL.
-pub(crate) fn is_unique_violation(err: &DbErr) -> bool {
-    matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
-}
-
-/// True when the error says "try again": SQLite's busy/locked, PostgreSQL's serialization
-/// failure (40001) or deadlock (40P01). sea-orm does not classify these, so the driver's
-/// message is read.
-fn is_contention(err: &DbErr) -> bool {
-    let text = err.to_string();
-    [
-        "database is locked",
-        "database table is locked",
-        "could not serialize access",
-        "deadlock detected",
-    ]
-    .iter()
-    .any(|needle| text.contains(needle))
-}
+pub(crate) use rosterd_database::is_unique_violation;
 
 /// How many times a write transaction runs before giving up.
 pub(crate) const MAX_ATTEMPTS: usize = 5;

@@ -30,7 +30,7 @@ use sha2::{Digest as _, Sha256};
 
 use crate::actor::{Actor, ActorKind};
 use crate::entity::{activation_link, license};
-use crate::error::{Error, is_unique_violation};
+use crate::error::Error;
 use crate::license::{License, LicenseState, find_license, find_live};
 use crate::provision::activate;
 
@@ -113,7 +113,7 @@ pub async fn create_activation(
     retire_current_link(db, tenant, license_id).await?;
     match insert_link(db, clock, tenant, license_id).await {
         // Another request made a current link between our two statements.
-        Err(Error::Database(err)) if is_unique_violation(&err) => Err(Error::Conflict),
+        Err(Error::Database(err)) if err.is_unique_violation() => Err(Error::Conflict),
         other => other,
     }
 }
@@ -168,7 +168,7 @@ pub async fn issue_first_activation(
     }
     match insert_link(db, clock, tenant, license_id).await {
         Ok(issued) => Ok(Some(issued)),
-        Err(Error::Database(err)) if is_unique_violation(&err) => Ok(None),
+        Err(Error::Database(err)) if err.is_unique_violation() => Ok(None),
         Err(other) => Err(other),
     }
 }

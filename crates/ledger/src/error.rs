@@ -5,6 +5,7 @@
 //! never shown. Activation links have their own error, [`crate::ActivationError`], because a
 //! person (not an admin) reads it.
 
+use rosterd_database::DatabaseError;
 use rosterd_domain::{LicenseKind, Product};
 use sea_orm::DbErr;
 
@@ -53,8 +54,6 @@ pub enum Error {
     /// A license kind used with a product that does not sell it.
     #[error("{} is not a {} license", kind.display_name(), product.display_name())]
     WrongProduct { kind: LicenseKind, product: Product },
-    #[error("the {} app licenses every active user; its policy cannot be changed", .0.display_name())]
-    FixedPolicy(Product),
     /// A policy that cannot be parsed or stored; the message says what to fix.
     #[error("{0}")]
     InvalidPolicy(String),
@@ -64,8 +63,8 @@ pub enum Error {
     /// A stored value this version cannot read (written by hand or by a newer rosterd).
     #[error("unreadable stored {what}: {value}")]
     Corrupt { what: &'static str, value: String },
-    #[error("database error: {0}")]
-    Database(#[from] DbErr),
+    #[error(transparent)]
+    Database(#[from] DatabaseError),
 }
 
 impl Error {
@@ -77,13 +76,13 @@ impl Error {
     }
 }
 
-/// True when a database error is a unique-constraint violation (SQLite or PostgreSQL).
-pub(crate) fn is_unique_violation(err: &DbErr) -> bool {
-    matches!(
-        err.sql_err(),
-        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
-    )
+impl From<DbErr> for Error {
+    fn from(err: DbErr) -> Self {
+        Error::Database(err.into())
+    }
 }
+
+pub(crate) use rosterd_database::is_unique_violation;
 
 #[cfg(test)]
 mod tests {

@@ -65,7 +65,7 @@ pub use outbox::{
 };
 pub use policy::{
     Basis, Eligibility, LicensePolicy, Matcher, RULE_ATTRIBUTES, Rule, StoredPolicy, Subject,
-    eligible_kind, get_policy, parse_tier, set_policy, tier_name,
+    eligible_kind, parse_tier, set_policy, stored_policy, tier_name,
 };
 pub use pool::{SeatPool, create_pools, pools, set_capacity};
 pub use provision::{Changed, Revoked, activate, assign, change, record_refusal, revoke};

@@ -1,14 +1,11 @@
 //! License policies: who a product app licenses, and with which kind. Pure: evaluation never
 //! touches the database (storage is in [`store`], the CLI syntax in [`parse`]).
 //!
-//! - Learning and TeamLink Extend: every active provisioned user gets the product's kind
-//!   (implicit, not configurable).
-//! - Sales Navigator: ordered rules mapping an IdP group (displayName or id) or a user attribute
-//!   to a tier; the first matching rule wins; no rule matching gives the default tier, which may
-//!   be none. A tenant that never configured a policy gets [`LicensePolicy::built_in`]: default
-//!   `sales-navigator-core` and no rules, so that, as the product documents promise, "when an
-//!   employee joins, SCIM automatically assigns the right Sales Navigator license" from the
-//!   first provisioned user on; an admin who wants rule-only licensing sets `--default none`.
+//! A policy is ordered rules mapping an IdP group (displayName or id) or a user attribute to a
+//! license kind; the first matching rule wins; no rule matching gives the default, which may be
+//! none. Which policy an app has is the product app's business (its crate): Learning and
+//! TeamLink Extend give their one kind to every active user, Sales Navigator stores one per
+//! tenant and falls back to Core for everyone. The ledger only evaluates.
 //!
 //! How someone became eligible decides what a full pool does to them: a license from the
 //! default (every user) is the request's only purpose, so a full pool refuses the request; a
@@ -19,11 +16,11 @@ mod store;
 
 use std::collections::HashMap;
 
-use rosterd_domain::{LicenseKind, Product};
+use rosterd_domain::LicenseKind;
 use serde::Serialize;
 
 pub use parse::{parse_tier, tier_name};
-pub use store::{StoredPolicy, get_policy, set_policy};
+pub use store::{StoredPolicy, set_policy, stored_policy};
 
 /// The user attributes a rule may test (SCIM core and enterprise User attributes), in their
 /// canonical spelling. Matching of names and values is case-insensitive.
@@ -126,15 +123,6 @@ impl LicensePolicy {
         }
     }
 
-    /// The policy of a product app nobody configured (see the module documentation).
-    pub fn built_in(product: Product) -> Self {
-        match product {
-            Product::Learning => Self::every_user(LicenseKind::Learning),
-            Product::SalesNavigator => Self::every_user(LicenseKind::SalesNavigatorCore),
-            Product::TeamlinkExtend => Self::every_user(LicenseKind::TeamlinkExtend),
-        }
-    }
-
     /// The kind this policy gives the subject: the first matching rule's, else the default.
     pub fn evaluate(&self, subject: &Subject) -> Option<LicenseKind> {
         self.eligibility(subject).map(|e| e.kind)
@@ -157,23 +145,16 @@ impl LicensePolicy {
     }
 }
 
-/// The license a product app's user should hold: none while inactive; for Learning and
-/// TeamLink Extend the product's kind for every active user (whatever `policy` says); for
-/// Sales Navigator what `policy` gives.
+/// The license an app's user should hold under `policy`: none while inactive.
 pub fn eligible_kind(
-    product: Product,
     policy: &LicensePolicy,
     subject: &Subject,
     active: bool,
 ) -> Option<Eligibility> {
-    if !active {
-        return None;
-    }
-    match product {
-        Product::SalesNavigator => policy.eligibility(subject),
-        Product::Learning | Product::TeamlinkExtend => {
-            LicensePolicy::built_in(product).eligibility(subject)
-        }
+    if active {
+        policy.eligibility(subject)
+    } else {
+        None
     }
 }
 

@@ -129,7 +129,7 @@ pub(crate) async fn assign_new(
     match execute_together(db, batch).await {
         Ok(0) => Err(pool_full(db, tenant, kind).await),
         Ok(written) if written == expected => model.try_into(),
-        Ok(written) => Err(Error::Database(DbErr::Custom(format!(
+        Ok(written) => Err(Error::from(DbErr::Custom(format!(
             "assigning a {kind} license wrote {written} of {expected} rows"
         )))),
         Err(err) => Err(assign_failed(err)),

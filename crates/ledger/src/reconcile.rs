@@ -69,11 +69,11 @@ pub struct PolicySubject {
 
 impl PolicySubject {
     /// The candidate this subject is under `policy`.
-    pub fn candidate(&self, product: Product, policy: &LicensePolicy) -> Candidate {
+    pub fn candidate(&self, policy: &LicensePolicy) -> Candidate {
         Candidate {
             person: self.person,
             name: self.name.clone(),
-            target: eligible_kind(product, policy, &self.subject, self.active)
+            target: eligible_kind(policy, &self.subject, self.active)
                 .map(|e| (e, self.key.clone())),
             fresh: false,
         }

@@ -1,16 +1,11 @@
 //! Connecting to the database (SQLite file or PostgreSQL) and running the migrations.
 
-use std::time::Duration;
-
 use anyhow::Context as _;
 use rosterd_migrations::Migrator;
 use rosterd_migrations::MigratorTrait as _;
-use sea_orm::{
-    ConnAcquireErr, ConnectOptions, ConnectionTrait as _, Database, DatabaseBackend,
-    DatabaseConnection, DbErr,
-};
-use tokio::task::JoinHandle;
-use tokio::time::MissedTickBehavior;
+use sea_orm::DatabaseConnection;
+
+use rosterd_database::{connect_url, sqlite_path};
 
 use crate::config::Config;
 
@@ -29,130 +24,9 @@ pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
         .context("connecting to the database (check database_url / DATABASE_URL)")
 }
 
-/// How often the server checkpoints a SQLite database's WAL ([`spawn_checkpointer`]).
-const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
-
-/// The WAL size, in pages, at which a committing connection checkpoints by itself: a backstop
-/// for processes without the background checkpointer (the CLI) or when it falls behind.
-const AUTOCHECKPOINT_PAGES: &str = "16384";
-
-/// The size a SQLite WAL file is cut back to after a checkpoint resets it (64 MiB).
-const WAL_SIZE_LIMIT: &str = "67108864";
-
-/// Opens the database at `url` with the server's pool sizes. Every SQLite connection of the
-/// pool is set up alike: WAL, so readers never wait for the writer; `synchronous = NORMAL`,
-/// which in WAL mode syncs at checkpoints rather than at every commit (a commit survives a crash
-/// of the process; a power cut may lose the last ones, never corrupt the file); and a high
-/// auto-checkpoint threshold, because the server checkpoints in the background. These are
-/// per-connection settings, so they go into the connect options, not a statement run once.
-pub async fn connect_url(url: &str) -> anyhow::Result<DatabaseConnection> {
-    let pool_size = if url.starts_with("sqlite:") { 8 } else { 32 };
-    Ok(Database::connect(options(url, pool_size)).await?)
-}
-
-/// The connection SCIM writes and the provisioning log run on (`AppState::writer`). For a
-/// SQLite file, a pool of its own with one connection: SQLite lets one writer in at a time
-/// anyway, so writers now queue for that connection in order instead of polling the file lock,
-/// and its page cache stays warm (a SQLite connection drops its cache whenever another
-/// connection wrote; with writes spread over the pool, each write transaction first re-read
-/// every index page it touched). Elsewhere (PostgreSQL, in-memory SQLite) `db` itself.
-pub async fn connect_writer(
-    url: &str,
-    db: &DatabaseConnection,
-) -> anyhow::Result<DatabaseConnection> {
-    if db.get_database_backend() != DatabaseBackend::Sqlite || sqlite_path(url).is_none() {
-        return Ok(db.clone());
-    }
-    Ok(Database::connect(options(url, 1)).await?)
-}
-
-/// The connect options of a pool of `pool_size` connections to `url`.
-fn options(url: &str, pool_size: u32) -> ConnectOptions {
-    use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-
-    let mut options = ConnectOptions::new(url.to_owned());
-    options
-        .sqlx_logging(false)
-        .connect_timeout(Duration::from_secs(10))
-        .acquire_timeout(Duration::from_secs(30))
-        .max_connections(pool_size);
-    if url.starts_with("sqlite:") {
-        options.min_connections(1).map_sqlx_sqlite_opts(|sqlite| {
-            sqlite
-                .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Normal)
-                .pragma("wal_autocheckpoint", AUTOCHECKPOINT_PAGES)
-                .pragma("journal_size_limit", WAL_SIZE_LIMIT)
-        });
-    }
-    options
-}
-
-/// Checkpoints a SQLite database's WAL every [`CHECKPOINT_EVERY`] (`None` on PostgreSQL), until
-/// the pool is closed or the task aborted.
-///
-/// Left to SQLite, the connection whose commit crosses the threshold copies the WAL back into
-/// the database file and syncs it, inside that request: one write in a few dozen paid 10-20 ms.
-/// A passive checkpoint here does the same work off the request path and never blocks a writer.
-pub fn spawn_checkpointer(db: &DatabaseConnection) -> Option<JoinHandle<()>> {
-    if db.get_database_backend() != DatabaseBackend::Sqlite {
-        return None;
-    }
-    let db = db.clone();
-    Some(tokio::spawn(async move {
-        let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
-        tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
-        let mut failing = false;
-        loop {
-            tick.tick().await;
-            match db
-                .execute_unprepared("PRAGMA wal_checkpoint(PASSIVE)")
-                .await
-            {
-                Ok(_) => failing = false,
-                Err(DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed)) => break,
-                // Said once per run of failures, not four times a second.
-                Err(err) if !failing => {
-                    failing = true;
-                    tracing::warn!(error = %err, "SQLite WAL checkpoint failed; retrying");
-                }
-                Err(_) => {}
-            }
-        }
-    }))
-}
-
 /// Applies every pending migration.
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
     Migrator::up(db, None)
         .await
         .context("running database migrations")
-}
-
-/// Whether the database answers (for `/readyz`).
-pub async fn ping(db: &DatabaseConnection) -> bool {
-    db.ping().await.is_ok()
-}
-
-fn sqlite_path(url: &str) -> Option<&str> {
-    let rest = url
-        .strip_prefix("sqlite://")
-        .or_else(|| url.strip_prefix("sqlite:"))?;
-    let path = rest.split('?').next()?;
-    (!path.is_empty() && path != ":memory:").then_some(path)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn finds_the_sqlite_file_path() {
-        assert_eq!(
-            sqlite_path("sqlite://./data/rosterd.db?mode=rwc"),
-            Some("./data/rosterd.db")
-        );
-        assert_eq!(sqlite_path("sqlite::memory:"), None);
-        assert_eq!(sqlite_path("postgres://localhost/x"), None);
-    }
 }

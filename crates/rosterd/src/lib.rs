@@ -2,11 +2,11 @@
 //! HTTP server's wiring (it alone sees every crate), and the operator CLI. `main.rs` only
 //! parses arguments and calls [`cli::run`]; tests call the same functions in-process.
 
+pub mod apps;
 pub mod cli;
 pub mod config;
 pub mod db;
 pub mod demo;
-pub mod licensing;
 pub mod outbox;
 pub mod provisioning_log;
 pub mod server;

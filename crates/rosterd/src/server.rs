@@ -10,16 +10,16 @@ use axum::extract::{DefaultBodyLimit, MatchedPath, OriginalUri, Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{any, get};
 use axum::{Json, Router};
 use rosterd_domain::{Clock, Product};
 use rosterd_scim::discovery::ServiceLimits;
-use rosterd_scim::router::ScimState;
 use rosterd_scim::{ScimContext, ScimError};
 use rosterd_tenancy::{AuthError, Scope};
 use sea_orm::DatabaseConnection;
 use serde_json::json;
 use tokio::net::TcpListener;
+use tower::ServiceExt as _;
 use tower_http::trace::TraceLayer;
 use tracing::{Span, field::Empty};
 
@@ -31,7 +31,7 @@ use crate::provisioning_log::{Attribution, Recorder};
 pub struct AppState {
     pub db: DatabaseConnection,
     /// Where SCIM write transactions and the provisioning log's inserts run: on a SQLite file
-    /// one dedicated connection ([`crate::db::connect_writer`]), elsewhere `db` itself.
+    /// one dedicated connection ([`rosterd_database::connect_writer`]), elsewhere `db` itself.
     pub writer: DatabaseConnection,
     pub clock: Arc<dyn Clock>,
     pub config: Arc<Config>,
@@ -65,18 +65,14 @@ pub fn app_with_licensing(state: AppState, recorder: Recorder, licensing: Licens
         bulk_max_operations: state.config.scim.bulk_max_operations,
         bulk_max_payload_bytes: state.config.scim.bulk_max_payload_bytes,
     };
-    let mut directory = rosterd_directory::Directory::new(state.db.clone(), state.clock.clone())
-        .with_writer(state.writer.clone());
-    if licensing == Licensing::On {
-        directory = directory.with_hooks(Arc::new(crate::licensing::Licensing::new(
-            state.clock.clone(),
-        )));
-    }
-    let scim = rosterd_scim::router::router(ScimState { limits })
-        .merge(rosterd_scim::http::resource_routes(directory, limits));
-    let scim_routes: Router<AppState> = Router::new()
-        .nest("/scim/v2", scim.clone())
-        .nest("/scim/{tenant}/{product}/v2", scim)
+    let shared = rosterd_licensing::Shared {
+        directory: rosterd_directory::Directory::new(state.db.clone(), state.clock.clone())
+            .with_writer(state.writer.clone()),
+        clock: state.clock.clone(),
+        limits,
+        ledger: licensing == Licensing::On,
+    };
+    let scim_routes: Router<AppState> = scim_apps(&shared)
         .layer(middleware::from_fn_with_state(
             state.clone(),
             authenticate_scim,
@@ -134,6 +130,42 @@ pub fn app_with_licensing(state: AppState, recorder: Recorder, licensing: Licens
         .with_state(state)
 }
 
+/// Each product's app at `/scim/{tenant}/<product>/v2`, and all three at `/scim/v2`, where the
+/// token alone says which app (authentication put its [`ScimContext`] on the request). A path
+/// naming no product reaches authentication, which answers it with a SCIM 404.
+fn scim_apps<S: Clone + Send + Sync + 'static>(shared: &rosterd_licensing::Shared) -> Router<S> {
+    let mut router = Router::new();
+    for product in Product::ALL {
+        router = router.nest(
+            &format!("/scim/{{tenant}}/{}/v2", product.slug()),
+            crate::apps::router(product, shared),
+        );
+    }
+    let apps: [Router; 3] = Product::ALL.map(|product| crate::apps::router(product, shared));
+    let by_token = tower::service_fn(move |req: Request| {
+        let app = req
+            .extensions()
+            .get::<ScimContext>()
+            .and_then(|ctx| Product::ALL.iter().position(|p| *p == ctx.product))
+            .map(|n| apps[n].clone());
+        async move {
+            match app {
+                Some(app) => app.oneshot(req).await,
+                None => Ok(ScimError::not_found("no such SCIM endpoint").into_response()),
+            }
+        }
+    });
+    router
+        .nest_service("/scim/v2", by_token)
+        .route("/scim/{tenant}/{product}/v2", any(no_such_app))
+        .route("/scim/{tenant}/{product}/v2/{*rest}", any(no_such_app))
+}
+
+/// Never reached: authentication refuses a path naming no product first.
+async fn no_such_app() -> Response {
+    ScimError::not_found("no such SCIM endpoint").into_response()
+}
+
 /// The admin center's state: sessions in Redis when `REDIS_URL` is set, else in the database.
 fn admin_state(state: &AppState) -> Result<rosterd_admin_center::AdminState, String> {
     let admin = rosterd_admin_center::AdminState::new(
@@ -152,7 +184,7 @@ async fn healthz() -> Json<serde_json::Value> {
 }
 
 async fn readyz(State(state): State<AppState>) -> Response {
-    if crate::db::ping(&state.db).await {
+    if rosterd_database::ping(&state.db).await {
         Json(json!({ "status": "ready" })).into_response()
     } else {
         (
@@ -284,7 +316,7 @@ pub async fn serve(
         state.clock.clone(),
         state.config.provisioning_log.retention_days,
     );
-    let checkpointer = crate::db::spawn_checkpointer(&state.db);
+    let checkpointer = rosterd_database::spawn_checkpointer(&state.db);
     let (recorder, writer) = Recorder::start(state.writer.clone(), state.clock.clone());
     // The peer address reaches handlers (the admin center throttles sign-in per address).
     let served = axum::serve(

@@ -18,8 +18,18 @@ pub struct ScimState {
     pub limits: ServiceLimits,
 }
 
-/// The SCIM routes of a product app, relative to its base URL; `S` is the state type of the
-/// router it is mounted in.
+/// A product app's whole SCIM surface on `store`: discovery and resources, relative to its
+/// base URL; `St` is the state type of the router it is mounted in.
+pub fn app<St, S>(store: S, limits: ServiceLimits) -> Router<St>
+where
+    St: Clone + Send + Sync + 'static,
+    S: crate::store::ScimStore,
+{
+    router(ScimState { limits }).merge(crate::http::resource_routes(store, limits))
+}
+
+/// The discovery routes of a product app, relative to its base URL; `S` is the state type of
+/// the router it is mounted in.
 pub fn router<S: Clone + Send + Sync + 'static>(state: ScimState) -> Router<S> {
     Router::new()
         .route("/ServiceProviderConfig", get(service_provider_config))

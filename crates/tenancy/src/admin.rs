@@ -122,8 +122,11 @@ pub async fn create_admin(
     .insert(db)
     .await;
     match inserted {
-        Ok(model) => account_from(model)
-            .ok_or_else(|| Error::Database(sea_orm::DbErr::Custom("admin row unreadable".into()))),
+        Ok(model) => account_from(model).ok_or_else(|| {
+            Error::Database(rosterd_database::DatabaseError::internal(
+                "admin row unreadable",
+            ))
+        }),
         Err(err) if is_unique_violation(&err) => Err(Error::AdminExists(email.to_owned())),
         Err(err) => Err(err.into()),
     }

@@ -2,6 +2,7 @@
 //! what to fix; `Database` is an internal failure, logged by whoever reports it. Authentication
 //! failures have their own type, [`crate::AuthError`], because they map to SCIM 401/403.
 
+use rosterd_database::DatabaseError;
 use sea_orm::DbErr;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -30,14 +31,14 @@ pub enum Error {
     WrongPassword,
     #[error("could not hash the password")]
     PasswordHash,
-    #[error("database error: {0}")]
-    Database(#[from] DbErr),
+    #[error(transparent)]
+    Database(#[from] DatabaseError),
 }
 
-/// True when a database error is a unique-constraint violation (SQLite or PostgreSQL).
-pub(crate) fn is_unique_violation(err: &DbErr) -> bool {
-    matches!(
-        err.sql_err(),
-        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
-    )
+impl From<DbErr> for Error {
+    fn from(err: DbErr) -> Self {
+        Error::Database(err.into())
+    }
 }
+
+pub(crate) use rosterd_database::is_unique_violation;

@@ -8,6 +8,8 @@ use sea_orm::{
 use serde::Serialize;
 
 use crate::entity::{product_app, tenant};
+use rosterd_database::DatabaseError;
+
 use crate::error::{Error, Result, is_unique_violation};
 
 /// Whether a tenant may use rosterd.
@@ -49,7 +51,7 @@ impl TryFrom<tenant::Model> for Tenant {
     type Error = Error;
 
     fn try_from(m: tenant::Model) -> Result<Self> {
-        let corrupt = |what: String| Error::Database(sea_orm::DbErr::Custom(what));
+        let corrupt = |what: String| Error::Database(DatabaseError::internal(what));
         Ok(Tenant {
             id: m.id.parse().map_err(|e| corrupt(format!("{e}")))?,
             slug: m.slug.parse().map_err(|e| corrupt(format!("{e}")))?,

@@ -106,8 +106,11 @@ pub async fn issue_token(
     .insert(db)
     .await?;
     set_scim_enabled(db, tenant, product, true).await?;
-    let info = info_from(model)
-        .ok_or_else(|| Error::Database(sea_orm::DbErr::Custom("token row unreadable".into())))?;
+    let info = info_from(model).ok_or_else(|| {
+        Error::Database(rosterd_database::DatabaseError::internal(
+            "token row unreadable",
+        ))
+    })?;
     Ok(IssuedToken {
         secret: Secret::new(secret),
         info,

@@ -71,7 +71,7 @@ impl TestApp {
         let clock = ManualClock::new(now);
         let state = AppState {
             db: db.conn.clone(),
-            writer: rosterd::db::connect_writer(&db.url, &db.conn)
+            writer: rosterd_database::connect_writer(&db.url, &db.conn)
                 .await
                 .unwrap(),
             clock: Arc::new(clock.clone()),

@@ -11,12 +11,9 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use rosterd_domain::{LicenseKind, Product, TenantId};
-use rosterd_ledger::{
-    Actor, Plan, PolicySubject, RULE_ATTRIBUTES, Subject, WaitKey, parse_tier, tier_name,
-};
+use rosterd_ledger::{Actor, Plan, RULE_ATTRIBUTES, parse_tier, tier_name};
+use rosterd_scim_sales_navigator as sales_navigator;
 use rosterd_tenancy::AdminRole;
-use sea_orm::{ConnectionTrait, TransactionTrait};
 
 use crate::AdminState;
 use crate::auth::{LicenseAdmin, Section, SignedIn};
@@ -27,13 +24,6 @@ use crate::render::{Chrome, page};
 mod draft;
 
 use draft::Draft;
-
-const PRODUCT: Product = Product::SalesNavigator;
-const TIERS: [LicenseKind; 3] = [
-    LicenseKind::SalesNavigatorCore,
-    LicenseKind::SalesNavigatorAdvanced,
-    LicenseKind::SalesNavigatorAdvancedPlus,
-];
 
 #[derive(Template)]
 #[template(path = "licenses/policy.html")]
@@ -92,33 +82,6 @@ struct PoolView {
     /// `(label, count, names)` of each non-empty list.
     lists: Vec<(&'static str, usize, String)>,
     waiting_after: usize,
-}
-
-/// Everyone the Sales Navigator app provisions, as the policy sees them.
-async fn subjects(
-    db: &impl ConnectionTrait,
-    tenant: TenantId,
-) -> Result<Vec<PolicySubject>, AdminError> {
-    let users = rosterd_directory::subjects::app_users(db, tenant, PRODUCT)
-        .await
-        .map_err(|e| AdminError::internal(format!("directory: {e}")))?;
-    Ok(users
-        .iter()
-        .map(|user| PolicySubject {
-            person: user.person_id,
-            name: user.user_name.clone(),
-            active: user.active,
-            subject: Subject {
-                groups: user.groups.clone(),
-                attributes: user.attribute_values(&RULE_ATTRIBUTES),
-            },
-            key: WaitKey {
-                employee_number: user.employee_number(),
-                family_name: user.family_name(),
-                given_name: user.given_name(),
-            },
-        })
-        .collect())
 }
 
 fn tier_label(tier: &str) -> String {
@@ -203,7 +166,7 @@ async fn render(
     draft: &Draft,
     shown: Shown,
 ) -> Result<Response, AdminError> {
-    let stored = rosterd_ledger::get_policy(&state.db, who.tenant.id, PRODUCT).await?;
+    let stored = sales_navigator::policy(&state.db, who.tenant.id).await?;
     let mut by_row: HashMap<usize, String> = HashMap::new();
     let mut error = None;
     for (row, message) in shown.errors {
@@ -221,7 +184,7 @@ async fn render(
     };
     let default_options = std::iter::once(choice("none", "No license".into(), &draft.default))
         .chain(
-            TIERS
+            sales_navigator::TIERS
                 .iter()
                 .map(|k| choice(tier_name(*k), k.display_name().into(), &draft.default)),
         )
@@ -239,7 +202,7 @@ async fn render(
                         .map(|a| choice(a, format!("Attribute: {a}"), &row.matcher)),
                 )
                 .collect();
-            let tiers = TIERS
+            let tiers = sales_navigator::TIERS
                 .iter()
                 .map(|k| choice(tier_name(*k), k.display_name().into(), &row.tier))
                 .collect();
@@ -290,7 +253,7 @@ async fn render(
 
 /// `GET /admin/{tenant}/licenses/policy`: the stored policy (any admin).
 pub async fn show(State(state): State<AdminState>, who: SignedIn) -> Result<Response, AdminError> {
-    let stored = rosterd_ledger::get_policy(&state.db, who.tenant.id, PRODUCT).await?;
+    let stored = sales_navigator::policy(&state.db, who.tenant.id).await?;
     let shown = Shown {
         status: StatusCode::OK,
         errors: Vec::new(),
@@ -321,10 +284,7 @@ pub async fn preview(
         Ok(policy) => policy,
         Err(errors) => return invalid(&state, &who, &draft, errors).await,
     };
-    let subjects = subjects(&state.db, who.tenant.id).await?;
-    let plan =
-        rosterd_ledger::preview_policy(&state.db, who.tenant.id, PRODUCT, &policy, &subjects)
-            .await?;
+    let plan = sales_navigator::preview(&state.db, who.tenant.id, &policy).await?;
     let shown = Shown {
         status: StatusCode::OK,
         errors: Vec::new(),
@@ -345,21 +305,16 @@ pub async fn save(
         Ok(policy) => policy,
         Err(errors) => return invalid(&state, &who, &draft, errors).await,
     };
-    let txn = state.db.begin().await?;
-    let subjects = subjects(&txn, who.tenant.id).await?;
     let actor = Actor::admin(who.admin.email.clone())
         .with_cause("Sales Navigator policy saved in the admin center");
-    let (_, plan) = rosterd_ledger::apply_policy(
-        &txn,
+    let (_, plan) = sales_navigator::save(
+        &state.db,
         state.clock.as_ref(),
         who.tenant.id,
-        PRODUCT,
         &policy,
-        &subjects,
         &actor,
     )
     .await?;
-    txn.commit().await?;
     let shown = Shown {
         status: StatusCode::OK,
         errors: Vec::new(),

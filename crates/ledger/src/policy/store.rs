@@ -1,6 +1,5 @@
 //! Storing policies: one JSON document per tenant and product app in `license_policies`.
-//! Only Sales Navigator's policy is stored; Learning and TeamLink Extend license every active
-//! user and refuse to be configured.
+//! Only configurable apps (Sales Navigator) store one; the product crates decide which.
 
 use chrono::{DateTime, Utc};
 use rosterd_domain::{Clock, LicenseKind, Product, TenantId};
@@ -88,33 +87,31 @@ fn from_document(text: &str) -> Result<LicensePolicy> {
     })
 }
 
-/// The product app's policy: the stored one, else the built-in one.
-pub async fn get_policy(
+/// The product app's stored policy; `None` when no admin ever set one (the product app then
+/// applies its built-in policy).
+pub async fn stored_policy(
     db: &impl ConnectionTrait,
     tenant: TenantId,
     product: Product,
-) -> Result<StoredPolicy> {
+) -> Result<Option<StoredPolicy>> {
     let row = license_policy::Entity::find()
         .filter(license_policy::Column::TenantId.eq(tenant.to_string()))
         .filter(license_policy::Column::Product.eq(product.slug()))
         .one(db)
         .await?;
-    Ok(match row {
-        Some(row) if product == Product::SalesNavigator => StoredPolicy {
+    row.map(|row| {
+        Ok(StoredPolicy {
             product,
             policy: from_document(&row.document)?,
             updated_at: Some(row.updated_at),
-        },
-        _ => StoredPolicy {
-            product,
-            policy: LicensePolicy::built_in(product),
-            updated_at: None,
-        },
+        })
     })
+    .transpose()
 }
 
-/// Stores the Sales Navigator app's policy (replacing any earlier one). Every kind it names must
-/// be a Sales Navigator tier. Re-evaluating the app's users is the caller's next step.
+/// Stores a product app's policy (replacing any earlier one). Every kind it names must be one of
+/// the product's kinds; whether the app may be configured at all is the product app's to say.
+/// Re-evaluating the app's users is the caller's next step.
 pub async fn set_policy(
     db: &impl ConnectionTrait,
     clock: &dyn Clock,
@@ -122,9 +119,6 @@ pub async fn set_policy(
     product: Product,
     policy: &LicensePolicy,
 ) -> Result<StoredPolicy> {
-    if product != Product::SalesNavigator {
-        return Err(Error::FixedPolicy(product));
-    }
     let kinds = policy
         .default
         .into_iter()

@@ -2,8 +2,8 @@
 
 use super::*;
 use LicenseKind::{
-    Learning, SalesNavigatorAdvanced as Advanced, SalesNavigatorAdvancedPlus as AdvancedPlus,
-    SalesNavigatorCore as Core, TeamlinkExtend,
+    SalesNavigatorAdvanced as Advanced, SalesNavigatorAdvancedPlus as AdvancedPlus,
+    SalesNavigatorCore as Core,
 };
 
 fn subject(groups: &[(&str, &str)], attributes: &[(&str, &str)]) -> Subject {
@@ -139,52 +139,12 @@ fn rule_driven_eligibility_waits_and_every_user_eligibility_is_refused() {
 }
 
 #[test]
-fn learning_and_teamlink_license_every_active_user_whatever_the_policy_says() {
-    let nobody = LicensePolicy {
-        default: None,
-        rules: Vec::new(),
-    };
-    let anyone = subject(&[], &[]);
-    for (product, kind) in [
-        (Product::Learning, Learning),
-        (Product::TeamlinkExtend, TeamlinkExtend),
-    ] {
-        let got = eligible_kind(product, &nobody, &anyone, true).unwrap();
-        assert_eq!((got.kind, got.basis), (kind, Basis::EveryUser), "{product}");
-        assert_eq!(eligible_kind(product, &nobody, &anyone, false), None);
-    }
-}
-
-#[test]
-fn sales_navigator_follows_its_policy_and_inactive_users_get_nothing() {
+fn a_policy_decides_for_active_users_and_inactive_users_get_nothing() {
     let policy = sales_policy(None);
     let emea = subject(&[("g1", "Sales EMEA")], &[]);
-    let got = eligible_kind(Product::SalesNavigator, &policy, &emea, true).unwrap();
+    let got = eligible_kind(&policy, &emea, true).unwrap();
     assert_eq!(got.kind, Advanced);
-    assert_eq!(
-        eligible_kind(Product::SalesNavigator, &policy, &emea, false),
-        None
-    );
+    assert_eq!(eligible_kind(&policy, &emea, false), None);
     let other = subject(&[], &[]);
-    assert_eq!(
-        eligible_kind(Product::SalesNavigator, &policy, &other, true),
-        None
-    );
-}
-
-#[test]
-fn built_in_policies() {
-    assert_eq!(
-        LicensePolicy::built_in(Product::SalesNavigator),
-        LicensePolicy::every_user(Core),
-        "an unconfigured Sales Navigator app gives Core to every user"
-    );
-    assert_eq!(
-        LicensePolicy::built_in(Product::Learning).default,
-        Some(Learning)
-    );
-    assert_eq!(
-        LicensePolicy::built_in(Product::TeamlinkExtend).default,
-        Some(TeamlinkExtend)
-    );
+    assert_eq!(eligible_kind(&policy, &other, true), None);
 }

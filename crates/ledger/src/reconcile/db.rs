@@ -121,10 +121,7 @@ pub async fn apply_policy(
 ) -> Result<(StoredPolicy, Plan)> {
     let stored = set_policy(db, clock, tenant, product, policy).await?;
     let before = ledger_state(db, tenant, product).await?;
-    let candidates = subjects
-        .iter()
-        .map(|s| s.candidate(product, policy))
-        .collect();
+    let candidates = subjects.iter().map(|s| s.candidate(policy)).collect();
     reconcile(db, clock, tenant, product, actor, candidates, Mode::Group).await?;
     let after = ledger_state(db, tenant, product).await?;
     let names = subjects

@@ -61,10 +61,7 @@ pub fn plan_policy(
     policy: &LicensePolicy,
     subjects: &[PolicySubject],
 ) -> Plan {
-    let candidates = subjects
-        .iter()
-        .map(|s| s.candidate(product, policy))
-        .collect();
+    let candidates = subjects.iter().map(|s| s.candidate(policy)).collect();
     let names = subjects
         .iter()
         .map(|s| (s.person, s.name.clone()))

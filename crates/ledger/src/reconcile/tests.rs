@@ -393,7 +393,7 @@ fn licenses_of_people_outside_the_app_are_left_alone() {
 fn a_request_for_an_every_user_license_into_a_full_pool_is_refused() {
     let mut w = World::new(&[(Core, 0)]);
     let ann = w.subject("ann", &[], None);
-    let candidate = ann.candidate(SN, &parse("core"));
+    let candidate = ann.candidate(&parse("core"));
     let (after, refusal) = simulate(&w.state, SN, vec![candidate.clone()], Mode::Request);
     assert_eq!(
         refusal,
@@ -414,7 +414,7 @@ fn a_request_for_an_every_user_license_into_a_full_pool_is_refused() {
 fn a_request_for_a_rule_license_into_a_full_pool_waits() {
     let mut w = World::new(&[(Advanced, 0)]);
     let ann = w.subject("ann", &["Sales EMEA"], None);
-    let candidate = ann.candidate(SN, &parse(RULES));
+    let candidate = ann.candidate(&parse(RULES));
     let (after, refusal) = simulate(&w.state, SN, vec![candidate], Mode::Request);
     assert_eq!(refusal, None);
     assert_eq!(after.waiting.len(), 1);

@@ -16,7 +16,7 @@ use rosterd_domain::{LicenseKind, ManualClock, PersonId, Product, TenantId};
 use rosterd_ledger::{Error, LicenseQuery, LicenseSource, Result, assign, change};
 use rosterd_test_support::backend_name;
 use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbErr, TransactionTrait,
+    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, TransactionTrait,
 };
 use tokio::sync::Barrier;
 
@@ -29,13 +29,6 @@ type Attempt<T> = Arc<
         + Send
         + Sync,
 >;
-
-fn is_busy(err: &DbErr) -> bool {
-    let text = err.to_string();
-    text.contains("database is locked")
-        || text.contains("(code: 5)")
-        || text.contains("(code: 517)")
-}
 
 /// Runs `attempt` in a transaction, committing on `Ok` and rolling back on `Err`; retries the
 /// whole transaction on SQLITE_BUSY. Returns the result and the number of retries.
@@ -57,7 +50,7 @@ async fn in_transaction<T>(pool: &DatabaseConnection, attempt: &Attempt<T>) -> (
         }
         .await;
         match outcome {
-            Err(Error::Database(db)) if is_busy(&db) => {
+            Err(Error::Database(db)) if db.is_contention() => {
                 retries += 1;
                 tokio::time::sleep(Duration::from_millis(1 + retries % 7)).await;
             }

@@ -7,9 +7,8 @@ use std::fmt::Write as _;
 use std::process::ExitCode;
 
 use clap::Subcommand;
-use rosterd_domain::{Product, TenantId};
-use rosterd_ledger::{Actor, LicensePolicy, Plan, PolicySubject, StoredPolicy};
-use sea_orm::{ConnectionTrait, TransactionTrait};
+use rosterd_domain::Product;
+use rosterd_ledger::{Actor, LicensePolicy, Plan, StoredPolicy};
 use serde::Serialize;
 
 use super::{Context, clock};
@@ -51,7 +50,7 @@ pub async fn run(ctx: &mut Context<'_>, command: PolicyCommand) -> anyhow::Resul
     match command {
         PolicyCommand::Show { tenant, product } => {
             let tenant = rosterd_tenancy::find_tenant(&ctx.db, &tenant).await?;
-            let stored = rosterd_ledger::get_policy(&ctx.db, tenant.id, product).await?;
+            let stored = crate::apps::app(product).policy(&ctx.db, tenant.id).await?;
             ctx.emit(&stored, || format!("{:#?}\n", stored.policy))?;
         }
         PolicyCommand::Set {
@@ -63,30 +62,22 @@ pub async fn run(ctx: &mut Context<'_>, command: PolicyCommand) -> anyhow::Resul
         } => {
             let tenant = rosterd_tenancy::find_tenant(&ctx.db, &tenant).await?;
             let policy = LicensePolicy::parse(&default, &rules)?;
-            if product != Product::SalesNavigator {
-                // Refused with the ledger's own message before reading anyone.
-                return Err(rosterd_ledger::Error::FixedPolicy(product).into());
-            }
-            let txn = ctx.db.begin().await?;
-            let subjects = subjects(&txn, tenant.id, product).await?;
+            let app = crate::apps::app(product);
             let (stored, plan) = if dry_run {
                 let plan =
-                    rosterd_ledger::preview_policy(&txn, tenant.id, product, &policy, &subjects)
-                        .await?;
-                txn.rollback().await?;
+                    rosterd_licensing::preview_policy(&ctx.db, &app, tenant.id, &policy).await?;
                 (None, plan)
             } else {
-                let (stored, plan) = rosterd_ledger::apply_policy(
-                    &txn,
+                let actor = Actor::operator().with_cause("policy set");
+                let (stored, plan) = rosterd_licensing::save_policy(
+                    &ctx.db,
                     clock(),
+                    &app,
                     tenant.id,
-                    product,
                     &policy,
-                    &subjects,
-                    &Actor::operator().with_cause("policy set"),
+                    &actor,
                 )
                 .await?;
-                txn.commit().await?;
                 (Some(stored), plan)
             };
             let outcome = SetOutcome {
@@ -99,16 +90,6 @@ pub async fn run(ctx: &mut Context<'_>, command: PolicyCommand) -> anyhow::Resul
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Everyone the app provisions, as the policy sees them.
-async fn subjects(
-    db: &impl ConnectionTrait,
-    tenant: TenantId,
-    product: Product,
-) -> anyhow::Result<Vec<PolicySubject>> {
-    let users = rosterd_directory::subjects::app_users(db, tenant, product).await?;
-    Ok(users.iter().map(crate::licensing::policy_subject).collect())
 }
 
 /// The plan for people: the policy, then per pool what changes, with names.

@@ -65,7 +65,7 @@ pub async fn run(
     let worker = tokio::spawn(worker.run(OUTBOX_INTERVAL, async {
         let _ = worker_stopped.await;
     }));
-    let writer = crate::db::connect_writer(config.database_url.expose(), &db).await?;
+    let writer = rosterd_database::connect_writer(config.database_url.expose(), &db).await?;
     let state = AppState {
         writer,
         db,

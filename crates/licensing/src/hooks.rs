@@ -1,21 +1,15 @@
-//! The license glue: the one implementation of the directory's provisioning hooks, shared by
-//! the three product apps, turning SCIM writes into ledger calls inside the same transaction.
-//!
-//! It lives in the binary because it is wiring: it needs both `directory` (the hook trait) and
-//! `ledger`, and the dependency rules let only the binary and the product crates see both; one
-//! module here keeps the three product crates from each holding a copy. What differs per
-//! product is only the policy, and [`rosterd_ledger::eligible_kind`] already decides that
-//! (Learning and TeamLink Extend: every active user; Sales Navigator: the stored policy). The
-//! settling itself (revoke, adopt, change tier, assign, wait) is [`rosterd_ledger::reconcile`],
-//! the same algorithm a policy change runs, so both follow one set of rules.
+//! The one implementation of the directory's provisioning hooks, shared by the three product
+//! apps, turning SCIM writes into ledger calls inside the same transaction. What differs per
+//! product is only its [`ProductApp`]'s policy (Learning and TeamLink Extend: every active
+//! user; Sales Navigator: the stored policy). The settling itself (revoke, adopt, change tier,
+//! assign, wait) is [`rosterd_ledger::reconcile`], the same algorithm a policy change runs, so
+//! both follow one set of rules.
 //!
 //! A full pool refuses a request whose purpose is the license (a user created or reactivated in
 //! an app that licenses every user) with **403** and no `scimType`: the request is valid and
 //! authorised but not permitted by the tenant's entitlement. Not 409, which RFC 7644 keeps for
 //! uniqueness and version conflicts and which IdPs answer by trying to match an existing user;
 //! not 5xx, which IdPs retry. Rule-driven eligibility waits on the pool's list instead.
-
-mod reconcile;
 
 use std::sync::Arc;
 
@@ -30,18 +24,21 @@ use rosterd_scim::{ScimContext, ScimError};
 use sea_orm::{DatabaseConnection, DatabaseTransaction};
 use serde_json::{Value, json};
 
-pub use reconcile::{policy_of, policy_subject, targets};
 use rosterd_ledger::{Candidate, Mode};
 
-/// The provisioning hooks that keep licenses in step with the directory.
+use crate::app::ProductApp;
+use crate::reconcile;
+
+/// The provisioning hooks that keep one product app's licenses in step with the directory.
 #[derive(Debug, Clone)]
 pub struct Licensing {
     clock: Arc<dyn Clock>,
+    app: ProductApp,
 }
 
 impl Licensing {
-    pub fn new(clock: Arc<dyn Clock>) -> Self {
-        Self { clock }
+    pub fn new(clock: Arc<dyn Clock>, app: ProductApp) -> Self {
+        Self { clock, app }
     }
 }
 
@@ -73,22 +70,12 @@ pub(crate) fn pool_full_error(
 pub(crate) fn ledger_failure(err: rosterd_ledger::Error) -> HookError {
     match err {
         rosterd_ledger::Error::Conflict => HookError::Retry,
-        rosterd_ledger::Error::Database(db) if is_contention(&db.to_string()) => HookError::Retry,
+        rosterd_ledger::Error::Database(db) if db.is_contention() => HookError::Retry,
         other => {
             tracing::error!(error = %other, "license ledger failure during provisioning");
             HookError::Failed(ScimError::internal())
         }
     }
-}
-
-fn is_contention(text: &str) -> bool {
-    [
-        "database is locked",
-        "could not serialize access",
-        "deadlock detected",
-    ]
-    .iter()
-    .any(|needle| text.contains(needle))
 }
 
 impl ProvisioningHooks for Licensing {
@@ -114,7 +101,7 @@ impl ProvisioningHooks for Licensing {
                 }]
             } else {
                 let mut targets =
-                    reconcile::targets(txn, ctx.tenant, ctx.product, &snapshots).await?;
+                    reconcile::targets(txn, ctx.tenant, &self.app, &snapshots).await?;
                 for target in &mut targets {
                     // A person this request created holds nothing yet: skip looking.
                     target.fresh = change.person_new;
@@ -136,8 +123,7 @@ impl ProvisioningHooks for Licensing {
             if change.affected.is_empty() {
                 return Ok(());
             }
-            let targets =
-                reconcile::targets(txn, ctx.tenant, ctx.product, &change.affected).await?;
+            let targets = reconcile::targets(txn, ctx.tenant, &self.app, &change.affected).await?;
             reconcile::apply(txn, self.clock.as_ref(), ctx, targets, Mode::Group, None).await
         })
     }

@@ -1,0 +1,17 @@
+//! The licensing crate's error, for the admin center and the CLI (the SCIM path turns failures
+//! into [`rosterd_directory::HookError`] instead). `Display` is what an admin reads.
+
+use rosterd_domain::Product;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A policy change asked of an app whose policy is fixed (Learning, TeamLink Extend).
+    #[error("the {} app licenses every active user; its policy cannot be changed", .0.display_name())]
+    FixedPolicy(Product),
+    #[error(transparent)]
+    Ledger(#[from] rosterd_ledger::Error),
+    #[error(transparent)]
+    Directory(#[from] rosterd_directory::Error),
+}
