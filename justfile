@@ -15,7 +15,7 @@ test-pg:
 # The browser end-to-end tests in headless Chromium; screenshots land in target/browser-artifacts/.
 test-browser:
     bash scripts/install-browser.sh
-    CI=true cargo test -p rosterd-e2e --test browser
+    CI=true cargo test -p rosterd-e2e --test browser -- --include-ignored
 
 # Formatting and lints, as CI runs them.
 lint:

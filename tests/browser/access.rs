@@ -6,6 +6,7 @@ use crate::support::{self, org_name};
 use crate::webdriver::{Browser, ENTER, TAB};
 
 #[tokio::test]
+#[ignore = "drives headless Chromium; run with `just test-browser` (CI does)"]
 async fn a_full_admin_signs_in_and_sees_the_overview() {
     let Some(mut b) = Browser::launch("sign_in").await else {
         return;
@@ -49,6 +50,7 @@ async fn a_full_admin_signs_in_and_sees_the_overview() {
 }
 
 #[tokio::test]
+#[ignore = "drives headless Chromium; run with `just test-browser` (CI does)"]
 async fn a_wrong_password_is_refused_with_a_message() {
     let Some(mut b) = Browser::launch("wrong_password").await else {
         return;
@@ -88,6 +90,7 @@ async fn a_wrong_password_is_refused_with_a_message() {
 }
 
 #[tokio::test]
+#[ignore = "drives headless Chromium; run with `just test-browser` (CI does)"]
 async fn the_sign_in_form_works_with_the_keyboard_alone() {
     let Some(mut b) = Browser::launch("keyboard").await else {
         return;

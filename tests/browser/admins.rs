@@ -7,6 +7,7 @@ use crate::support::{self, Admin};
 use crate::webdriver::Browser;
 
 #[tokio::test]
+#[ignore = "drives headless Chromium; run with `just test-browser` (CI does)"]
 async fn a_full_admin_adds_an_admin_who_can_sign_in() {
     let Some(mut b) = Browser::launch("admins").await else {
         return;

@@ -9,6 +9,7 @@ use crate::support;
 use crate::webdriver::Browser;
 
 #[tokio::test]
+#[ignore = "drives headless Chromium; run with `just test-browser` (CI does)"]
 async fn a_manual_group_is_made_beside_the_idp_groups() {
     let Some(mut b) = Browser::launch("groups").await else {
         return;

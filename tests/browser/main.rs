@@ -2,8 +2,10 @@
 //! chromedriver's W3C WebDriver protocol, against a real rosterd on an ephemeral port with a
 //! fresh database per test. Screenshots of each page go to `target/browser-artifacts/<test>/`.
 //!
-//! Needs Debian's `chromium` and `chromium-driver` (`scripts/install-browser.sh`). Without them
-//! the tests print a notice and pass, except under `CI`, where they fail.
+//! Needs Debian's `chromium` and `chromium-driver` (`scripts/install-browser.sh`), so the tests
+//! are `#[ignore]`d: `cargo test --workspace` reports them as ignored, and `just test-browser`
+//! (and CI) run them with `--include-ignored`. Run so without a browser, they print a notice and
+//! pass, except under `CI`, where they fail.
 
 #![expect(clippy::unwrap_used, reason = "tests")]
 

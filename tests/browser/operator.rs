@@ -7,6 +7,7 @@ use crate::support;
 use crate::webdriver::Browser;
 
 #[tokio::test]
+#[ignore = "drives headless Chromium; run with `just test-browser` (CI does)"]
 async fn an_operator_creates_a_tenant_and_sets_its_seats() {
     let Some(mut b) = Browser::launch("operator").await else {
         return;

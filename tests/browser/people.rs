@@ -19,6 +19,7 @@ async fn row_of(b: &mut Browser, email: &str) -> String {
 }
 
 #[tokio::test]
+#[ignore = "drives headless Chromium; run with `just test-browser` (CI does)"]
 async fn a_manual_person_gets_a_license_by_hand_until_the_idp_takes_it_over() {
     let Some(mut b) = Browser::launch("people").await else {
         return;

@@ -28,6 +28,7 @@ async fn planned(b: &mut Browser, pool: &str) -> (String, String) {
 }
 
 #[tokio::test]
+#[ignore = "drives headless Chromium; run with `just test-browser` (CI does)"]
 async fn a_policy_change_is_previewed_then_applied() {
     let Some(mut b) = Browser::launch("policy").await else {
         return;

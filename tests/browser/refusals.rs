@@ -7,6 +7,7 @@ use crate::support;
 use crate::webdriver::Browser;
 
 #[tokio::test]
+#[ignore = "drives headless Chromium; run with `just test-browser` (CI does)"]
 async fn a_refused_provisioning_is_explained_to_the_admin() {
     let Some(mut b) = Browser::launch("refusal").await else {
         return;

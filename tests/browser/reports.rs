@@ -7,6 +7,7 @@ use crate::support;
 use crate::webdriver::Browser;
 
 #[tokio::test]
+#[ignore = "drives headless Chromium; run with `just test-browser` (CI does)"]
 async fn the_users_export_holds_everyone_with_their_licenses() {
     let Some(mut b) = Browser::launch("reports").await else {
         return;

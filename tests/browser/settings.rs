@@ -7,6 +7,7 @@ use crate::support;
 use crate::webdriver::Browser;
 
 #[tokio::test]
+#[ignore = "drives headless Chromium; run with `just test-browser` (CI does)"]
 async fn a_token_from_the_settings_page_provisions_people() {
     let Some(mut b) = Browser::launch("scim_settings").await else {
         return;

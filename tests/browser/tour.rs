@@ -40,6 +40,7 @@ async fn visit(b: &mut Browser, name: &str, title: &str) {
 }
 
 #[tokio::test]
+#[ignore = "drives headless Chromium; run with `just test-browser` (CI does)"]
 async fn every_main_page_loads_labelled_and_is_captured() {
     let Some(mut b) = Browser::launch("tour").await else {
         return;

@@ -164,14 +164,11 @@ mod tests {
 
     use super::*;
 
-    /// The Redis the tests use; `ROSTERD_TEST_REDIS` overrides it.
-    fn url() -> String {
-        std::env::var("ROSTERD_TEST_REDIS").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned())
-    }
-
-    fn store(idle: Duration) -> RedisSessionStore {
+    /// A store on the tests' Redis (`ROSTERD_TEST_REDIS`); `None`: the test is skipped.
+    fn store(idle: Duration) -> Option<RedisSessionStore> {
+        let url = rosterd_test_support::redis_url()?;
         let prefix = format!("rosterd-test:{}:", uuid_like());
-        RedisSessionStore::new(&url(), &prefix, idle).unwrap()
+        Some(RedisSessionStore::new(&url, &prefix, idle).unwrap())
     }
 
     fn uuid_like() -> String {
@@ -201,7 +198,9 @@ mod tests {
 
     #[tokio::test]
     async fn sessions_round_trip_expire_by_ttl_and_are_deleted() {
-        let store = store(Duration::minutes(30));
+        let Some(store) = store(Duration::minutes(30)) else {
+            return;
+        };
         store.ping().await.unwrap();
         let mut rec = record("ada");
         store.create(&mut rec).await.unwrap();
@@ -233,7 +232,9 @@ mod tests {
 
     #[tokio::test]
     async fn an_idle_session_is_gone_when_its_ttl_runs_out() {
-        let store = store(Duration::seconds(1));
+        let Some(store) = store(Duration::seconds(1)) else {
+            return;
+        };
         let mut rec = record("bob");
         store.create(&mut rec).await.unwrap();
         assert!(store.load(&rec.id).await.unwrap().is_some());
@@ -243,7 +244,9 @@ mod tests {
 
     #[tokio::test]
     async fn create_never_overwrites_an_existing_session() {
-        let store = store(Duration::minutes(5));
+        let Some(store) = store(Duration::minutes(5)) else {
+            return;
+        };
         let mut first = record("first");
         store.create(&mut first).await.unwrap();
         let mut second = record("second");
@@ -262,7 +265,9 @@ mod tests {
 
     #[tokio::test]
     async fn areas_share_the_connection_but_not_the_keys() {
-        let admin = store(Duration::minutes(5));
+        let Some(admin) = store(Duration::minutes(5)) else {
+            return;
+        };
         let operator = admin.with_prefix(&format!("{}op:", admin.prefix));
         let mut rec = record("ada");
         admin.create(&mut rec).await.unwrap();
