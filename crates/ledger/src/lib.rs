@@ -4,10 +4,11 @@
 //! taken by one conditional UPDATE of the pool row (`in_use < capacity`), backed by a CHECK.
 //!
 //! Knows nothing of HTTP or SCIM: the product apps call it inside their own transactions, so a
-//! SCIM change and its license effect commit together or not at all. Every function takes the
-//! caller's connection or transaction, the [`Clock`](rosterd_domain::Clock), the tenant, and
-//! the [`Actor`] where it writes; every query filters on the tenant (the two exceptions find
-//! their tenant through a 256-bit secret or serve every tenant, and say so).
+//! SCIM change and its license effect commit together or not at all. Every write takes a
+//! [`TenantLedger`] (the caller's connection or transaction, the
+//! [`Clock`](rosterd_domain::Clock), the tenant, and the [`Actor`]); every query filters on the
+//! tenant (the two exceptions find their tenant through a 256-bit secret or serve every tenant,
+//! and say so).
 //!
 //! - [`pool`](SeatPool): capacities. [`license`](License): what people hold, queries.
 //! - [`assign`], [`revoke`], [`change`], [`activate`], [`record_refusal`]: provisioning.
@@ -34,6 +35,7 @@ mod demand;
 pub mod entity;
 mod entry;
 mod error;
+mod handle;
 mod license;
 mod manual;
 mod outbox;
@@ -54,6 +56,7 @@ pub use actor::{Actor, ActorKind};
 pub use demand::{Demand, unmet_demand};
 pub use entry::{Entry, EntryKind, entries};
 pub use error::{Error, Result};
+pub use handle::TenantLedger;
 pub use license::{
     License, LicenseQuery, LicenseSource, LicenseState, find_license, find_live, licenses_of,
     list_licenses, live_licenses_of_people,

@@ -2,51 +2,41 @@
 //! except once a SCIM app adopts it (the person became eligible through SCIM): from then on the
 //! app owns it and revokes it when the person leaves or stops meeting the criteria.
 
-use rosterd_domain::{Clock, LicenseKind, PersonId, Product, TenantId};
+use rosterd_domain::{LicenseKind, PersonId, Product};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
-use crate::actor::Actor;
 use crate::entity::license;
 use crate::entry::{EntryKind, NewEntry, append};
 use crate::error::{Error, Result};
+use crate::handle::TenantLedger;
 use crate::license::{License, LicenseSource, find_live};
 use crate::provision::{Revoked, assign, revoke_license};
 
 /// Gives the person a license by hand (an admin or the operator): [`assign`] with source
 /// `manual`. A person who already holds a live license of the kind gets it back unchanged.
 pub async fn grant_manual(
-    db: &impl ConnectionTrait,
-    clock: &dyn Clock,
-    tenant: TenantId,
+    ledger: &TenantLedger<'_, impl ConnectionTrait>,
     person: PersonId,
     kind: LicenseKind,
-    actor: &Actor,
     reason: &str,
 ) -> Result<License> {
-    assign(
-        db,
-        clock,
-        tenant,
-        person,
-        kind,
-        LicenseSource::Manual,
-        actor,
-        reason,
-    )
-    .await
+    assign(ledger, person, kind, LicenseSource::Manual, reason).await
 }
 
 /// Takes a manual license away by hand. A license a SCIM app owns is refused with
 /// `Err(OwnedByScim)`: the IdP is its source of truth.
 pub async fn revoke_manual(
-    db: &impl ConnectionTrait,
-    clock: &dyn Clock,
-    tenant: TenantId,
+    ledger: &TenantLedger<'_, impl ConnectionTrait>,
     person: PersonId,
     kind: LicenseKind,
-    actor: &Actor,
     reason: &str,
 ) -> Result<Revoked> {
+    let TenantLedger {
+        db,
+        clock,
+        tenant,
+        actor,
+    } = *ledger;
     let live = find_live(db, tenant, person, kind)
         .await?
         .ok_or(Error::NoLiveLicense { kind })?;
@@ -62,20 +52,19 @@ pub async fn revoke_manual(
 /// became eligible through SCIM): no seat changes, one `adopt` entry. A license the app already
 /// owns is returned unchanged; no live license is `Err(NoLiveLicense)`. For a different tier,
 /// follow with [`crate::change`].
-#[expect(
-    clippy::too_many_arguments,
-    reason = "the ledger's calling convention, spelled out"
-)]
 pub async fn adopt(
-    db: &impl ConnectionTrait,
-    clock: &dyn Clock,
-    tenant: TenantId,
+    ledger: &TenantLedger<'_, impl ConnectionTrait>,
     person: PersonId,
     kind: LicenseKind,
     product: Product,
-    actor: &Actor,
     reason: &str,
 ) -> Result<License> {
+    let TenantLedger {
+        db,
+        clock,
+        tenant,
+        actor,
+    } = *ledger;
     if kind.product() != product {
         return Err(Error::WrongProduct { kind, product });
     }

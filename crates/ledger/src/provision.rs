@@ -7,7 +7,7 @@
 
 use rosterd_domain::{Clock, LicenseId, LicenseKind, PersonId, TenantId};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryTrait, Statement,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryTrait, Statement,
 };
 use serde::Serialize;
 
@@ -16,6 +16,7 @@ use crate::batch::{after_one_change, execute_together};
 use crate::entity::license;
 use crate::entry::{EntryKind, NewEntry, append, append_statements};
 use crate::error::{Error, Result, is_unique_violation};
+use crate::handle::TenantLedger;
 use crate::license::{License, LicenseSource, LicenseState, find_license, find_live};
 use crate::pool::{lock_pools, pool_full, release_seat, take_seat, take_seat_statement};
 use crate::waitlist::{dequeue, serve_waitlist};
@@ -38,40 +39,28 @@ pub struct Changed {
 /// holds a live license of that kind gets it back unchanged (whatever its source), and no
 /// second seat is taken. A full pool is `Err(PoolFull)` with the pool's numbers. The person
 /// leaves the kind's waiting list if they were on it.
-#[expect(
-    clippy::too_many_arguments,
-    reason = "the ledger's calling convention, spelled out"
-)]
 pub async fn assign(
-    db: &impl ConnectionTrait,
-    clock: &dyn Clock,
-    tenant: TenantId,
+    ledger: &TenantLedger<'_, impl ConnectionTrait>,
     person: PersonId,
     kind: LicenseKind,
     source: LicenseSource,
-    actor: &Actor,
     reason: &str,
 ) -> Result<License> {
-    let (license, _) =
-        assign_tracked(db, clock, tenant, person, kind, source, actor, reason).await?;
+    let (license, _) = assign_tracked(ledger, person, kind, source, reason).await?;
     Ok(license)
 }
 
 /// [`assign`], also saying whether a new license was made (`false`: the person held one).
-#[expect(
-    clippy::too_many_arguments,
-    reason = "the ledger's calling convention, spelled out"
-)]
 pub(crate) async fn assign_tracked(
-    db: &impl ConnectionTrait,
-    clock: &dyn Clock,
-    tenant: TenantId,
+    ledger: &TenantLedger<'_, impl ConnectionTrait>,
     person: PersonId,
     kind: LicenseKind,
     source: LicenseSource,
-    actor: &Actor,
     reason: &str,
 ) -> Result<(License, bool)> {
+    let TenantLedger {
+        db, clock, tenant, ..
+    } = *ledger;
     if let Some(live) = find_live(db, tenant, person, kind).await? {
         return Ok((live, false));
     }
@@ -92,7 +81,7 @@ pub(crate) async fn assign_tracked(
         release_seat(db, clock, tenant, kind).await?;
         return Ok((live, false));
     }
-    let license = insert_assigned(db, clock, tenant, person, kind, source, actor, reason).await?;
+    let license = insert_assigned(ledger, person, kind, source, reason).await?;
     dequeue(db, tenant, person, kind).await?;
     Ok((license, true))
 }
@@ -101,22 +90,18 @@ pub(crate) async fn assign_tracked(
 /// so they hold no license and wait on no list, and the idempotency look-ups are skipped. The
 /// hot path of provisioning new users: the conditional UPDATE of the pool and three INSERTs, on
 /// SQLite in one round trip (the inserts guarded on the seat having been taken).
-#[expect(
-    clippy::too_many_arguments,
-    reason = "the ledger's calling convention, spelled out"
-)]
 pub(crate) async fn assign_new(
-    db: &impl ConnectionTrait,
-    clock: &dyn Clock,
-    tenant: TenantId,
+    ledger: &TenantLedger<'_, impl ConnectionTrait>,
     person: PersonId,
     kind: LicenseKind,
     source: LicenseSource,
-    actor: &Actor,
     reason: &str,
 ) -> Result<License> {
+    let TenantLedger {
+        db, clock, tenant, ..
+    } = *ledger;
     let backend = db.get_database_backend();
-    let (model, inserts) = assigned(backend, clock, tenant, person, kind, source, actor, reason);
+    let (model, inserts) = assigned(ledger, person, kind, source, reason);
     let guarded: Option<Vec<Statement>> = inserts.iter().map(after_one_change).collect();
     let Some(guarded) = guarded else {
         take_seat(db, clock, tenant, kind).await?;
@@ -137,22 +122,15 @@ pub(crate) async fn assign_new(
 }
 
 /// Inserts an `assigned` license (its seat already taken) and appends its entry.
-#[expect(
-    clippy::too_many_arguments,
-    reason = "the ledger's calling convention, spelled out"
-)]
 async fn insert_assigned(
-    db: &impl ConnectionTrait,
-    clock: &dyn Clock,
-    tenant: TenantId,
+    ledger: &TenantLedger<'_, impl ConnectionTrait>,
     person: PersonId,
     kind: LicenseKind,
     source: LicenseSource,
-    actor: &Actor,
     reason: &str,
 ) -> Result<License> {
-    let backend = db.get_database_backend();
-    let (model, inserts) = assigned(backend, clock, tenant, person, kind, source, actor, reason);
+    let TenantLedger { db, .. } = *ledger;
+    let (model, inserts) = assigned(ledger, person, kind, source, reason);
     write_assigned(db, inserts).await?;
     model.try_into()
 }
@@ -160,20 +138,20 @@ async fn insert_assigned(
 /// An `assigned` license and the inserts that write it: the license, its entry's audit event
 /// and the entry. Without RETURNING: the row is exactly what is written (SQLite would read it
 /// back).
-#[expect(
-    clippy::too_many_arguments,
-    reason = "the ledger's calling convention, spelled out"
-)]
 fn assigned(
-    backend: DbBackend,
-    clock: &dyn Clock,
-    tenant: TenantId,
+    ledger: &TenantLedger<'_, impl ConnectionTrait>,
     person: PersonId,
     kind: LicenseKind,
     source: LicenseSource,
-    actor: &Actor,
     reason: &str,
 ) -> (license::Model, Vec<Statement>) {
+    let TenantLedger {
+        clock,
+        tenant,
+        actor,
+        ..
+    } = *ledger;
+    let backend = ledger.db.get_database_backend();
     let now = clock.now();
     let id = LicenseId::new();
     let model = license::Model {
@@ -216,14 +194,17 @@ fn assign_failed(err: DbErr) -> Error {
 /// Does not look at the license's source: SCIM calls this; manual revocation goes through
 /// [`crate::revoke_manual`], which refuses SCIM-owned licenses.
 pub async fn revoke(
-    db: &impl ConnectionTrait,
-    clock: &dyn Clock,
-    tenant: TenantId,
+    ledger: &TenantLedger<'_, impl ConnectionTrait>,
     person: PersonId,
     kind: LicenseKind,
-    actor: &Actor,
     reason: &str,
 ) -> Result<Option<Revoked>> {
+    let TenantLedger {
+        db,
+        clock,
+        tenant,
+        actor,
+    } = *ledger;
     let Some(live) = find_live(db, tenant, person, kind).await? else {
         return Ok(None);
     };
@@ -279,20 +260,19 @@ pub(crate) async fn revoke_license(
 /// person keeps the old license. The license keeps its id, state and source (an activated
 /// license stays active), so one `change` entry replays it. The freed seat of the old kind
 /// serves that pool's waiting list.
-#[expect(
-    clippy::too_many_arguments,
-    reason = "the ledger's calling convention, spelled out"
-)]
 pub async fn change(
-    db: &impl ConnectionTrait,
-    clock: &dyn Clock,
-    tenant: TenantId,
+    ledger: &TenantLedger<'_, impl ConnectionTrait>,
     person: PersonId,
     from: LicenseKind,
     to: LicenseKind,
-    actor: &Actor,
     reason: &str,
 ) -> Result<Changed> {
+    let TenantLedger {
+        db,
+        clock,
+        tenant,
+        actor,
+    } = *ledger;
     if from == to {
         let live = find_live(db, tenant, person, from)
             .await?
@@ -302,26 +282,25 @@ pub async fn change(
             served: Vec::new(),
         });
     }
-    let license = change_seat(db, clock, tenant, person, from, to, actor, reason).await?;
+    let license = change_seat(ledger, person, from, to, reason).await?;
     let served = serve_waitlist(db, clock, tenant, from, &actor.system_after()).await?;
     Ok(Changed { license, served })
 }
 
 /// [`change`] without serving the old kind's waiting list (the caller does; `from != to`).
-#[expect(
-    clippy::too_many_arguments,
-    reason = "the ledger's calling convention, spelled out"
-)]
 pub(crate) async fn change_seat(
-    db: &impl ConnectionTrait,
-    clock: &dyn Clock,
-    tenant: TenantId,
+    ledger: &TenantLedger<'_, impl ConnectionTrait>,
     person: PersonId,
     from: LicenseKind,
     to: LicenseKind,
-    actor: &Actor,
     reason: &str,
 ) -> Result<License> {
+    let TenantLedger {
+        db,
+        clock,
+        tenant,
+        actor,
+    } = *ledger;
     if from.product() != to.product() {
         return Err(Error::WrongProduct {
             kind: to,
@@ -421,20 +400,19 @@ pub async fn activate(
 /// can be written on its own connection after the refused request's transaction rolled back:
 /// `person` may be `None` (a user whose creation was refused never existed), and `subject`
 /// names them for the admin (e.g. the SCIM userName).
-#[expect(
-    clippy::too_many_arguments,
-    reason = "the ledger's calling convention, spelled out"
-)]
 pub async fn record_refusal(
-    db: &impl ConnectionTrait,
-    clock: &dyn Clock,
-    tenant: TenantId,
+    ledger: &TenantLedger<'_, impl ConnectionTrait>,
     person: Option<PersonId>,
     subject: &str,
     kind: LicenseKind,
-    actor: &Actor,
     reason: &str,
 ) -> Result<()> {
+    let TenantLedger {
+        db,
+        clock,
+        tenant,
+        actor,
+    } = *ledger;
     let mut entry = NewEntry::new(
         EntryKind::Refused,
         kind,

@@ -18,6 +18,7 @@ use crate::actor::Actor;
 use crate::entity::{license_waitlist, seat_pool};
 use crate::entry::{EntryKind, NewEntry, append};
 use crate::error::{Error, Result};
+use crate::handle::TenantLedger;
 use crate::license::{License, LicenseSource, find_live, licenses_of};
 use crate::provision::{assign_tracked, change_seat};
 
@@ -79,21 +80,20 @@ fn scoped(tenant: TenantId, kind: LicenseKind) -> sea_orm::Select<license_waitli
 /// Puts the person on the kind's waiting list, with a `waiting` entry. Idempotent: someone
 /// already waiting keeps their place (their sort keys are refreshed, no second entry).
 /// `Ok(None)` when the person already holds a live license of the kind (nothing to wait for).
-#[expect(
-    clippy::too_many_arguments,
-    reason = "the ledger's calling convention, spelled out"
-)]
 pub async fn enqueue(
-    db: &impl ConnectionTrait,
-    clock: &dyn Clock,
-    tenant: TenantId,
+    ledger: &TenantLedger<'_, impl ConnectionTrait>,
     person: PersonId,
     kind: LicenseKind,
     key: &WaitKey,
     product: Product,
-    actor: &Actor,
     reason: &str,
 ) -> Result<Option<Waiting>> {
+    let TenantLedger {
+        db,
+        clock,
+        tenant,
+        actor,
+    } = *ledger;
     if kind.product() != product {
         return Err(Error::WrongProduct { kind, product });
     }
@@ -205,21 +205,25 @@ pub async fn serve_waitlist(
     let mut served = Vec::new();
     let mut pending = vec![kind];
     while let Some(kind) = pending.pop() {
-        serve_one(db, clock, tenant, kind, actor, &mut served, &mut pending).await?;
+        serve_one(
+            &TenantLedger::new(db, clock, tenant, actor),
+            kind,
+            &mut served,
+            &mut pending,
+        )
+        .await?;
     }
     Ok(served)
 }
 
 /// Serves one pool's list; kinds whose seats a tier change freed go on `pending`.
 async fn serve_one(
-    db: &impl ConnectionTrait,
-    clock: &dyn Clock,
-    tenant: TenantId,
+    ledger: &TenantLedger<'_, impl ConnectionTrait>,
     kind: LicenseKind,
-    actor: &Actor,
     served: &mut Vec<License>,
     pending: &mut Vec<LicenseKind>,
 ) -> Result<()> {
+    let TenantLedger { db, tenant, .. } = *ledger;
     let pool = seat_pool::Entity::find()
         .filter(seat_pool::Column::TenantId.eq(tenant.to_string()))
         .filter(seat_pool::Column::LicenseKind.eq(kind.slug()))
@@ -247,7 +251,7 @@ async fn serve_one(
                 dequeue(db, tenant, person, kind).await?;
                 continue;
             }
-            match change_seat(db, clock, tenant, person, other.kind, kind, actor, &reason).await {
+            match change_seat(ledger, person, other.kind, kind, &reason).await {
                 Ok(license) => {
                     served.push(license);
                     pending.push(other.kind);
@@ -257,7 +261,7 @@ async fn serve_one(
             }
             continue;
         }
-        match assign_tracked(db, clock, tenant, person, kind, source, actor, &reason).await {
+        match assign_tracked(ledger, person, kind, source, &reason).await {
             Ok((license, true)) => served.push(license),
             Ok((_, false)) => {
                 dequeue(db, tenant, person, kind).await?;

@@ -76,9 +76,13 @@ pub async fn save_policy(
     configurable(app)?;
     let txn = db.begin().await.map_err(rosterd_ledger::Error::from)?;
     let people = subjects(&txn, app, tenant).await?;
-    let saved =
-        rosterd_ledger::apply_policy(&txn, clock, tenant, app.product, policy, &people, actor)
-            .await?;
+    let saved = rosterd_ledger::apply_policy(
+        &rosterd_ledger::TenantLedger::new(&txn, clock, tenant, actor),
+        app.product,
+        policy,
+        &people,
+    )
+    .await?;
     txn.commit().await.map_err(rosterd_ledger::Error::from)?;
     Ok(saved)
 }

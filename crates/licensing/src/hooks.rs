@@ -136,13 +136,15 @@ impl ProvisioningHooks for Licensing {
     ) -> HookFuture<'a, ()> {
         Box::pin(async move {
             let written = rosterd_ledger::record_refusal(
-                db,
-                self.clock.as_ref(),
-                ctx.tenant,
+                &rosterd_ledger::TenantLedger::new(
+                    db,
+                    self.clock.as_ref(),
+                    ctx.tenant,
+                    &scim_actor(ctx),
+                ),
                 record.person,
                 &record.subject,
                 record.kind,
-                &scim_actor(ctx),
                 &record.reason,
             )
             .await;

@@ -49,11 +49,8 @@ pub(crate) async fn apply(
 ) -> Result<(), HookError> {
     let actor = scim_actor(ctx);
     let refusal = rosterd_ledger::reconcile(
-        txn,
-        clock,
-        ctx.tenant,
+        &rosterd_ledger::TenantLedger::new(txn, clock, ctx.tenant, &actor),
         ctx.product,
-        &actor,
         candidates,
         mode,
     )

@@ -11,6 +11,7 @@ use super::{Books, Candidate, Held, Mode, PolicySubject, Refusal, Seat, settle_a
 use crate::actor::Actor;
 use crate::entity::{license, license_waitlist};
 use crate::error::{Error, Result};
+use crate::handle::TenantLedger;
 use crate::license::{License, LicenseSource, LicenseState, licenses_of, scoped};
 use crate::policy::{LicensePolicy, StoredPolicy, set_policy};
 use crate::waitlist::WaitKey;
@@ -18,14 +19,17 @@ use crate::waitlist::WaitKey;
 /// Settles `candidates` of the product app in the caller's transaction (see [`super`]).
 /// `Ok(Some(refusal))`: the request must be refused whole; roll back.
 pub async fn reconcile(
-    db: &impl ConnectionTrait,
-    clock: &dyn Clock,
-    tenant: TenantId,
+    ledger: &TenantLedger<'_, impl ConnectionTrait>,
     product: Product,
-    actor: &Actor,
     candidates: Vec<Candidate>,
     mode: Mode,
 ) -> Result<Option<Refusal>> {
+    let TenantLedger {
+        db,
+        clock,
+        tenant,
+        actor,
+    } = *ledger;
     let mut books = Db {
         db,
         clock,
@@ -111,18 +115,18 @@ pub async fn preview_policy(
 /// caller's transaction (which should also have read the subjects); returns the stored policy
 /// and what changed, as read back from the database.
 pub async fn apply_policy(
-    db: &impl ConnectionTrait,
-    clock: &dyn Clock,
-    tenant: TenantId,
+    ledger: &TenantLedger<'_, impl ConnectionTrait>,
     product: Product,
     policy: &LicensePolicy,
     subjects: &[PolicySubject],
-    actor: &Actor,
 ) -> Result<(StoredPolicy, Plan)> {
+    let TenantLedger {
+        db, clock, tenant, ..
+    } = *ledger;
     let stored = set_policy(db, clock, tenant, product, policy).await?;
     let before = ledger_state(db, tenant, product).await?;
     let candidates = subjects.iter().map(|s| s.candidate(policy)).collect();
-    reconcile(db, clock, tenant, product, actor, candidates, Mode::Group).await?;
+    reconcile(ledger, product, candidates, Mode::Group).await?;
     let after = ledger_state(db, tenant, product).await?;
     let names = subjects
         .iter()
@@ -181,12 +185,9 @@ impl<C: ConnectionTrait> Books for Db<'_, C> {
 
     async fn revoke(&mut self, person: PersonId, kind: LicenseKind, reason: &str) -> Result<()> {
         crate::provision::revoke(
-            self.db,
-            self.clock,
-            self.tenant,
+            &TenantLedger::new(self.db, self.clock, self.tenant, self.actor),
             person,
             kind,
-            self.actor,
             reason,
         )
         .await?;
@@ -195,13 +196,10 @@ impl<C: ConnectionTrait> Books for Db<'_, C> {
 
     async fn adopt(&mut self, person: PersonId, kind: LicenseKind, reason: &str) -> Result<()> {
         crate::manual::adopt(
-            self.db,
-            self.clock,
-            self.tenant,
+            &TenantLedger::new(self.db, self.clock, self.tenant, self.actor),
             person,
             kind,
             self.product,
-            self.actor,
             reason,
         )
         .await?;
@@ -217,13 +215,10 @@ impl<C: ConnectionTrait> Books for Db<'_, C> {
     ) -> Result<Seat> {
         seat(
             crate::provision::change(
-                self.db,
-                self.clock,
-                self.tenant,
+                &TenantLedger::new(self.db, self.clock, self.tenant, self.actor),
                 person,
                 from,
                 to,
-                self.actor,
                 reason,
             )
             .await,
@@ -240,14 +235,19 @@ impl<C: ConnectionTrait> Books for Db<'_, C> {
         let source = LicenseSource::Scim(self.product);
         let (db, clock, tenant, actor) = (self.db, self.clock, self.tenant, self.actor);
         if fresh {
-            return seat(
-                crate::provision::assign_new(
-                    db, clock, tenant, person, kind, source, actor, reason,
-                )
-                .await,
-            );
+            let ledger = TenantLedger::new(db, clock, tenant, actor);
+            return seat(crate::provision::assign_new(&ledger, person, kind, source, reason).await);
         }
-        seat(crate::provision::assign(db, clock, tenant, person, kind, source, actor, reason).await)
+        seat(
+            crate::provision::assign(
+                &TenantLedger::new(db, clock, tenant, actor),
+                person,
+                kind,
+                source,
+                reason,
+            )
+            .await,
+        )
     }
 
     async fn enqueue(
@@ -258,14 +258,11 @@ impl<C: ConnectionTrait> Books for Db<'_, C> {
         reason: &str,
     ) -> Result<()> {
         crate::waitlist::enqueue(
-            self.db,
-            self.clock,
-            self.tenant,
+            &TenantLedger::new(self.db, self.clock, self.tenant, self.actor),
             person,
             kind,
             key,
             self.product,
-            self.actor,
             reason,
         )
         .await?;

@@ -16,13 +16,10 @@ async fn assigned(f: &Fixture) -> (rosterd_domain::PersonId, LicenseId) {
     let ann = f.person().await;
     let source = LicenseSource::Scim(Product::Learning);
     let license = assign(
-        f.conn(),
-        &f.clock,
-        f.tenant,
+        &rosterd_ledger::TenantLedger::new(f.conn(), &f.clock, f.tenant, &scim()),
         ann,
         Learning,
         source,
-        &scim(),
         "new",
     )
     .await
@@ -100,9 +97,14 @@ async fn a_link_to_a_revoked_license_says_so() {
     let issued = create_activation(f.conn(), &f.clock, f.tenant, license)
         .await
         .unwrap();
-    revoke(f.conn(), &f.clock, f.tenant, ann, Learning, &scim(), "left")
-        .await
-        .unwrap();
+    revoke(
+        &rosterd_ledger::TenantLedger::new(f.conn(), &f.clock, f.tenant, &scim()),
+        ann,
+        Learning,
+        "left",
+    )
+    .await
+    .unwrap();
     let err = activation_info(f.conn(), &f.clock, issued.token.expose())
         .await
         .unwrap_err();
@@ -243,9 +245,14 @@ async fn every_assigned_license_awaits_one_notice_until_resent() {
     redeem(f.conn(), &f.clock, new_link.token.expose())
         .await
         .unwrap();
-    revoke(f.conn(), &f.clock, f.tenant, bob, Learning, &scim(), "left")
-        .await
-        .unwrap();
+    revoke(
+        &rosterd_ledger::TenantLedger::new(f.conn(), &f.clock, f.tenant, &scim()),
+        bob,
+        Learning,
+        "left",
+    )
+    .await
+    .unwrap();
     assert!(
         licenses_awaiting_notice(f.conn(), 10)
             .await

@@ -31,36 +31,27 @@ async fn each_entry_is_an_audit_event_with_channel_target_and_cause() {
     let scim = Actor::scim("sales-navigator rosterd_scim_Ab12Cd34", "req-42");
     let source = LicenseSource::Scim(Product::SalesNavigator);
     assign(
-        f.conn(),
-        &f.clock,
-        f.tenant,
+        &rosterd_ledger::TenantLedger::new(f.conn(), &f.clock, f.tenant, &scim),
         ann,
         Core,
         source,
-        &scim,
         "joined",
     )
     .await
     .unwrap();
     change(
-        f.conn(),
-        &f.clock,
-        f.tenant,
+        &rosterd_ledger::TenantLedger::new(f.conn(), &f.clock, f.tenant, &scim),
         ann,
         Core,
         Advanced,
-        &scim,
         "moved",
     )
     .await
     .unwrap();
     revoke(
-        f.conn(),
-        &f.clock,
-        f.tenant,
+        &rosterd_ledger::TenantLedger::new(f.conn(), &f.clock, f.tenant, &admin()),
         ann,
         Advanced,
-        &admin(),
         "left",
     )
     .await
@@ -133,13 +124,10 @@ async fn a_rolled_back_change_leaves_no_audit_event() {
     let txn = f.conn().begin().await.unwrap();
     let source = LicenseSource::Scim(Product::Learning);
     assign(
-        &txn,
-        &f.clock,
-        f.tenant,
+        &rosterd_ledger::TenantLedger::new(&txn, &f.clock, f.tenant, &admin()),
         ann,
         Learning,
         source,
-        &admin(),
         "x",
     )
     .await
@@ -156,34 +144,33 @@ async fn seats_served_from_a_waiting_list_name_the_change_that_freed_them() {
     let scim = Actor::scim("sales-navigator rosterd_scim_Ab12Cd34", "req-7");
     let source = LicenseSource::Scim(Product::SalesNavigator);
     assign(
-        f.conn(),
-        &f.clock,
-        f.tenant,
+        &rosterd_ledger::TenantLedger::new(f.conn(), &f.clock, f.tenant, &scim),
         ann,
         Advanced,
         source,
-        &scim,
         "joined",
     )
     .await
     .unwrap();
     let key = rosterd_ledger::WaitKey::default();
     rosterd_ledger::enqueue(
-        f.conn(),
-        &f.clock,
-        f.tenant,
+        &rosterd_ledger::TenantLedger::new(f.conn(), &f.clock, f.tenant, &scim),
         bob,
         Advanced,
         &key,
         Product::SalesNavigator,
-        &scim,
         "rule",
     )
     .await
     .unwrap();
-    revoke(f.conn(), &f.clock, f.tenant, ann, Advanced, &scim, "left")
-        .await
-        .unwrap();
+    revoke(
+        &rosterd_ledger::TenantLedger::new(f.conn(), &f.clock, f.tenant, &scim),
+        ann,
+        Advanced,
+        "left",
+    )
+    .await
+    .unwrap();
     let all = events(&f).await;
     let served = all.last().unwrap();
     assert_eq!(served.action, "license.assign");

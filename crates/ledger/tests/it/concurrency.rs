@@ -107,13 +107,10 @@ fn assigning(
         let clock = clock.clone();
         Box::pin(async move {
             assign(
-                txn,
-                &*clock,
-                tenant,
+                &rosterd_ledger::TenantLedger::new(txn, &*clock, tenant, &scim()),
                 person,
                 kind,
                 SOURCE,
-                &scim(),
                 "POST /Users",
             )
             .await?;
@@ -179,13 +176,10 @@ async fn tier_changes_in_opposite_directions_at_once_do_not_deadlock() {
         };
         let person = f.person().await;
         assign(
-            f.conn(),
-            &f.clock,
-            f.tenant,
+            &rosterd_ledger::TenantLedger::new(f.conn(), &f.clock, f.tenant, &scim()),
             person,
             from,
             SOURCE,
-            &scim(),
             "rule",
         )
         .await
@@ -195,7 +189,14 @@ async fn tier_changes_in_opposite_directions_at_once_do_not_deadlock() {
         attempts.push(Arc::new(move |txn| {
             let clock = clock.clone();
             Box::pin(async move {
-                change(txn, &*clock, tenant, person, from, to, &scim(), "team").await?;
+                change(
+                    &rosterd_ledger::TenantLedger::new(txn, &*clock, tenant, &scim()),
+                    person,
+                    from,
+                    to,
+                    "team",
+                )
+                .await?;
                 Ok(())
             })
         }));
@@ -217,13 +218,10 @@ async fn revokes_racing_tier_changes_of_the_same_people_neither_deadlock_nor_mis
     for _ in 0..10 {
         let person = f.person().await;
         assign(
-            f.conn(),
-            &f.clock,
-            f.tenant,
+            &rosterd_ledger::TenantLedger::new(f.conn(), &f.clock, f.tenant, &scim()),
             person,
             Core,
             SOURCE,
-            &scim(),
             "rule",
         )
         .await
@@ -235,13 +233,10 @@ async fn revokes_racing_tier_changes_of_the_same_people_neither_deadlock_nor_mis
             let clock = c.clone();
             Box::pin(async move {
                 change(
-                    txn,
-                    &*clock,
-                    tenant,
+                    &rosterd_ledger::TenantLedger::new(txn, &*clock, tenant, &scim()),
                     person,
                     Core,
                     Advanced,
-                    &scim(),
                     "team",
                 )
                 .await?;
@@ -251,7 +246,13 @@ async fn revokes_racing_tier_changes_of_the_same_people_neither_deadlock_nor_mis
         attempts.push(Arc::new(move |txn| {
             let clock = clock.clone();
             Box::pin(async move {
-                rosterd_ledger::revoke(txn, &*clock, tenant, person, Core, &scim(), "left").await?;
+                rosterd_ledger::revoke(
+                    &rosterd_ledger::TenantLedger::new(txn, &*clock, tenant, &scim()),
+                    person,
+                    Core,
+                    "left",
+                )
+                .await?;
                 Ok(())
             })
         }));

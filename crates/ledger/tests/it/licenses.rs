@@ -22,13 +22,10 @@ async fn give(
 ) -> rosterd_ledger::License {
     let source = LicenseSource::Scim(kind.product());
     assign(
-        f.conn(),
-        &f.clock,
-        f.tenant,
+        &rosterd_ledger::TenantLedger::new(f.conn(), &f.clock, f.tenant, &scim()),
         person,
         kind,
         source,
-        &scim(),
         "provisioned",
     )
     .await
@@ -70,13 +67,10 @@ async fn a_full_pool_refuses_with_its_numbers_and_writes_nothing() {
     let (ann, bob) = (f.person().await, f.person().await);
     give(&f, ann, Advanced).await;
     let err = assign(
-        f.conn(),
-        &f.clock,
-        f.tenant,
+        &rosterd_ledger::TenantLedger::new(f.conn(), &f.clock, f.tenant, &scim()),
         bob,
         Advanced,
         SCIM_SN,
-        &scim(),
         "joined",
     )
     .await
@@ -110,25 +104,19 @@ async fn a_full_pool_leaves_the_callers_transaction_usable() {
     let ann = f.person().await;
     let txn = f.conn().begin().await.unwrap();
     let full = assign(
-        &txn,
-        &f.clock,
-        f.tenant,
+        &rosterd_ledger::TenantLedger::new(&txn, &f.clock, f.tenant, &scim()),
         ann,
         Advanced,
         SCIM_SN,
-        &scim(),
         "rule",
     )
     .await;
     assert!(matches!(full, Err(Error::PoolFull { .. })));
     assign(
-        &txn,
-        &f.clock,
-        f.tenant,
+        &rosterd_ledger::TenantLedger::new(&txn, &f.clock, f.tenant, &scim()),
         ann,
         Core,
         SCIM_SN,
-        &scim(),
         "fallback",
     )
     .await
@@ -144,12 +132,9 @@ async fn revoke_frees_the_seat_once() {
     let ann = f.person().await;
     let license = give(&f, ann, Learning).await;
     let revoked = revoke(
-        f.conn(),
-        &f.clock,
-        f.tenant,
+        &rosterd_ledger::TenantLedger::new(f.conn(), &f.clock, f.tenant, &scim()),
         ann,
         Learning,
-        &scim(),
         "active=false",
     )
     .await
@@ -160,12 +145,9 @@ async fn revoke_frees_the_seat_once() {
     assert!(revoked.served.is_empty());
     assert_eq!(f.pool(Learning).await, (1, 0));
     let again = revoke(
-        f.conn(),
-        &f.clock,
-        f.tenant,
+        &rosterd_ledger::TenantLedger::new(f.conn(), &f.clock, f.tenant, &scim()),
         ann,
         Learning,
-        &scim(),
         "DELETE",
     )
     .await
@@ -190,13 +172,10 @@ async fn a_tier_change_moves_the_seat_and_keeps_the_license() {
         .await
         .unwrap();
     let changed = change(
-        f.conn(),
-        &f.clock,
-        f.tenant,
+        &rosterd_ledger::TenantLedger::new(f.conn(), &f.clock, f.tenant, &scim()),
         ann,
         Core,
         Advanced,
-        &scim(),
         "team",
     )
     .await
@@ -229,13 +208,10 @@ async fn a_tier_change_into_a_full_pool_keeps_the_old_license() {
     give(&f, ann, Advanced).await;
     let core = give(&f, bob, Core).await;
     let err = change(
-        f.conn(),
-        &f.clock,
-        f.tenant,
+        &rosterd_ledger::TenantLedger::new(f.conn(), &f.clock, f.tenant, &scim()),
         bob,
         Core,
         Advanced,
-        &scim(),
         "team",
     )
     .await
@@ -260,13 +236,10 @@ async fn changes_need_a_live_license_of_the_same_product() {
     let f = Fixture::new(&[(Core, 2), (Learning, 2)]).await;
     let ann = f.person().await;
     let err = change(
-        f.conn(),
-        &f.clock,
-        f.tenant,
+        &rosterd_ledger::TenantLedger::new(f.conn(), &f.clock, f.tenant, &scim()),
         ann,
         Core,
         Advanced,
-        &scim(),
         "x",
     )
     .await
@@ -277,13 +250,10 @@ async fn changes_need_a_live_license_of_the_same_product() {
     );
     give(&f, ann, Core).await;
     let err = change(
-        f.conn(),
-        &f.clock,
-        f.tenant,
+        &rosterd_ledger::TenantLedger::new(f.conn(), &f.clock, f.tenant, &scim()),
         ann,
         Core,
         Learning,
-        &scim(),
         "x",
     )
     .await
@@ -310,9 +280,14 @@ async fn activation_moves_assigned_to_active_once() {
         f.entry_kinds().await,
         [EntryKind::Assign, EntryKind::Activate]
     );
-    revoke(f.conn(), &f.clock, f.tenant, ann, Learning, &scim(), "left")
-        .await
-        .unwrap();
+    revoke(
+        &rosterd_ledger::TenantLedger::new(f.conn(), &f.clock, f.tenant, &scim()),
+        ann,
+        Learning,
+        "left",
+    )
+    .await
+    .unwrap();
     let err = activate(f.conn(), &f.clock, f.tenant, license.id, &holder)
         .await
         .unwrap_err();
@@ -326,13 +301,10 @@ async fn a_refusal_is_recorded_on_its_own_connection_after_a_rollback() {
     let ghost = f.person().await;
     let txn = f.conn().begin().await.unwrap();
     let refused = assign(
-        &txn,
-        &f.clock,
-        f.tenant,
+        &rosterd_ledger::TenantLedger::new(&txn, &f.clock, f.tenant, &scim()),
         ghost,
         Learning,
         SCIM_LEARNING,
-        &scim(),
         "POST",
     )
     .await
@@ -341,13 +313,10 @@ async fn a_refusal_is_recorded_on_its_own_connection_after_a_rollback() {
     let other = Database::connect(&f.db.url).await.unwrap();
     let reason = refused.to_string();
     record_refusal(
-        &other,
-        &f.clock,
-        f.tenant,
+        &rosterd_ledger::TenantLedger::new(&other, &f.clock, f.tenant, &scim()),
         None,
         "zoe@acme.example",
         Learning,
-        &scim(),
         &reason,
     )
     .await
@@ -373,9 +342,14 @@ async fn queries_filter_page_and_stay_in_their_tenant() {
     }
     give(&f, ann, Core).await;
     give(&f, ann, Learning).await;
-    revoke(f.conn(), &f.clock, f.tenant, ann, Learning, &scim(), "left")
-        .await
-        .unwrap();
+    revoke(
+        &rosterd_ledger::TenantLedger::new(f.conn(), &f.clock, f.tenant, &scim()),
+        ann,
+        Learning,
+        "left",
+    )
+    .await
+    .unwrap();
 
     let of_ann = licenses_of(f.conn(), f.tenant, ann).await.unwrap();
     assert_eq!(

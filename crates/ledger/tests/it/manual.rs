@@ -15,24 +15,18 @@ async fn a_manual_license_is_removed_by_hand() {
     let f = Fixture::new(&[(Learning, 1)]).await;
     let ann = f.person().await;
     let license = grant_manual(
-        f.conn(),
-        &f.clock,
-        f.tenant,
+        &rosterd_ledger::TenantLedger::new(f.conn(), &f.clock, f.tenant, &admin()),
         ann,
         Learning,
-        &admin(),
         "trial",
     )
     .await
     .unwrap();
     assert_eq!(license.source, LicenseSource::Manual);
     let revoked = revoke_manual(
-        f.conn(),
-        &f.clock,
-        f.tenant,
+        &rosterd_ledger::TenantLedger::new(f.conn(), &f.clock, f.tenant, &admin()),
         ann,
         Learning,
-        &admin(),
         "done",
     )
     .await
@@ -40,12 +34,9 @@ async fn a_manual_license_is_removed_by_hand() {
     assert_eq!(revoked.license.id, license.id);
     assert_eq!(f.pool(Learning).await, (1, 0));
     let err = revoke_manual(
-        f.conn(),
-        &f.clock,
-        f.tenant,
+        &rosterd_ledger::TenantLedger::new(f.conn(), &f.clock, f.tenant, &admin()),
         ann,
         Learning,
-        &admin(),
         "again",
     )
     .await
@@ -63,20 +54,22 @@ async fn a_scim_license_cannot_be_removed_by_hand() {
     let ann = f.person().await;
     let source = LicenseSource::Scim(Product::SalesNavigator);
     rosterd_ledger::assign(
-        f.conn(),
-        &f.clock,
-        f.tenant,
+        &rosterd_ledger::TenantLedger::new(f.conn(), &f.clock, f.tenant, &scim()),
         ann,
         Core,
         source,
-        &scim(),
         "rule",
     )
     .await
     .unwrap();
-    let err = revoke_manual(f.conn(), &f.clock, f.tenant, ann, Core, &admin(), "tidy")
-        .await
-        .unwrap_err();
+    let err = revoke_manual(
+        &rosterd_ledger::TenantLedger::new(f.conn(), &f.clock, f.tenant, &admin()),
+        ann,
+        Core,
+        "tidy",
+    )
+    .await
+    .unwrap_err();
     assert!(
         matches!(
             err,
@@ -98,17 +91,19 @@ async fn a_scim_license_cannot_be_removed_by_hand() {
 async fn scim_adopts_a_manual_license_then_changes_and_revokes_it() {
     let f = Fixture::new(&[(Core, 1), (Advanced, 1)]).await;
     let ann = f.person().await;
-    let manual = grant_manual(f.conn(), &f.clock, f.tenant, ann, Core, &admin(), "by hand")
-        .await
-        .unwrap();
+    let manual = grant_manual(
+        &rosterd_ledger::TenantLedger::new(f.conn(), &f.clock, f.tenant, &admin()),
+        ann,
+        Core,
+        "by hand",
+    )
+    .await
+    .unwrap();
     let adopted = adopt(
-        f.conn(),
-        &f.clock,
-        f.tenant,
+        &rosterd_ledger::TenantLedger::new(f.conn(), &f.clock, f.tenant, &scim()),
         ann,
         Core,
         Product::SalesNavigator,
-        &scim(),
         "joined Sales EMEA",
     )
     .await
@@ -117,44 +112,40 @@ async fn scim_adopts_a_manual_license_then_changes_and_revokes_it() {
     assert_eq!(adopted.source, LicenseSource::Scim(Product::SalesNavigator));
     assert_eq!(f.pool(Core).await, (1, 1), "no second seat");
     let again = adopt(
-        f.conn(),
-        &f.clock,
-        f.tenant,
+        &rosterd_ledger::TenantLedger::new(f.conn(), &f.clock, f.tenant, &scim()),
         ann,
         Core,
         Product::SalesNavigator,
-        &scim(),
         "again",
     )
     .await
     .unwrap();
     assert_eq!(again, adopted, "adopting twice changes nothing");
-    let err = revoke_manual(f.conn(), &f.clock, f.tenant, ann, Core, &admin(), "tidy")
-        .await
-        .unwrap_err();
+    let err = revoke_manual(
+        &rosterd_ledger::TenantLedger::new(f.conn(), &f.clock, f.tenant, &admin()),
+        ann,
+        Core,
+        "tidy",
+    )
+    .await
+    .unwrap_err();
     assert!(
         matches!(err, Error::OwnedByScim { .. }),
         "SCIM owns it now: {err:?}"
     );
     change(
-        f.conn(),
-        &f.clock,
-        f.tenant,
+        &rosterd_ledger::TenantLedger::new(f.conn(), &f.clock, f.tenant, &scim()),
         ann,
         Core,
         Advanced,
-        &scim(),
         "rule gives advanced",
     )
     .await
     .unwrap();
     revoke(
-        f.conn(),
-        &f.clock,
-        f.tenant,
+        &rosterd_ledger::TenantLedger::new(f.conn(), &f.clock, f.tenant, &scim()),
         ann,
         Advanced,
-        &scim(),
         "left the group",
     )
     .await
@@ -181,13 +172,10 @@ async fn adoption_needs_a_live_license_of_the_apps_product() {
     let f = Fixture::new(&[(Core, 1)]).await;
     let ann = f.person().await;
     let err = adopt(
-        f.conn(),
-        &f.clock,
-        f.tenant,
+        &rosterd_ledger::TenantLedger::new(f.conn(), &f.clock, f.tenant, &scim()),
         ann,
         Core,
         Product::SalesNavigator,
-        &scim(),
         "x",
     )
     .await
@@ -197,13 +185,10 @@ async fn adoption_needs_a_live_license_of_the_apps_product() {
         "{err:?}"
     );
     let err = adopt(
-        f.conn(),
-        &f.clock,
-        f.tenant,
+        &rosterd_ledger::TenantLedger::new(f.conn(), &f.clock, f.tenant, &scim()),
         ann,
         Core,
         Product::Learning,
-        &scim(),
         "x",
     )
     .await

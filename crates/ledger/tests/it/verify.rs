@@ -24,55 +24,68 @@ async fn busy() -> (Fixture, rosterd_domain::LicenseId) {
     );
     let (c, t, tn) = (f.conn(), &f.clock, f.tenant);
     let learning = assign(
-        c,
-        t,
-        tn,
+        &rosterd_ledger::TenantLedger::new(c, t, tn, &scim()),
         ann,
         Learning,
         LicenseSource::Scim(Product::Learning),
-        &scim(),
         "new",
     )
     .await
     .unwrap();
     activate(c, t, tn, learning.id, &scim()).await.unwrap();
-    assign(c, t, tn, bob, Core, sn, &scim(), "rule")
-        .await
-        .unwrap();
-    change(c, t, tn, bob, Core, Advanced, &scim(), "team")
-        .await
-        .unwrap();
-    grant_manual(c, t, tn, cat, Core, &admin(), "trial")
-        .await
-        .unwrap();
+    assign(
+        &rosterd_ledger::TenantLedger::new(c, t, tn, &scim()),
+        bob,
+        Core,
+        sn,
+        "rule",
+    )
+    .await
+    .unwrap();
+    change(
+        &rosterd_ledger::TenantLedger::new(c, t, tn, &scim()),
+        bob,
+        Core,
+        Advanced,
+        "team",
+    )
+    .await
+    .unwrap();
+    grant_manual(
+        &rosterd_ledger::TenantLedger::new(c, t, tn, &admin()),
+        cat,
+        Core,
+        "trial",
+    )
+    .await
+    .unwrap();
     adopt(
-        c,
-        t,
-        tn,
+        &rosterd_ledger::TenantLedger::new(c, t, tn, &scim()),
         cat,
         Core,
         Product::SalesNavigator,
-        &scim(),
         "eligible",
     )
     .await
     .unwrap();
     enqueue(
-        c,
-        t,
-        tn,
+        &rosterd_ledger::TenantLedger::new(c, t, tn, &scim()),
         dan,
         Advanced,
         &WaitKey::default(),
         Product::SalesNavigator,
-        &scim(),
         "rule",
     )
     .await
     .unwrap();
-    revoke(c, t, tn, bob, Advanced, &scim(), "left")
-        .await
-        .unwrap();
+    revoke(
+        &rosterd_ledger::TenantLedger::new(c, t, tn, &scim()),
+        bob,
+        Advanced,
+        "left",
+    )
+    .await
+    .unwrap();
     set_capacity(c, t, tn, Learning, 5, &Actor::operator())
         .await
         .unwrap();

@@ -20,14 +20,11 @@ fn key(employee: Option<&str>, family: Option<&str>, given: Option<&str>) -> Wai
 async fn wait(f: &Fixture, person: PersonId, kind: LicenseKind, k: &WaitKey) {
     let product = Product::SalesNavigator;
     enqueue(
-        f.conn(),
-        &f.clock,
-        f.tenant,
+        &rosterd_ledger::TenantLedger::new(f.conn(), &f.clock, f.tenant, &scim()),
         person,
         kind,
         k,
         product,
-        &scim(),
         "group:Sales EMEA",
     )
     .await
@@ -41,13 +38,10 @@ async fn fill(f: &Fixture, kind: LicenseKind, seats: usize) -> Vec<PersonId> {
         let p = f.person().await;
         let source = LicenseSource::Scim(Product::SalesNavigator);
         assign(
-            f.conn(),
-            &f.clock,
-            f.tenant,
+            &rosterd_ledger::TenantLedger::new(f.conn(), &f.clock, f.tenant, &scim()),
             p,
             kind,
             source,
-            &scim(),
             "rule",
         )
         .await
@@ -125,14 +119,11 @@ async fn enqueue_is_idempotent_and_skips_license_holders() {
     );
     let product = Product::SalesNavigator;
     let none = enqueue(
-        f.conn(),
-        &f.clock,
-        f.tenant,
+        &rosterd_ledger::TenantLedger::new(f.conn(), &f.clock, f.tenant, &scim()),
         holder,
         Core,
         &WaitKey::default(),
         product,
-        &scim(),
         "r",
     )
     .await
@@ -145,14 +136,11 @@ async fn enqueue_is_idempotent_and_skips_license_holders() {
     assert!(dequeue(f.conn(), f.tenant, ann, Core).await.unwrap());
     assert!(!dequeue(f.conn(), f.tenant, ann, Core).await.unwrap());
     let err = enqueue(
-        f.conn(),
-        &f.clock,
-        f.tenant,
+        &rosterd_ledger::TenantLedger::new(f.conn(), &f.clock, f.tenant, &scim()),
         ann,
         Core,
         &WaitKey::default(),
         Product::Learning,
-        &scim(),
         "r",
     )
     .await
@@ -166,12 +154,9 @@ async fn a_revoke_serves_the_first_waiting_person_at_once() {
     let holders = fill(&f, Advanced, 2).await;
     let people = crowd(&f, Advanced).await;
     let revoked = revoke(
-        f.conn(),
-        &f.clock,
-        f.tenant,
+        &rosterd_ledger::TenantLedger::new(f.conn(), &f.clock, f.tenant, &scim()),
         holders[0],
         Advanced,
-        &scim(),
         "left",
     )
     .await
@@ -274,13 +259,10 @@ async fn a_tier_change_serves_the_pool_it_leaves() {
     let bob = f.person().await;
     wait(&f, bob, Core, &WaitKey::default()).await;
     let changed = change(
-        f.conn(),
-        &f.clock,
-        f.tenant,
+        &rosterd_ledger::TenantLedger::new(f.conn(), &f.clock, f.tenant, &scim()),
         ann,
         Core,
         Advanced,
-        &scim(),
         "team",
     )
     .await

@@ -78,12 +78,9 @@ pub async fn run(ctx: &mut Context<'_>, command: LicenseCommand) -> anyhow::Resu
             let person = person_id(ctx, tenant.id, &email).await?;
             let txn = ctx.db.begin().await?;
             let license = rosterd_ledger::grant_manual(
-                &txn,
-                clock(),
-                tenant.id,
+                &rosterd_ledger::TenantLedger::new(&txn, clock(), tenant.id, &Actor::operator()),
                 person,
                 kind,
-                &Actor::operator(),
                 &format!("{email}: granted by hand"),
             )
             .await?;
@@ -111,12 +108,9 @@ pub async fn run(ctx: &mut Context<'_>, command: LicenseCommand) -> anyhow::Resu
             let person = person_id(ctx, tenant.id, &email).await?;
             let txn = ctx.db.begin().await?;
             let revoked = rosterd_ledger::revoke_manual(
-                &txn,
-                clock(),
-                tenant.id,
+                &rosterd_ledger::TenantLedger::new(&txn, clock(), tenant.id, &Actor::operator()),
                 person,
                 kind,
-                &Actor::operator(),
                 &format!("{email}: revoked by hand"),
             )
             .await

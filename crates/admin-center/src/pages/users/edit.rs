@@ -371,8 +371,13 @@ pub async fn remove(
     }
     let reason = format!("{name} removed by {}", who.admin.email);
     for license in &live {
-        rosterd_ledger::revoke_manual(&txn, clock, tenant, id, license.kind, &actor(&who), &reason)
-            .await?;
+        rosterd_ledger::revoke_manual(
+            &rosterd_ledger::TenantLedger::new(&txn, clock, tenant, &actor(&who)),
+            id,
+            license.kind,
+            &reason,
+        )
+        .await?;
     }
     for kind in &listed.waiting {
         rosterd_ledger::dequeue(&txn, tenant, id, *kind).await?;

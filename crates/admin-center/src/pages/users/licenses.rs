@@ -75,12 +75,9 @@ pub async fn give(
     }
     let reason = format!("given by {} in the admin center", who.admin.email);
     let granted = rosterd_ledger::grant_manual(
-        &txn,
-        state.clock.as_ref(),
-        tenant,
+        &rosterd_ledger::TenantLedger::new(&txn, state.clock.as_ref(), tenant, &actor(&who)),
         id,
         kind,
-        &actor(&who),
         &reason,
     )
     .await;
@@ -132,12 +129,9 @@ pub async fn revoke(
     let txn = state.db.begin().await?;
     let reason = format!("revoked by {} in the admin center", who.admin.email);
     let revoked = rosterd_ledger::revoke_manual(
-        &txn,
-        state.clock.as_ref(),
-        tenant,
+        &rosterd_ledger::TenantLedger::new(&txn, state.clock.as_ref(), tenant, &actor(&who)),
         id,
         kind,
-        &actor(&who),
         &reason,
     )
     .await;
