@@ -126,7 +126,16 @@ pub(crate) async fn create(
         members::add(&txn, &group, &ids, now).await?;
         touched = ids;
     }
-    finish(dir, txn, scope, &group, &row, touched, false, wants.members).await
+    let at = Target {
+        dir,
+        scope,
+        group: &group,
+    };
+    let touched = Touched {
+        ids: touched,
+        renamed: false,
+    };
+    finish(at, txn, &row, touched, wants.members).await
 }
 
 pub(crate) async fn replace(
@@ -155,29 +164,18 @@ pub(crate) async fn replace(
         }
         None => 0,
     };
-    let row = write(
+    let at = Target {
         dir,
-        &txn,
         scope,
-        &group,
-        row,
-        &before,
-        input.document.clone(),
-        changed,
-    )
-    .await?;
+        group: &group,
+    };
+    let row = write(at, &txn, row, &before, input.document.clone(), changed).await?;
     let renamed = row.display_name != name_before;
-    finish(
-        dir,
-        txn,
-        scope,
-        &group,
-        &row,
-        touched,
+    let touched = Touched {
+        ids: touched,
         renamed,
-        wants.members,
-    )
-    .await
+    };
+    finish(at, txn, &row, touched, wants.members).await
 }
 
 pub(crate) async fn patch(
@@ -201,39 +199,45 @@ pub(crate) async fn patch(
     let name_before = row.display_name.clone();
     let mut touched = Vec::new();
     let changed = members::apply(&txn, scope, &group, changes, now, &mut touched).await?;
-    let row = write(dir, &txn, scope, &group, row, &before, doc, changed).await?;
-    let renamed = row.display_name != name_before;
-    finish(
+    let at = Target {
         dir,
-        txn,
         scope,
-        &group,
-        &row,
-        touched,
+        group: &group,
+    };
+    let row = write(at, &txn, row, &before, doc, changed).await?;
+    let renamed = row.display_name != name_before;
+    let touched = Touched {
+        ids: touched,
         renamed,
-        wants.members,
-    )
-    .await
+    };
+    finish(at, txn, &row, touched, wants.members).await
+}
+
+/// The group a write is about, and the directory and scope the write runs in.
+#[derive(Clone, Copy)]
+struct Target<'a> {
+    dir: &'a Directory,
+    scope: &'a Scope,
+    group: &'a ScopedGroup,
+}
+
+/// Whom a write may have moved in or out of the group, and whether it renamed the group.
+struct Touched {
+    ids: Vec<String>,
+    renamed: bool,
 }
 
 /// The end of every group write: tell the hooks (rolling back on a refusal), read the result
 /// back, commit.
-#[expect(
-    clippy::too_many_arguments,
-    reason = "the parts of one write, passed once"
-)]
 async fn finish(
-    dir: &Directory,
+    at: Target<'_>,
     txn: sea_orm::DatabaseTransaction,
-    scope: &Scope,
-    group: &ScopedGroup,
     row: &user_group::Model,
-    touched: Vec<String>,
-    renamed: bool,
+    touched: Touched,
     wants_members: bool,
 ) -> Outcome<StoredResource> {
-    if let Err(failure) = notify(dir, &txn, scope, group, &row.display_name, touched, renamed).await
-    {
+    let Target { dir, scope, .. } = at;
+    if let Err(failure) = notify(at, &txn, &row.display_name, touched).await {
         return abort(&dir.db, dir.hooks(), scope, txn, failure).await;
     }
     let stored = with_members(&txn, scope, row, wants_members).await?;
@@ -284,14 +288,16 @@ pub(crate) async fn delete(
 /// Tells the hooks (if any) which users may have joined or left the group; on a rename,
 /// every member is affected (a rule may name the group).
 async fn notify(
-    dir: &Directory,
+    at: Target<'_>,
     txn: &sea_orm::DatabaseTransaction,
-    scope: &Scope,
-    group: &ScopedGroup,
     display_name: &str,
-    touched: Vec<String>,
-    renamed: bool,
+    touched: Touched,
 ) -> Outcome<()> {
+    let Target { dir, scope, group } = at;
+    let Touched {
+        ids: touched,
+        renamed,
+    } = touched;
     let Some(hooks) = dir.hooks() else {
         return Ok(());
     };
@@ -334,20 +340,15 @@ async fn notify(
 
 /// Writes the new document over a locked row when it or the membership changed (an idempotent
 /// PATCH keeps the version): `UPDATE ... WHERE version = <read>`, retried on a lost race.
-#[expect(
-    clippy::too_many_arguments,
-    reason = "one write step; the parts come from two callers"
-)]
 async fn write(
-    dir: &Directory,
+    at: Target<'_>,
     txn: &impl ConnectionTrait,
-    scope: &Scope,
-    group: &ScopedGroup,
     row: user_group::Model,
     before: &Value,
     doc: Value,
     members_changed: u64,
 ) -> Outcome<user_group::Model> {
+    let Target { dir, scope, group } = at;
     if doc == *before && members_changed == 0 {
         return Ok(row);
     }

@@ -59,6 +59,15 @@ pub async fn find_by_email(
     row.map(Person::try_from).transpose()
 }
 
+/// A person an admin or the operator adds by hand.
+#[derive(Debug, Clone, Copy)]
+pub struct NewPerson<'a> {
+    pub email: &'a str,
+    pub given: &'a str,
+    pub family: &'a str,
+    pub employee_number: Option<&'a str>,
+}
+
 /// Creates a person by hand (source `manual`), e.g. to grant them a license before any IdP
 /// provisions them; a SCIM user with the same email later links to this person. An email
 /// another person of the tenant has (case-insensitively) is `Err(EmailTaken)`.
@@ -66,11 +75,14 @@ pub async fn create_manual(
     db: &impl ConnectionTrait,
     clock: &dyn Clock,
     tenant: TenantId,
-    email: &str,
-    given: &str,
-    family: &str,
-    employee_number: Option<&str>,
+    new: &NewPerson<'_>,
 ) -> Result<Person> {
+    let NewPerson {
+        email,
+        given,
+        family,
+        employee_number,
+    } = *new;
     let email = email.trim();
     if email.is_empty() || !email.contains('@') || email.chars().any(char::is_whitespace) {
         return Err(crate::Error::InvalidEmail(email.to_owned()));

@@ -66,10 +66,12 @@ pub async fn run(ctx: &mut Context<'_>, command: PersonCommand) -> anyhow::Resul
                 &ctx.db,
                 clock(),
                 tenant.id,
-                &email,
-                &given,
-                &family,
-                employee_number.as_deref(),
+                &rosterd_directory::people::NewPerson {
+                    email: &email,
+                    given: &given,
+                    family: &family,
+                    employee_number: employee_number.as_deref(),
+                },
             )
             .await?;
             let view = PersonView::from(person);

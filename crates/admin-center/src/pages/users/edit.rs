@@ -172,10 +172,12 @@ pub async fn create(
         &txn,
         state.clock.as_ref(),
         who.tenant.id,
-        &edit.email,
-        &edit.given_name,
-        &edit.family_name,
-        edit.employee_number.as_deref(),
+        &rosterd_directory::people::NewPerson {
+            email: &edit.email,
+            given: &edit.given_name,
+            family: &edit.family_name,
+            employee_number: edit.employee_number.as_deref(),
+        },
     )
     .await;
     let person = match created {
