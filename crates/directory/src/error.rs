@@ -58,7 +58,7 @@ pub(crate) enum Failure {
     /// serialization failure or deadlock): run the whole transaction again.
     Retry,
     /// A provisioning hook refused the request: roll back, record the refusal, answer.
-    Refused(Box<(ScimError, Option<crate::hooks::RefusalRecord>)>),
+    Refused(Box<(ScimError, Option<crate::refusal::RefusalRecord>)>),
 }
 
 pub(crate) type Outcome<T> = std::result::Result<T, Failure>;

@@ -12,11 +12,11 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, QueryFilter, Set};
 use serde_json::Value;
 
+use crate::document::parse_document;
 use crate::entity::user_group;
 use crate::error::{Failure, Outcome, is_unique_violation};
 use crate::hooks::{self, MembershipChange, abort};
 use crate::scope::{SOURCE_IDP, SOURCE_MANUAL, Scope, ScopedGroup, begin_write};
-use crate::users::parse_document;
 use crate::{Directory, members};
 use std::collections::HashSet;
 

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 
-use rosterd_domain::{LicenseKind, PersonId};
+use rosterd_domain::PersonId;
 use rosterd_scim::{ScimContext, ScimError};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, QueryFilter, QuerySelect,
@@ -22,6 +22,7 @@ use serde_json::Value;
 use crate::entity::scim_user;
 use crate::error::{Failure, Outcome};
 use crate::members;
+pub use crate::refusal::RefusalRecord;
 use crate::scope::Scope;
 
 /// The future a hook returns (boxed, so the trait can be used as `dyn`).
@@ -67,17 +68,6 @@ pub struct MembershipChange {
     /// Every user whose groups changed (added, removed, or all members on a rename or
     /// delete), loaded after the write.
     pub affected: Vec<UserSnapshot>,
-}
-
-/// What to write down, outside the rolled-back transaction, about a refused request.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RefusalRecord {
-    /// `None` when the person did not exist before the refused request.
-    pub person: Option<PersonId>,
-    /// Who asked, for the admin: the SCIM userName.
-    pub subject: String,
-    pub kind: LicenseKind,
-    pub reason: String,
 }
 
 /// Why a hook did not let the write go on.
@@ -197,7 +187,7 @@ pub(crate) fn snapshot(
         person_id: person_id(&row.person_id)?,
         user_name: row.user_name.clone(),
         active: row.active,
-        document: crate::users::parse_document(
+        document: crate::document::parse_document(
             &row.document,
             rosterd_scim::resource::ResourceKind::User,
             &row.id,

@@ -9,6 +9,7 @@
 //! - Group membership lives in rows changed by deltas ([`members`]); filters become SQL
 //!   ([`filter_sql`]), sorting and paging run in the database ([`listing`]).
 
+mod document;
 mod entity;
 mod error;
 mod filter_sql;
@@ -20,6 +21,7 @@ pub mod manual_people;
 mod members;
 pub mod people;
 pub mod people_list;
+mod refusal;
 mod scope;
 mod store;
 pub mod subjects;

@@ -13,6 +13,7 @@ use sea_orm::{
 };
 use serde_json::Value;
 
+use crate::document::parse_document;
 use crate::entity::{scim_user, scim_user_email};
 use crate::error::{Failure, Outcome, is_unique_violation};
 use crate::hooks::{UserChange, abort, person_id, snapshot};
@@ -29,14 +30,6 @@ fn taken(user_name: &str) -> Failure {
         "userName `{user_name}` is already taken by another User of this app"
     ))
     .into()
-}
-
-/// Parses a stored document; a corrupt one is an internal error (its content is not logged).
-pub(crate) fn parse_document(text: &str, kind: ResourceKind, id: &str) -> Outcome<Value> {
-    serde_json::from_str(text).map_err(|err| {
-        tracing::error!(kind = kind.as_str(), id, error = %err, "a stored SCIM document is not JSON");
-        Failure::Scim(ScimError::internal())
-    })
 }
 
 /// The stored resource of a row.

@@ -31,6 +31,7 @@
 mod activation;
 mod actor;
 mod batch;
+mod capacity;
 mod demand;
 pub mod entity;
 mod entry;
@@ -43,6 +44,8 @@ mod policy;
 mod pool;
 mod provision;
 mod reconcile;
+mod release;
+mod serving;
 mod usage;
 mod verify;
 mod waitlist;
@@ -53,6 +56,7 @@ pub use activation::{
     resend_activation,
 };
 pub use actor::{Actor, ActorKind};
+pub use capacity::{create_pools, set_capacity};
 pub use demand::{Demand, unmet_demand};
 pub use entry::{Entry, EntryKind, entries};
 pub use error::{Error, Result};
@@ -70,16 +74,18 @@ pub use policy::{
     Basis, Eligibility, LicensePolicy, Matcher, RULE_ATTRIBUTES, Rule, StoredPolicy, Subject,
     eligible_kind, parse_tier, set_policy, stored_policy, tier_name,
 };
-pub use pool::{SeatPool, create_pools, pools, set_capacity};
-pub use provision::{Changed, Revoked, activate, assign, change, record_refusal, revoke};
+pub use pool::{SeatPool, pools};
+pub use provision::{Changed, Revoked, activate, assign, record_refusal};
 pub use reconcile::model::{Holding, PoolNumbers, WaitingPerson};
 pub use reconcile::plan::ChangedIn;
 pub use reconcile::{
     Candidate, LedgerState, Mode, Named, Plan, PolicySubject, PoolPlan, Refusal, apply_policy,
     ledger_state, plan_policy, preview_policy, reconcile,
 };
+pub use release::{change, revoke};
+pub use serving::serve_waitlist;
 pub use usage::{
     StateCount, live_holdings, live_license_counts, recent_refusals, seat_moves_since,
 };
 pub use verify::{VerifyReport, verify};
-pub use waitlist::{WaitKey, Waiting, dequeue, enqueue, serve_waitlist, waitlist};
+pub use waitlist::{WaitKey, Waiting, dequeue, enqueue, waitlist};

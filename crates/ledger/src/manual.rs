@@ -10,7 +10,8 @@ use crate::entry::{EntryKind, NewEntry, append};
 use crate::error::{Error, Result};
 use crate::handle::TenantLedger;
 use crate::license::{License, LicenseSource, find_live};
-use crate::provision::{Revoked, assign, revoke_license};
+use crate::provision::{Revoked, assign};
+use crate::release::revoke_license;
 
 /// Gives the person a license by hand (an admin or the operator): [`assign`] with source
 /// `manual`. A person who already holds a live license of the kind gets it back unchanged.

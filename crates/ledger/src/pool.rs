@@ -3,16 +3,13 @@
 use chrono::{DateTime, Utc};
 use rosterd_domain::{Clock, LicenseKind, TenantId};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
-    QueryTrait, Set, Statement, sea_query::Expr,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryTrait, Statement,
+    sea_query::Expr,
 };
 use serde::Serialize;
 
-use crate::actor::Actor;
 use crate::entity::seat_pool;
-use crate::entry::{EntryKind, NewEntry, append};
 use crate::error::{Error, Result};
-use crate::waitlist::serve_waitlist;
 
 /// A seat pool's numbers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -34,39 +31,13 @@ impl SeatPool {
     }
 }
 
-fn pool_from(m: seat_pool::Model) -> Option<SeatPool> {
+pub(crate) fn pool_from(m: seat_pool::Model) -> Option<SeatPool> {
     Some(SeatPool {
         license_kind: m.license_kind.parse().ok()?,
         capacity: m.capacity,
         in_use: m.in_use,
         updated_at: m.updated_at,
     })
-}
-
-/// Creates every pool of a new tenant, with the given capacities (others start at zero).
-pub async fn create_pools(
-    db: &impl ConnectionTrait,
-    clock: &dyn Clock,
-    tenant: TenantId,
-    capacities: &[(LicenseKind, i64)],
-    actor: &Actor,
-) -> Result<Vec<SeatPool>> {
-    let now = clock.now();
-    for kind in LicenseKind::ALL {
-        seat_pool::ActiveModel {
-            tenant_id: Set(tenant.to_string()),
-            license_kind: Set(kind.slug().to_owned()),
-            capacity: Set(0),
-            in_use: Set(0),
-            updated_at: Set(now),
-        }
-        .insert(db)
-        .await?;
-    }
-    for (kind, capacity) in capacities {
-        set_capacity(db, clock, tenant, *kind, *capacity, actor).await?;
-    }
-    pools(db, tenant).await
 }
 
 /// The tenant's pools, in license-kind order.
@@ -82,68 +53,10 @@ pub async fn pools(db: &impl ConnectionTrait, tenant: TenantId) -> Result<Vec<Se
     Ok(pools)
 }
 
-/// Sets a pool's capacity, refusing to go below the seats in use. The check and the write are
-/// one conditional UPDATE, so a seat taken concurrently cannot slip under the new capacity.
-/// When capacity grows, the pool's waiting list is served at once (same transaction), and the
-/// pool returned counts the seats it gave.
-pub async fn set_capacity(
-    db: &impl ConnectionTrait,
-    clock: &dyn Clock,
+pub(crate) fn scoped(
     tenant: TenantId,
     kind: LicenseKind,
-    capacity: i64,
-    actor: &Actor,
-) -> Result<SeatPool> {
-    if capacity < 0 {
-        return Err(Error::NegativeCapacity(capacity));
-    }
-    let find = || {
-        seat_pool::Entity::find()
-            .filter(seat_pool::Column::TenantId.eq(tenant.to_string()))
-            .filter(seat_pool::Column::LicenseKind.eq(kind.slug()))
-    };
-    let now = clock.now();
-    // Lock the pool row first (PostgreSQL; SQLite has one writer anyway), so `before` is the
-    // capacity this change replaces even when two operators change it at once: the entry's
-    // numbers and the replay stay right.
-    scoped(tenant, kind)
-        .col_expr(seat_pool::Column::UpdatedAt, Expr::value(now))
-        .exec(db)
-        .await?;
-    let before = find().one(db).await?.ok_or(Error::PoolNotFound(kind))?;
-    let updated = scoped(tenant, kind)
-        .col_expr(seat_pool::Column::Capacity, Expr::value(capacity))
-        .col_expr(seat_pool::Column::UpdatedAt, Expr::value(now))
-        .filter(seat_pool::Column::InUse.lte(capacity))
-        .exec(db)
-        .await?;
-    let after = find().one(db).await?.ok_or(Error::PoolNotFound(kind))?;
-    if updated.rows_affected == 0 {
-        return Err(Error::CapacityBelowUse {
-            kind,
-            in_use: after.in_use,
-            requested: capacity,
-        });
-    }
-    if before.capacity != capacity {
-        let mut entry = NewEntry::new(
-            EntryKind::CapacityChange,
-            kind,
-            actor,
-            format!("capacity changed from {} to {capacity}", before.capacity),
-        );
-        entry.capacity = Some((before.capacity, capacity));
-        append(db, clock, tenant, entry).await?;
-    }
-    if capacity > before.capacity {
-        serve_waitlist(db, clock, tenant, kind, &actor.system_after()).await?;
-        let served = find().one(db).await?.ok_or(Error::PoolNotFound(kind))?;
-        return pool_from(served).ok_or(Error::PoolNotFound(kind));
-    }
-    pool_from(after).ok_or(Error::PoolNotFound(kind))
-}
-
-fn scoped(tenant: TenantId, kind: LicenseKind) -> sea_orm::UpdateMany<seat_pool::Entity> {
+) -> sea_orm::UpdateMany<seat_pool::Entity> {
     seat_pool::Entity::update_many()
         .filter(seat_pool::Column::TenantId.eq(tenant.to_string()))
         .filter(seat_pool::Column::LicenseKind.eq(kind.slug()))

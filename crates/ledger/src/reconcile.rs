@@ -30,8 +30,8 @@ use crate::policy::{Basis, Eligibility, LicensePolicy, Subject, eligible_kind};
 use crate::waitlist::WaitKey;
 
 pub use db::{apply_policy, ledger_state, preview_policy, reconcile};
-pub use model::{LedgerState, plan_policy};
-pub use plan::{Named, Plan, PoolPlan};
+pub use model::LedgerState;
+pub use plan::{Named, Plan, PoolPlan, plan_policy};
 
 /// What asked for the re-evaluation, which decides what a full pool does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,15 +1,10 @@
 //! A product app as licensing sees it: the product, and where its license policy comes from.
 
-use std::sync::Arc;
-
-use rosterd_directory::Directory;
-use rosterd_domain::{Clock, LicenseKind, Product, TenantId};
+use rosterd_domain::{LicenseKind, Product, TenantId};
 use rosterd_ledger::{LicensePolicy, StoredPolicy};
-use rosterd_scim::discovery::ServiceLimits;
 use sea_orm::ConnectionTrait;
 
 use crate::error::Result;
-use crate::hooks::Licensing;
 
 /// Where a product app's license policy comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,29 +56,5 @@ impl ProductApp {
             policy: self.built_in_policy(),
             updated_at: None,
         }))
-    }
-}
-
-/// What every product app's SCIM routes are built from: the directory (without hooks), the
-/// clock, the service limits, and whether writes reach the ledger (always in rosterd; off only
-/// in the benchmark that measures what the ledger costs).
-#[derive(Clone)]
-pub struct Shared {
-    pub directory: Directory,
-    pub clock: Arc<dyn Clock>,
-    pub limits: ServiceLimits,
-    pub ledger: bool,
-}
-
-impl Shared {
-    /// The directory `app`'s SCIM requests use: licensed through the ledger unless it is off.
-    pub fn directory_for(&self, app: ProductApp) -> Directory {
-        if self.ledger {
-            self.directory
-                .clone()
-                .with_hooks(Arc::new(Licensing::new(self.clock.clone(), app)))
-        } else {
-            self.directory.clone()
-        }
     }
 }

@@ -17,8 +17,7 @@ use rosterd_directory::hooks::{Extensions, HookFuture};
 use rosterd_directory::{
     HookError, MembershipChange, ProvisioningHooks, RefusalRecord, UserChange,
 };
-use rosterd_domain::{Clock, LicenseKind, PersonId, Product};
-use rosterd_ledger::Actor;
+use rosterd_domain::{Clock, PersonId};
 use rosterd_scim::schema::LICENSE_EXTENSION_SCHEMA;
 use rosterd_scim::{ScimContext, ScimError};
 use sea_orm::{DatabaseConnection, DatabaseTransaction};
@@ -27,7 +26,7 @@ use serde_json::{Value, json};
 use rosterd_ledger::{Candidate, Mode};
 
 use crate::app::ProductApp;
-use crate::reconcile;
+use crate::reconcile::{self, scim_actor};
 
 /// The provisioning hooks that keep one product app's licenses in step with the directory.
 #[derive(Debug, Clone)]
@@ -39,42 +38,6 @@ pub struct Licensing {
 impl Licensing {
     pub fn new(clock: Arc<dyn Clock>, app: ProductApp) -> Self {
         Self { clock, app }
-    }
-}
-
-/// The ledger actor of a SCIM request: the app and token prefix, caused by the request's id.
-pub(crate) fn scim_actor(ctx: &ScimContext) -> Actor {
-    Actor::scim(ctx.actor.clone(), &ctx.request_id)
-}
-
-/// The SCIM error of a request refused for want of a seat.
-pub(crate) fn pool_full_error(
-    product: Product,
-    kind: LicenseKind,
-    subject: &str,
-    in_use: i64,
-    capacity: i64,
-) -> ScimError {
-    ScimError::forbidden(format!(
-        "{product} cannot license `{subject}`: the {pool} pool (`{slug}`) is full, {in_use} of \
-         {capacity} seats assigned; more licenses are needed. Nothing was changed: add seats, \
-         or free some, and retry.",
-        product = product.display_name(),
-        pool = kind.display_name(),
-        slug = kind.slug(),
-    ))
-}
-
-/// A ledger failure as a hook error: races retry the transaction; the rest is logged and
-/// answered with a generic 500.
-pub(crate) fn ledger_failure(err: rosterd_ledger::Error) -> HookError {
-    match err {
-        rosterd_ledger::Error::Conflict => HookError::Retry,
-        rosterd_ledger::Error::Database(db) if db.is_contention() => HookError::Retry,
-        other => {
-            tracing::error!(error = %other, "license ledger failure during provisioning");
-            HookError::Failed(ScimError::internal())
-        }
     }
 }
 

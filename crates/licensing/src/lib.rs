@@ -13,8 +13,10 @@ mod change;
 mod error;
 mod hooks;
 mod reconcile;
+mod shared;
 
-pub use app::{PolicySource, ProductApp, Shared};
+pub use app::{PolicySource, ProductApp};
 pub use change::{policy_subject, preview_policy, save_policy};
 pub use error::{Error, Result};
 pub use hooks::Licensing;
+pub use shared::Shared;

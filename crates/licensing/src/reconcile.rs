@@ -4,14 +4,13 @@
 //! changes, so a SCIM write and a policy change follow the same rules.
 
 use rosterd_directory::{HookError, UserSnapshot};
-use rosterd_domain::{Clock, PersonId, TenantId};
-use rosterd_ledger::{Candidate, Mode};
-use rosterd_scim::ScimContext;
+use rosterd_domain::{Clock, LicenseKind, PersonId, Product, TenantId};
+use rosterd_ledger::{Actor, Candidate, Mode};
+use rosterd_scim::{ScimContext, ScimError};
 use sea_orm::ConnectionTrait;
 
 use crate::app::ProductApp;
 use crate::change::policy_subject;
-use crate::hooks::{ledger_failure, pool_full_error, scim_actor};
 
 /// Evaluates each user against the app's policy.
 pub(crate) async fn targets(
@@ -76,4 +75,40 @@ pub(crate) async fn apply(
         error,
         record: Some(record),
     })
+}
+
+/// The ledger actor of a SCIM request: the app and token prefix, caused by the request's id.
+pub(crate) fn scim_actor(ctx: &ScimContext) -> Actor {
+    Actor::scim(ctx.actor.clone(), &ctx.request_id)
+}
+
+/// The SCIM error of a request refused for want of a seat.
+pub(crate) fn pool_full_error(
+    product: Product,
+    kind: LicenseKind,
+    subject: &str,
+    in_use: i64,
+    capacity: i64,
+) -> ScimError {
+    ScimError::forbidden(format!(
+        "{product} cannot license `{subject}`: the {pool} pool (`{slug}`) is full, {in_use} of \
+         {capacity} seats assigned; more licenses are needed. Nothing was changed: add seats, \
+         or free some, and retry.",
+        product = product.display_name(),
+        pool = kind.display_name(),
+        slug = kind.slug(),
+    ))
+}
+
+/// A ledger failure as a hook error: races retry the transaction; the rest is logged and
+/// answered with a generic 500.
+pub(crate) fn ledger_failure(err: rosterd_ledger::Error) -> HookError {
+    match err {
+        rosterd_ledger::Error::Conflict => HookError::Retry,
+        rosterd_ledger::Error::Database(db) if db.is_contention() => HookError::Retry,
+        other => {
+            tracing::error!(error = %other, "license ledger failure during provisioning");
+            HookError::Failed(ScimError::internal())
+        }
+    }
 }

@@ -2,7 +2,7 @@
 //! product.
 
 use axum::Router;
-use rosterd_domain::Product;
+use rosterd_domain::{Product, TenantSlug};
 use rosterd_licensing::{ProductApp, Shared};
 
 /// The product crate's app.
@@ -21,4 +21,9 @@ pub fn router<S: Clone + Send + Sync + 'static>(product: Product, shared: &Share
         Product::SalesNavigator => rosterd_scim_sales_navigator::router(shared),
         Product::TeamlinkExtend => rosterd_scim_teamlink_extend::router(shared),
     }
+}
+
+/// The SCIM base URL an IdP is given for one app.
+pub fn scim_base_url(public_url: &str, tenant: &TenantSlug, product: Product) -> String {
+    format!("{public_url}/scim/{tenant}/{product}/v2")
 }

@@ -20,7 +20,6 @@ use sea_orm::DatabaseConnection;
 use serde::Serialize;
 
 use crate::config::{Config, Overrides};
-pub(crate) use tenant::scim_base_url;
 
 /// rosterd: SCIM provisioning and license management for Learning, Sales Navigator and
 /// TeamLink Extend.

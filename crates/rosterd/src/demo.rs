@@ -8,7 +8,6 @@ use rosterd_ledger::Actor;
 use rosterd_tenancy::AdminRole;
 use sea_orm::{DatabaseConnection, TransactionTrait as _};
 
-use crate::cli::clock;
 use crate::config::Config;
 
 const SLUG: &str = "demo";
@@ -36,9 +35,21 @@ pub async fn ensure(db: &DatabaseConnection, config: &Config) -> anyhow::Result<
         Ok(tenant) => (tenant, false),
         Err(rosterd_tenancy::Error::TenantNotFound(_)) => {
             let txn = db.begin().await?;
-            let tenant = rosterd_tenancy::create_tenant(&txn, clock(), &slug, "Demo Org").await?;
-            rosterd_ledger::create_pools(&txn, clock(), tenant.id, &SEATS, &Actor::operator())
-                .await?;
+            let tenant = rosterd_tenancy::create_tenant(
+                &txn,
+                &rosterd_domain::SystemClock,
+                &slug,
+                "Demo Org",
+            )
+            .await?;
+            rosterd_ledger::create_pools(
+                &txn,
+                &rosterd_domain::SystemClock,
+                tenant.id,
+                &SEATS,
+                &Actor::operator(),
+            )
+            .await?;
             txn.commit().await?;
             (tenant, true)
         }
@@ -51,7 +62,7 @@ pub async fn ensure(db: &DatabaseConnection, config: &Config) -> anyhow::Result<
         let password = rosterd_tenancy::generate_password();
         rosterd_tenancy::create_admin(
             db,
-            clock(),
+            &rosterd_domain::SystemClock,
             tenant.id,
             ADMIN_EMAIL,
             AdminRole::FullAdmin,
@@ -64,14 +75,20 @@ pub async fn ensure(db: &DatabaseConnection, config: &Config) -> anyhow::Result<
     let tokens = rosterd_tenancy::list_tokens(db, tenant.id, None).await?;
     let mut apps = Vec::new();
     for product in Product::ALL {
-        let base = crate::cli::scim_base_url(&config.public_url, &tenant.slug, product);
+        let base = crate::apps::scim_base_url(&config.public_url, &tenant.slug, product);
         match tokens
             .iter()
             .find(|t| t.product == product && t.is_live(now))
         {
             Some(existing) => apps.push((product, base, None, existing.prefix.clone())),
             None => {
-                let issued = rosterd_tenancy::issue_token(db, clock(), tenant.id, product).await?;
+                let issued = rosterd_tenancy::issue_token(
+                    db,
+                    &rosterd_domain::SystemClock,
+                    tenant.id,
+                    product,
+                )
+                .await?;
                 apps.push((product, base, Some(issued.secret), issued.info.prefix));
             }
         }

@@ -5,8 +5,8 @@
 use rosterd_domain::{Clock, LicenseKind, PersonId, Product, TenantId};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
-use super::model::{Holding, LedgerState, PoolNumbers, WaitingPerson, plan_policy};
-use super::plan::Plan;
+use super::model::{Holding, LedgerState, PoolNumbers, WaitingPerson};
+use super::plan::{Plan, plan_policy};
 use super::{Books, Candidate, Held, Mode, PolicySubject, Refusal, Seat, settle_all};
 use crate::actor::Actor;
 use crate::entity::{license, license_waitlist};
@@ -184,7 +184,7 @@ impl<C: ConnectionTrait> Books for Db<'_, C> {
     }
 
     async fn revoke(&mut self, person: PersonId, kind: LicenseKind, reason: &str) -> Result<()> {
-        crate::provision::revoke(
+        crate::release::revoke(
             &TenantLedger::new(self.db, self.clock, self.tenant, self.actor),
             person,
             kind,
@@ -214,7 +214,7 @@ impl<C: ConnectionTrait> Books for Db<'_, C> {
         reason: &str,
     ) -> Result<Seat> {
         seat(
-            crate::provision::change(
+            crate::release::change(
                 &TenantLedger::new(self.db, self.clock, self.tenant, self.actor),
                 person,
                 from,
@@ -270,7 +270,7 @@ impl<C: ConnectionTrait> Books for Db<'_, C> {
     }
 
     async fn serve(&mut self, kind: LicenseKind) -> Result<()> {
-        crate::waitlist::serve_waitlist(self.db, self.clock, self.tenant, kind, self.actor).await?;
+        crate::serving::serve_waitlist(self.db, self.clock, self.tenant, kind, self.actor).await?;
         Ok(())
     }
 }

@@ -11,11 +11,9 @@ use std::task::{Context, Poll, Waker};
 use rosterd_domain::{LicenseKind, PersonId, Product};
 use serde::Serialize;
 
-use super::plan::Plan;
-use super::{Books, Candidate, Held, Mode, PolicySubject, Refusal, Seat, settle_all};
+use super::{Books, Candidate, Held, Mode, Refusal, Seat, settle_all};
 use crate::error::Result;
 use crate::license::LicenseSource;
-use crate::policy::LicensePolicy;
 use crate::waitlist::WaitKey;
 use crate::waitlist::order::serving_order;
 
@@ -51,23 +49,6 @@ pub struct LedgerState {
     pub pools: BTreeMap<LicenseKind, PoolNumbers>,
     pub licenses: Vec<Holding>,
     pub waiting: Vec<WaitingPerson>,
-}
-
-/// What saving `policy` would do to the app's people (`subjects`, everyone it provisions), from
-/// `state`. Pure.
-pub fn plan_policy(
-    state: &LedgerState,
-    product: Product,
-    policy: &LicensePolicy,
-    subjects: &[PolicySubject],
-) -> Plan {
-    let candidates = subjects.iter().map(|s| s.candidate(policy)).collect();
-    let names = subjects
-        .iter()
-        .map(|s| (s.person, s.name.clone()))
-        .collect();
-    let (after, _) = simulate(state, product, candidates, Mode::Group);
-    Plan::between(state, &after, &names, subjects.len())
 }
 
 /// Runs the algorithm on a copy of `state`; returns the state after, and any refusal.
@@ -167,7 +148,7 @@ impl Model {
         Seat::Taken
     }
 
-    /// [`crate::waitlist::serve_waitlist`], including tier changes and their cascades.
+    /// [`crate::serving::serve_waitlist`], including tier changes and their cascades.
     fn serve_all(&mut self, kind: LicenseKind) {
         let mut pending = vec![kind];
         while let Some(kind) = pending.pop() {

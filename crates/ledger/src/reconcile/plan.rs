@@ -4,11 +4,13 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use rosterd_domain::{LicenseKind, PersonId};
+use rosterd_domain::{LicenseKind, PersonId, Product};
 use serde::Serialize;
 
-use super::model::{Holding, LedgerState, Names};
+use super::model::{Holding, LedgerState, Names, simulate};
+use super::{Mode, PolicySubject};
 use crate::license::LicenseSource;
+use crate::policy::LicensePolicy;
 
 /// A person, named for an admin.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -186,4 +188,21 @@ impl Plan {
         }
         Plan { people, pools }
     }
+}
+
+/// What saving `policy` would do to the app's people (`subjects`, everyone it provisions), from
+/// `state`. Pure.
+pub fn plan_policy(
+    state: &LedgerState,
+    product: Product,
+    policy: &LicensePolicy,
+    subjects: &[PolicySubject],
+) -> Plan {
+    let candidates = subjects.iter().map(|s| s.candidate(policy)).collect();
+    let names = subjects
+        .iter()
+        .map(|s| (s.person, s.name.clone()))
+        .collect();
+    let (after, _) = simulate(state, product, candidates, Mode::Group);
+    Plan::between(state, &after, &names, subjects.len())
 }

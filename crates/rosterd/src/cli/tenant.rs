@@ -4,13 +4,14 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::Subcommand;
-use rosterd_domain::{LicenseKind, Product, TenantSlug};
+use rosterd_domain::{LicenseKind, TenantSlug};
 use rosterd_ledger::{Actor, SeatPool};
 use rosterd_tenancy::{ProductApp, Tenant, TokenInfo};
 use sea_orm::TransactionTrait as _;
 use serde::Serialize;
 
 use super::{Context, clock, record_operator};
+use crate::apps::scim_base_url;
 
 #[derive(Debug, Subcommand)]
 pub enum TenantCommand {
@@ -204,11 +205,6 @@ async fn detail(ctx: &Context<'_>, slug: &str) -> anyhow::Result<TenantDetail> {
         apps,
         pools,
     })
-}
-
-/// The SCIM base URL an IdP is given for one app.
-pub(crate) fn scim_base_url(public_url: &str, tenant: &TenantSlug, product: Product) -> String {
-    format!("{public_url}/scim/{tenant}/{product}/v2")
 }
 
 fn describe(detail: &TenantDetail) -> String {

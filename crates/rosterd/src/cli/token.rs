@@ -8,7 +8,7 @@ use rosterd_domain::Product;
 use rosterd_tenancy::TokenInfo;
 use serde::Serialize;
 
-use super::tenant::scim_base_url;
+use crate::apps::scim_base_url;
 use sea_orm::TransactionTrait as _;
 
 use super::{Context, clock, record_operator};
