@@ -126,7 +126,7 @@ impl Demo {
             None => {
                 let _ = writeln!(
                     text,
-                    "admin login:  {ADMIN_EMAIL} (password shown when it was created; make another admin with `rosterd admin create {SLUG} EMAIL`)"
+                    "admin login:  {ADMIN_EMAIL} (password shown when it was created; make another admin with `cargo run -p rosterd -- admin create {SLUG} EMAIL`)"
                 );
             }
         }
@@ -147,7 +147,7 @@ impl Demo {
                 None => {
                     let _ = writeln!(
                         text,
-                        "  token:         {prefix}... (issued earlier; `rosterd token issue {SLUG} {product}` makes a new one)"
+                        "  token:         {prefix}... (issued earlier; `cargo run -p rosterd -- token issue {SLUG} {product}` makes a new one)"
                     );
                 }
             }
