@@ -12,6 +12,7 @@ mod app;
 mod change;
 mod error;
 mod hooks;
+mod people;
 mod reconcile;
 mod shared;
 
@@ -19,4 +20,5 @@ pub use app::{PolicySource, ProductApp};
 pub use change::{policy_subject, preview_policy, save_policy};
 pub use error::{Error, Result};
 pub use hooks::Licensing;
+pub use people::{Removed, remove_manual_person};
 pub use shared::Shared;

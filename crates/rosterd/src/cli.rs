@@ -83,6 +83,8 @@ pub struct Context<'a> {
     pub db: DatabaseConnection,
     pub json: bool,
     pub out: &'a mut (dyn Write + Send),
+    /// Who the CLI's changes are by: the operator (the CLI has no account of its own).
+    pub actor: rosterd_audit::Actor,
 }
 
 impl Context<'_> {
@@ -127,6 +129,7 @@ pub async fn run(cli: Cli, out: &mut (dyn Write + Send)) -> anyhow::Result<ExitC
         db,
         json: cli.json,
         out,
+        actor: rosterd_audit::Actor::operator(),
     };
     match cli.command {
         Command::Serve(_) => unreachable!("serve returned above"),
@@ -172,6 +175,14 @@ pub(crate) async fn record_operator(
     )
     .await?;
     Ok(())
+}
+
+/// A change to `tenant` by the operator, for the owning crate's use cases.
+pub(crate) fn operator_change<'a>(
+    ctx: &'a Context<'_>,
+    tenant: &rosterd_tenancy::Tenant,
+) -> rosterd_tenancy::Change<'a, DatabaseConnection> {
+    rosterd_tenancy::Change::new(&ctx.db, clock(), tenant.id, &ctx.actor)
 }
 
 /// The clock every command uses.

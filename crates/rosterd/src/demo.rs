@@ -55,20 +55,14 @@ pub async fn ensure(db: &DatabaseConnection, config: &Config) -> anyhow::Result<
         }
         Err(err) => return Err(err.into()),
     };
+    let actor = Actor::system();
+    let change = rosterd_tenancy::Change::new(db, &SystemClock, tenant.id, &actor);
     let admins = rosterd_tenancy::list_admins(db, tenant.id).await?;
     let admin_password = if admins.iter().any(|a| a.email == ADMIN_EMAIL) {
         None
     } else {
         let password = rosterd_tenancy::generate_password();
-        rosterd_tenancy::create_admin(
-            db,
-            &rosterd_domain::SystemClock,
-            tenant.id,
-            ADMIN_EMAIL,
-            AdminRole::FullAdmin,
-            &password,
-        )
-        .await?;
+        rosterd_tenancy::create_admin(change, ADMIN_EMAIL, AdminRole::FullAdmin, &password).await?;
         Some(password)
     };
     let now = SystemClock.now();
@@ -82,13 +76,7 @@ pub async fn ensure(db: &DatabaseConnection, config: &Config) -> anyhow::Result<
         {
             Some(existing) => apps.push((product, base, None, existing.prefix.clone())),
             None => {
-                let issued = rosterd_tenancy::issue_token(
-                    db,
-                    &rosterd_domain::SystemClock,
-                    tenant.id,
-                    product,
-                )
-                .await?;
+                let issued = rosterd_tenancy::issue_token(change, product).await?;
                 apps.push((product, base, Some(issued.secret), issued.info.prefix));
             }
         }

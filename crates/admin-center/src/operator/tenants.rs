@@ -359,20 +359,9 @@ pub async fn set_status(
         "active" => TenantStatus::Active,
         _ => return Err(AdminError::BadRequest),
     };
-    let txn = state.db.begin().await?;
-    rosterd_tenancy::set_tenant_status(&txn, tenant.id, status).await?;
-    let (action, detail) = match status {
-        TenantStatus::Suspended => (
-            "tenant.suspend",
-            format!("Tenant {} suspended", tenant.slug),
-        ),
-        TenantStatus::Active => (
-            "tenant.reactivate",
-            format!("Tenant {} reactivated", tenant.slug),
-        ),
-    };
-    record_operator(&txn, &state, &op, &tenant, action, &detail).await?;
-    txn.commit().await?;
+    let actor = operator_actor(&op);
+    let change = rosterd_tenancy::Change::new(&state.db, state.clock.as_ref(), tenant.id, &actor);
+    rosterd_tenancy::set_tenant_status(change, status).await?;
     let notice = match status {
         TenantStatus::Suspended => format!(
             "{} is suspended: its SCIM apps get 403 and its admins cannot sign in. Nothing was deleted.",
