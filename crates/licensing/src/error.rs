@@ -16,5 +16,7 @@ pub enum Error {
     #[error(transparent)]
     Ledger(#[from] rosterd_ledger::Error),
     #[error(transparent)]
+    Tenancy(#[from] rosterd_tenancy::Error),
+    #[error(transparent)]
     Directory(#[from] rosterd_directory::Error),
 }

@@ -151,32 +151,6 @@ pub async fn run(cli: Cli, out: &mut (dyn Write + Send)) -> anyhow::Result<ExitC
     }
 }
 
-/// Records an audit event of the operator CLI on the caller's transaction: channel Operator, the
-/// actor the CLI (it has no account of its own), `target` as `(type, id)`.
-pub(crate) async fn record_operator(
-    conn: &impl sea_orm::ConnectionTrait,
-    tenant: rosterd_domain::TenantId,
-    action: &str,
-    (target_type, target_id): (&str, &str),
-    detail: &str,
-) -> anyhow::Result<()> {
-    rosterd_audit::record(
-        conn,
-        clock(),
-        tenant,
-        rosterd_audit::NewEvent {
-            channel: rosterd_audit::Channel::Operator,
-            actor: &rosterd_ledger::Actor::operator().name,
-            action,
-            target_type,
-            target_id,
-            detail,
-        },
-    )
-    .await?;
-    Ok(())
-}
-
 /// A change to `tenant` by the operator, for the owning crate's use cases.
 pub(crate) fn operator_change<'a>(
     ctx: &'a Context<'_>,

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use rosterd_domain::{Clock as _, LicenseKind, Product, Secret, SystemClock, TenantSlug};
 use rosterd_ledger::Actor;
 use rosterd_tenancy::AdminRole;
-use sea_orm::{DatabaseConnection, TransactionTrait as _};
+use sea_orm::DatabaseConnection;
 
 use crate::config::Config;
 
@@ -34,23 +34,13 @@ pub async fn ensure(db: &DatabaseConnection, config: &Config) -> anyhow::Result<
     let (tenant, created) = match rosterd_tenancy::find_tenant(db, SLUG).await {
         Ok(tenant) => (tenant, false),
         Err(rosterd_tenancy::Error::TenantNotFound(_)) => {
-            let txn = db.begin().await?;
-            let tenant = rosterd_tenancy::create_tenant(
-                &txn,
-                &rosterd_domain::SystemClock,
-                &slug,
-                "Demo Org",
-            )
-            .await?;
-            rosterd_ledger::create_pools(
-                &txn,
-                &rosterd_domain::SystemClock,
-                tenant.id,
-                &SEATS,
-                &Actor::operator(),
-            )
-            .await?;
-            txn.commit().await?;
+            let new = rosterd_licensing::NewTenant {
+                slug: &slug,
+                name: "Demo Org",
+                seats: &SEATS,
+            };
+            let tenant =
+                rosterd_licensing::open_tenant(db, &SystemClock, &Actor::operator(), &new).await?;
             (tenant, true)
         }
         Err(err) => return Err(err.into()),
