@@ -41,7 +41,7 @@ pub struct AdminState {
     pub(crate) clock: Arc<dyn Clock>,
     /// Base of absolute URLs (the SCIM base URL shown with a token), without a trailing slash.
     pub(crate) public_url: String,
-    /// `Secure` cookies: on when the public URL is https.
+    /// `Secure` cookies and HSTS: on when the public URL is https.
     pub(crate) secure_cookies: bool,
     /// Sessions in Redis (`REDIS_URL`); `None` keeps them in the database.
     pub(crate) redis_sessions: Option<session::redis_store::RedisSessionStore>,
@@ -213,7 +213,10 @@ pub fn router<S: Clone + Send + Sync + 'static>(state: AdminState) -> Router<S> 
         .merge(operator)
         .merge(activation::routes())
         .route("/admin/static/{file}", get(static_files::serve))
-        .layer(middleware::map_response(headers::secure))
+        .layer(middleware::map_response_with_state(
+            state.clone(),
+            headers::secure,
+        ))
         .with_state(state)
 }
 
