@@ -33,6 +33,7 @@ use sea_orm::DatabaseConnection;
 pub use error::AdminError;
 pub use headers::CSP;
 use session::Area;
+pub use throttle::TrustedProxies;
 
 /// What the admin center's handlers need.
 #[derive(Clone)]
@@ -45,6 +46,8 @@ pub struct AdminState {
     pub(crate) secure_cookies: bool,
     /// Sessions in Redis (`REDIS_URL`); `None` keeps them in the database.
     pub(crate) redis_sessions: Option<session::redis_store::RedisSessionStore>,
+    /// Proxies whose `X-Forwarded-For` names the client (none unless configured).
+    pub(crate) trusted_proxies: TrustedProxies,
 }
 
 impl AdminState {
@@ -57,7 +60,15 @@ impl AdminState {
             secure_cookies: is_https(&public_url),
             public_url,
             redis_sessions: None,
+            trusted_proxies: TrustedProxies::none(),
         }
+    }
+
+    /// Believes `X-Forwarded-For` from these proxies (config `trusted_proxies`).
+    #[must_use]
+    pub fn with_trusted_proxies(mut self, proxies: TrustedProxies) -> Self {
+        self.trusted_proxies = proxies;
+        self
     }
 
     /// Keeps sessions in the Redis at `url` instead of the database.

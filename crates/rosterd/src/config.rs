@@ -34,6 +34,8 @@ pub struct Config {
     /// Where activation notices go; `None`: written to the log (development only).
     pub smtp: Option<SmtpConfig>,
     pub provisioning_log: ProvisioningLogConfig,
+    /// Proxies whose `X-Forwarded-For` names the client of a sign-in (none by default).
+    pub trusted_proxies: rosterd_admin_center::TrustedProxies,
 }
 
 /// The provisioning log's settings.
@@ -79,6 +81,7 @@ struct Raw {
     smtp_url: Option<String>,
     smtp_from: Option<String>,
     provisioning_log_retention_days: Option<String>,
+    trusted_proxies: Option<String>,
 }
 
 /// A configuration value that cannot be used.
@@ -123,6 +126,7 @@ const ENV: &[(&str, &str)] = &[
         "provisioning_log_retention_days",
         "ROSTERD_PROVISIONING_LOG_RETENTION_DAYS",
     ),
+    ("trusted_proxies", "ROSTERD_TRUSTED_PROXIES"),
 ];
 
 /// Values given on the command line; they win over everything else.
@@ -236,6 +240,7 @@ impl Raw {
             "smtp_url" => &mut self.smtp_url,
             "smtp_from" => &mut self.smtp_from,
             "provisioning_log_retention_days" => &mut self.provisioning_log_retention_days,
+            "trusted_proxies" => &mut self.trusted_proxies,
             _ => return,
         };
         *slot = Some(value);
@@ -361,6 +366,15 @@ impl Raw {
                 1,
             )?,
         };
+        let trusted_proxies = match self.trusted_proxies {
+            Some(list) => list.parse().map_err(|e: String| {
+                invalid(
+                    "trusted_proxies (ROSTERD_TRUSTED_PROXIES)",
+                    format!("expected addresses or CIDR networks separated by commas: {e}"),
+                )
+            })?,
+            None => rosterd_admin_center::TrustedProxies::none(),
+        };
         Ok(Config {
             database_url: Secret::new(database_url),
             redis_url,
@@ -374,6 +388,7 @@ impl Raw {
             scim,
             smtp,
             provisioning_log,
+            trusted_proxies,
         })
     }
 }
@@ -598,6 +613,24 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("unknown key `lissen`"), "{err}");
+    }
+
+    #[test]
+    fn trusted_proxies_are_none_by_default_and_bad_networks_are_named() {
+        assert!(load(&[]).unwrap().trusted_proxies.is_empty());
+        let config = load(&[("ROSTERD_TRUSTED_PROXIES", "10.0.0.0/8, 192.168.1.1")]).unwrap();
+        assert_eq!(
+            config.trusted_proxies.to_string(),
+            "10.0.0.0/8,192.168.1.1/32"
+        );
+        let err = load(&[("ROSTERD_TRUSTED_PROXIES", "10.0.0.0/40")])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("trusted_proxies (ROSTERD_TRUSTED_PROXIES): expected addresses")
+                && err.contains("10.0.0.0/40"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -15,7 +15,7 @@ use crate::csrf::{self, Checked, CsrfOnly, csrf_form};
 use crate::error::AdminError;
 use crate::render::{Chrome, page};
 use crate::session::{self, Freshness, SignIn};
-use crate::throttle::{self, ClientAddr};
+use crate::throttle::{self, Attempt, ClientAddr};
 
 /// The sign-in form, shared by the admin center and the operator console.
 #[derive(Template)]
@@ -123,19 +123,34 @@ pub async fn submit(
         login.error = Some(error);
         Ok::<_, AdminError>(page(status, &login))
     };
-    if let Some(wait) = throttle::locked(&state.db, clock, &keys).await? {
-        return again(
-            StatusCode::TOO_MANY_REQUESTS,
-            throttle::locked_message(wait),
-        );
-    }
+    let ticket = match throttle::attempt(&state.db, clock, &keys).await? {
+        Attempt::Allowed(ticket) => ticket,
+        Attempt::Refused { wait, first } => {
+            if first {
+                sign_in_event(&state, &tenant, &form.email, &addr, Refusal::Locked).await?;
+            }
+            return again(
+                StatusCode::TOO_MANY_REQUESTS,
+                throttle::locked_message(wait),
+            );
+        }
+    };
     let password = Secret::new(form.password.clone());
     let verified =
         rosterd_tenancy::verify_admin_password(&state.db, tenant.id, &form.email, &password)
             .await?;
     let Some(admin) = verified else {
-        throttle::record_failure(&state.db, clock, &keys).await?;
-        return match throttle::locked(&state.db, clock, &keys).await? {
+        let remaining = ticket.remaining();
+        let locked = ticket.failed();
+        sign_in_event(
+            &state,
+            &tenant,
+            &form.email,
+            &addr,
+            Refusal::Wrong { remaining },
+        )
+        .await?;
+        return match locked {
             Some(wait) => again(
                 StatusCode::TOO_MANY_REQUESTS,
                 throttle::locked_message(wait),
@@ -155,12 +170,68 @@ pub async fn submit(
             "This organisation's account is suspended. Contact rosterd support.".into(),
         );
     }
-    throttle::clear(&state.db, &account_key).await?;
+    ticket.succeeded(&state.db, &account_key).await?;
     let now = clock.now();
     let sign_in = SignIn::new(admin.id.to_string(), Some(tenant.id.to_string()), now);
     session::begin(&session, &sign_in).await?;
     rosterd_tenancy::record_admin_login(&state.db, clock, tenant.id, admin.id).await?;
     Ok(Redirect::to(&format!("/admin/{}/", tenant.slug)).into_response())
+}
+
+/// Why a sign-in was refused, for its audit event.
+enum Refusal {
+    /// A wrong password (or no such admin); `remaining` attempts are left in the window.
+    Wrong { remaining: i64 },
+    /// Too many attempts: not verified.
+    Locked,
+}
+
+/// Records a refused sign-in in the tenant's audit log: who was tried, from where, and why.
+/// The password is never part of it.
+async fn sign_in_event(
+    state: &AdminState,
+    tenant: &Tenant,
+    email: &str,
+    addr: &ClientAddr,
+    why: Refusal,
+) -> Result<(), AdminError> {
+    let email: String = email.trim().chars().take(254).collect();
+    let from = addr
+        .0
+        .as_deref()
+        .map_or_else(String::new, |a| format!(" from {a}"));
+    let (action, detail) = match why {
+        Refusal::Wrong { remaining } => (
+            "admin.sign_in_failed",
+            format!(
+                "Failed sign-in as {email}{from}: wrong password or no such admin; {remaining} attempt{} left before a {}-minute lock",
+                if remaining == 1 { "" } else { "s" },
+                throttle::WINDOW.num_minutes()
+            ),
+        ),
+        Refusal::Locked => (
+            "admin.sign_in_refused",
+            format!(
+                "Sign-in as {email}{from} refused without checking the password: too many attempts; locked for the rest of the {}-minute window",
+                throttle::WINDOW.num_minutes()
+            ),
+        ),
+    };
+    tracing::info!(tenant = %tenant.slug, action, "admin sign-in refused");
+    crate::pages::audit::record(
+        &state.db,
+        state.clock.as_ref(),
+        tenant.id,
+        rosterd_audit::NewEvent {
+            channel: rosterd_audit::Channel::Admin,
+            actor: &email,
+            action,
+            target_type: "admin",
+            target_id: "",
+            detail: &detail,
+        },
+    )
+    .await
 }
 
 /// `POST /admin/{tenant}/logout`.

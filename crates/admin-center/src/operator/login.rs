@@ -13,7 +13,7 @@ use crate::csrf::{self, Checked, CsrfOnly};
 use crate::error::AdminError;
 use crate::render::{Chrome, page};
 use crate::session::{self, SignIn};
-use crate::throttle::{self, ClientAddr};
+use crate::throttle::{self, Attempt, ClientAddr};
 
 fn form_page(csrf: String, email: String) -> LoginPage {
     LoginPage {
@@ -53,18 +53,22 @@ pub async fn submit(
         login.error = Some(error);
         Ok::<_, AdminError>(page(status, &login))
     };
-    if let Some(wait) = throttle::locked(&state.db, clock, &keys).await? {
-        return again(
-            StatusCode::TOO_MANY_REQUESTS,
-            throttle::locked_message(wait),
-        );
-    }
+    let ticket = match throttle::attempt(&state.db, clock, &keys).await? {
+        Attempt::Allowed(ticket) => ticket,
+        Attempt::Refused { wait, .. } => {
+            tracing::warn!("operator sign-in refused: too many attempts");
+            return again(
+                StatusCode::TOO_MANY_REQUESTS,
+                throttle::locked_message(wait),
+            );
+        }
+    };
     let password = Secret::new(form.password.clone());
     let Some(account) =
         rosterd_tenancy::verify_operator_password(&state.db, &form.email, &password).await?
     else {
-        throttle::record_failure(&state.db, clock, &keys).await?;
-        return match throttle::locked(&state.db, clock, &keys).await? {
+        tracing::warn!(client = ?addr.0, "operator sign-in failed");
+        return match ticket.failed() {
             Some(wait) => again(
                 StatusCode::TOO_MANY_REQUESTS,
                 throttle::locked_message(wait),
@@ -75,7 +79,7 @@ pub async fn submit(
             ),
         };
     };
-    throttle::clear(&state.db, &account_key).await?;
+    ticket.succeeded(&state.db, &account_key).await?;
     session::begin(
         &session,
         &SignIn::new(account.id.clone(), None, clock.now()),
