@@ -48,6 +48,8 @@ pub struct AdminState {
     pub(crate) redis_sessions: Option<session::redis_store::RedisSessionStore>,
     /// Proxies whose `X-Forwarded-For` names the client (none unless configured).
     pub(crate) trusted_proxies: TrustedProxies,
+    /// How many password hashes sign-ins and password changes may run at once.
+    pub(crate) password_work: rosterd_tenancy::PasswordWork,
 }
 
 impl AdminState {
@@ -61,7 +63,16 @@ impl AdminState {
             public_url,
             redis_sessions: None,
             trusted_proxies: TrustedProxies::none(),
+            password_work: rosterd_tenancy::PasswordWork::default(),
         }
+    }
+
+    /// Runs at most `running` password hashes at once with `running * 4` more waiting; beyond
+    /// that a sign-in is answered 503 with `Retry-After` (config `password_hash_concurrency`).
+    #[must_use]
+    pub fn with_password_hash_concurrency(mut self, running: usize) -> Self {
+        self.password_work = rosterd_tenancy::PasswordWork::new(running, running * 4);
+        self
     }
 
     /// Believes `X-Forwarded-For` from these proxies (config `trusted_proxies`).

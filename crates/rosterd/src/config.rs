@@ -36,6 +36,8 @@ pub struct Config {
     pub provisioning_log: ProvisioningLogConfig,
     /// Proxies whose `X-Forwarded-For` names the client of a sign-in (none by default).
     pub trusted_proxies: rosterd_admin_center::TrustedProxies,
+    /// Password hashes (sign-ins, password changes) run at once; four times as many may wait.
+    pub password_hash_concurrency: usize,
 }
 
 /// The provisioning log's settings.
@@ -82,6 +84,7 @@ struct Raw {
     smtp_from: Option<String>,
     provisioning_log_retention_days: Option<String>,
     trusted_proxies: Option<String>,
+    password_hash_concurrency: Option<String>,
 }
 
 /// A configuration value that cannot be used.
@@ -127,6 +130,10 @@ const ENV: &[(&str, &str)] = &[
         "ROSTERD_PROVISIONING_LOG_RETENTION_DAYS",
     ),
     ("trusted_proxies", "ROSTERD_TRUSTED_PROXIES"),
+    (
+        "password_hash_concurrency",
+        "ROSTERD_PASSWORD_HASH_CONCURRENCY",
+    ),
 ];
 
 /// Values given on the command line; they win over everything else.
@@ -241,6 +248,7 @@ impl Raw {
             "smtp_from" => &mut self.smtp_from,
             "provisioning_log_retention_days" => &mut self.provisioning_log_retention_days,
             "trusted_proxies" => &mut self.trusted_proxies,
+            "password_hash_concurrency" => &mut self.password_hash_concurrency,
             _ => return,
         };
         *slot = Some(value);
@@ -375,6 +383,13 @@ impl Raw {
             })?,
             None => rosterd_admin_center::TrustedProxies::none(),
         };
+        let cpus = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+        let password_hash_concurrency = number(
+            self.password_hash_concurrency,
+            "password_hash_concurrency (ROSTERD_PASSWORD_HASH_CONCURRENCY)",
+            cpus,
+            1,
+        )?;
         Ok(Config {
             database_url: Secret::new(database_url),
             redis_url,
@@ -389,6 +404,7 @@ impl Raw {
             smtp,
             provisioning_log,
             trusted_proxies,
+            password_hash_concurrency,
         })
     }
 }
@@ -629,6 +645,20 @@ mod tests {
         assert!(
             err.starts_with("trusted_proxies (ROSTERD_TRUSTED_PROXIES): expected addresses")
                 && err.contains("10.0.0.0/40"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn password_hash_concurrency_defaults_to_the_cpus_and_is_at_least_one() {
+        assert!(load(&[]).unwrap().password_hash_concurrency >= 1);
+        let config = load(&[("ROSTERD_PASSWORD_HASH_CONCURRENCY", "3")]).unwrap();
+        assert_eq!(config.password_hash_concurrency, 3);
+        let err = load(&[("ROSTERD_PASSWORD_HASH_CONCURRENCY", "0")])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("password_hash_concurrency (ROSTERD_PASSWORD_HASH_CONCURRENCY)"),
             "{err}"
         );
     }

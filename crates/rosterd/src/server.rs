@@ -92,6 +92,7 @@ pub fn app_with_licensing(state: AppState, recorder: Recorder, licensing: Licens
             &state.config.public_url,
         )
         .with_trusted_proxies(state.config.trusted_proxies.clone())
+        .with_password_hash_concurrency(state.config.password_hash_concurrency)
     });
     Router::new()
         .route("/healthz", get(healthz))
@@ -174,7 +175,8 @@ fn admin_state(state: &AppState) -> Result<rosterd_admin_center::AdminState, Str
         state.clock.clone(),
         &state.config.public_url,
     )
-    .with_trusted_proxies(state.config.trusted_proxies.clone());
+    .with_trusted_proxies(state.config.trusted_proxies.clone())
+    .with_password_hash_concurrency(state.config.password_hash_concurrency);
     match &state.config.redis_url {
         Some(url) => admin.with_redis_sessions(url.expose()),
         None => Ok(admin),

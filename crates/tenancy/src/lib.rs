@@ -16,13 +16,14 @@ pub use admin::{
     AdminAccount, AdminRole, change_admin_password, create_admin, find_admin, generate_password,
     list_admins, record_admin_login, verify_admin_password,
 };
+pub use admin::{AdminSignIn, check_admin_sign_in};
 pub use auth::{AppContext, AuthError, Scope, authenticate, token_owner};
 pub use error::{Error, Result};
 pub use operator::{
     OperatorAccount, create_operator, find_operator, list_operators, record_operator_login,
     verify_operator_password,
 };
-pub use password::MIN_PASSWORD_LEN;
+pub use password::{MIN_PASSWORD_LEN, PasswordWork};
 pub use tenant::{
     ProductApp, Tenant, TenantStatus, create_tenant, find_tenant, find_tenant_by_id, list_tenants,
     product_apps, set_scim_enabled, set_tenant_status,

@@ -1,20 +1,23 @@
-//! `/admin/{tenant}/login` (form and submit) and `/admin/{tenant}/logout`. Sign-in checks the
-//! throttle first, then the password; success cycles the session id and the CSRF token.
+//! `/admin/{tenant}/login` (form and submit) and `/admin/{tenant}/logout`. Sign-in counts the
+//! attempt first (the throttle), then checks the password; success starts the session (a new
+//! session id and CSRF token). Before that there is no session at all: the form's CSRF token is
+//! a double-submit cookie ([`LoginToken`]). The page and its answers are the same whether or not
+//! the tenant exists.
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use rosterd_domain::{Secret, TenantSlug};
-use rosterd_tenancy::{Tenant, TenantStatus};
+use rosterd_tenancy::{AdminSignIn, Tenant, TenantStatus};
 use serde::Deserialize;
 use tower_sessions::Session;
 
 use crate::AdminState;
-use crate::csrf::{self, Checked, CsrfOnly, csrf_form};
+use crate::csrf::{Checked, CsrfOnly, LoginChecked, LoginToken, csrf_form};
 use crate::error::AdminError;
 use crate::render::{Chrome, page};
-use crate::session::{self, Freshness, SignIn};
+use crate::session::{self, Area, Freshness, SignIn};
 use crate::throttle::{self, Attempt, ClientAddr};
 
 /// The sign-in form, shared by the admin center and the operator console.
@@ -66,16 +69,18 @@ pub struct LoginForm {
 }
 csrf_form!(LoginForm);
 
-async fn tenant_of(state: &AdminState, slug: &str) -> Result<Tenant, AdminError> {
-    let slug: TenantSlug = slug.parse().map_err(|_| AdminError::NotFound)?;
-    Ok(rosterd_tenancy::find_tenant(&state.db, slug.as_str()).await?)
+/// The tenant slug of a sign-in path; only a string that cannot be a slug is "not found".
+fn slug_of(slug: &str) -> Result<TenantSlug, AdminError> {
+    slug.parse().map_err(|_| AdminError::NotFound)
 }
 
-fn form_page(tenant: &Tenant, csrf: String, email: String) -> LoginPage {
+/// The sign-in form of `slug`. It names the tenant by the slug in the address, never by its
+/// name from the database, so a tenant that does not exist gets the very same page.
+fn form_page(slug: &TenantSlug, csrf: String, email: String) -> LoginPage {
     LoginPage {
-        chrome: Chrome::bare(format!("Sign in to {}", tenant.name)),
-        heading: format!("Sign in to {}", tenant.name),
-        action: format!("/admin/{}/login", tenant.slug),
+        chrome: Chrome::bare(format!("Sign in to {slug}")),
+        heading: format!("Sign in to {slug}"),
+        action: format!("/admin/{slug}/login"),
         csrf,
         email,
         error: None,
@@ -84,49 +89,57 @@ fn form_page(tenant: &Tenant, csrf: String, email: String) -> LoginPage {
 }
 
 /// `GET /admin/{tenant}/login`; an admin already signed in to this tenant goes to the overview.
+/// Showing the form writes nothing: no session, only the form's CSRF cookie.
 pub async fn form(
     State(state): State<AdminState>,
     Path(slug): Path<String>,
     Query(query): Query<LoginQuery>,
+    headers: HeaderMap,
     session: Session,
 ) -> Result<Response, AdminError> {
-    let tenant = tenant_of(&state, &slug).await?;
+    let slug = slug_of(&slug)?;
     if let Some(sign_in) = session::sign_in(&session).await?
-        && sign_in.tenant_id.as_deref() == Some(tenant.id.to_string().as_str())
         && matches!(
             sign_in.freshness(state.clock.now()),
             Freshness::Fresh { .. }
         )
+        && let Some(tenant_id) = sign_in.tenant_id.as_deref().and_then(|t| t.parse().ok())
+        && let Ok(tenant) = rosterd_tenancy::find_tenant_by_id(&state.db, tenant_id).await
+        && tenant.slug == slug
     {
-        return Ok(Redirect::to(&format!("/admin/{}/", tenant.slug)).into_response());
+        return Ok(Redirect::to(&format!("/admin/{slug}/")).into_response());
     }
-    let mut login = form_page(&tenant, csrf::token(&session).await?, String::new());
+    let token = LoginToken::for_page(&headers, &state, Area::Admin);
+    let mut login = form_page(&slug, token.value.clone(), String::new());
     login.info = query.info();
-    Ok(page(StatusCode::OK, &login))
+    Ok(token.attach(page(StatusCode::OK, &login)))
 }
 
-/// `POST /admin/{tenant}/login`.
+/// `POST /admin/{tenant}/login`. A tenant that does not exist is answered exactly like a wrong
+/// password (same status, page and hash work), and is throttled the same way.
 pub async fn submit(
     State(state): State<AdminState>,
     Path(slug): Path<String>,
     session: Session,
     addr: ClientAddr,
-    Checked(form): Checked<LoginForm>,
+    checked: LoginChecked<LoginForm>,
 ) -> Result<Response, AdminError> {
-    let tenant = tenant_of(&state, &slug).await?;
-    let account_key = throttle::account_key("admin", &tenant.id.to_string(), &form.email);
+    let slug = slug_of(&slug)?;
+    let LoginChecked { form, token } = checked;
+    let account_key = throttle::account_key("admin", slug.as_str(), &form.email);
     let keys = addr.keys(account_key.clone());
     let clock = state.clock.as_ref();
-    let csrf = csrf::token(&session).await?;
     let again = |status: StatusCode, error: String| {
-        let mut login = form_page(&tenant, csrf.clone(), form.email.clone());
+        let mut login = form_page(&slug, token.clone(), form.email.clone());
         login.error = Some(error);
         Ok::<_, AdminError>(page(status, &login))
     };
     let ticket = match throttle::attempt(&state.db, clock, &keys).await? {
         Attempt::Allowed(ticket) => ticket,
         Attempt::Refused { wait, first } => {
-            if first {
+            if first
+                && let Ok(tenant) = rosterd_tenancy::find_tenant(&state.db, slug.as_str()).await
+            {
                 sign_in_event(&state, &tenant, &form.email, &addr, Refusal::Locked).await?;
             }
             return again(
@@ -136,33 +149,38 @@ pub async fn submit(
         }
     };
     let password = Secret::new(form.password.clone());
-    let verified =
-        rosterd_tenancy::verify_admin_password(&state.db, tenant.id, &form.email, &password)
-            .await?;
-    let Some(admin) = verified else {
-        let remaining = ticket.remaining();
-        let locked = ticket.failed();
-        sign_in_event(
-            &state,
-            &tenant,
-            &form.email,
-            &addr,
-            Refusal::Wrong { remaining },
-        )
-        .await?;
-        return match locked {
-            Some(wait) => again(
-                StatusCode::TOO_MANY_REQUESTS,
-                throttle::locked_message(wait),
-            ),
-            None => again(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                format!(
-                    "That email and password don't match an admin account of {}.",
-                    tenant.name
+    let checked = rosterd_tenancy::check_admin_sign_in(
+        &state.db,
+        &state.password_work,
+        slug.as_str(),
+        &form.email,
+        &password,
+    )
+    .await;
+    let (tenant, admin) = match checked {
+        Ok(AdminSignIn::Verified { tenant, admin }) => (tenant, admin),
+        Ok(AdminSignIn::Refused { tenant }) => {
+            let remaining = ticket.remaining();
+            let locked = ticket.failed();
+            if let Some(tenant) = &tenant {
+                let why = Refusal::Wrong { remaining };
+                sign_in_event(&state, tenant, &form.email, &addr, why).await?;
+            }
+            return match locked {
+                Some(wait) => again(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    throttle::locked_message(wait),
                 ),
-            ),
-        };
+                None => again(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    format!("That email and password don't match an admin account of {slug}."),
+                ),
+            };
+        }
+        Err(err) => {
+            ticket.not_verified(&state.db).await?;
+            return Err(err.into());
+        }
     };
     if tenant.status == TenantStatus::Suspended {
         return again(
@@ -172,7 +190,8 @@ pub async fn submit(
     }
     ticket.succeeded(&state.db, &account_key).await?;
     let now = clock.now();
-    let sign_in = SignIn::new(admin.id.to_string(), Some(tenant.id.to_string()), now);
+    let sign_in = SignIn::new(admin.id.to_string(), Some(tenant.id.to_string()), now)
+        .with_credential(admin.credential.clone());
     session::begin(&session, &sign_in).await?;
     rosterd_tenancy::record_admin_login(&state.db, clock, tenant.id, admin.id).await?;
     Ok(Redirect::to(&format!("/admin/{}/", tenant.slug)).into_response())

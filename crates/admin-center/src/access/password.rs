@@ -1,5 +1,6 @@
-//! `/admin/{tenant}/account/password`: a signed-in admin changes their own password. Wrong
-//! current passwords count against the sign-in throttle like failed sign-ins.
+//! `/admin/{tenant}/account/password`: a signed-in admin changes their own password. Each try
+//! counts against the sign-in throttle like a sign-in. A change keeps this session (with a new
+//! id) and ends the admin's every other session.
 
 use askama::Template;
 use axum::extract::State;
@@ -79,6 +80,7 @@ pub async fn submit(
     };
     let changed = rosterd_tenancy::change_admin_password(
         &state.db,
+        &state.password_work,
         who.tenant.id,
         who.admin.id,
         &Secret::new(form.current),
@@ -86,7 +88,7 @@ pub async fn submit(
     )
     .await;
     match changed {
-        Ok(()) => {
+        Ok(account) => {
             ticket.succeeded(&state.db, &account_key).await?;
             record(
                 &state.db,
@@ -101,7 +103,7 @@ pub async fn submit(
                 ),
             )
             .await?;
-            session::cycle(&who.session).await?;
+            session::password_changed(&who.session, account.credential).await?;
             session::notify(&who.session, "Your password was changed.").await?;
             Ok(Redirect::to(&format!("{}/", who.base())).into_response())
         }
@@ -110,8 +112,8 @@ pub async fn submit(
             None => again("Your current password is not right.".into()),
         },
         Err(rosterd_tenancy::Error::WeakPassword { min }) => {
-            // The current password was right; the attempt does not count.
-            ticket.succeeded(&state.db, &account_key).await?;
+            // Refused before the current password was checked: the attempt does not count.
+            ticket.not_verified(&state.db).await?;
             again(format!(
                 "Choose a new password of at least {min} characters."
             ))

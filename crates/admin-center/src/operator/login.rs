@@ -1,7 +1,7 @@
 //! `/operator/login` and `/operator/logout`.
 
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use rosterd_domain::Secret;
 use tower_sessions::Session;
@@ -9,10 +9,10 @@ use tower_sessions::Session;
 use super::LOGIN;
 use crate::AdminState;
 use crate::access::login::{LoginForm, LoginPage, LoginQuery};
-use crate::csrf::{self, Checked, CsrfOnly};
+use crate::csrf::{Checked, CsrfOnly, LoginChecked, LoginToken};
 use crate::error::AdminError;
 use crate::render::{Chrome, page};
-use crate::session::{self, SignIn};
+use crate::session::{self, Area, SignIn};
 use crate::throttle::{self, Attempt, ClientAddr};
 
 fn form_page(csrf: String, email: String) -> LoginPage {
@@ -27,14 +27,16 @@ fn form_page(csrf: String, email: String) -> LoginPage {
     }
 }
 
-/// `GET /operator/login`.
+/// `GET /operator/login`: writes no session, only the form's CSRF cookie.
 pub async fn form(
+    State(state): State<AdminState>,
     Query(query): Query<LoginQuery>,
-    session: Session,
-) -> Result<Response, AdminError> {
-    let mut login = form_page(csrf::token(&session).await?, String::new());
+    headers: HeaderMap,
+) -> Response {
+    let token = LoginToken::for_page(&headers, &state, Area::Operator);
+    let mut login = form_page(token.value.clone(), String::new());
     login.info = query.info();
-    Ok(page(StatusCode::OK, &login))
+    token.attach(page(StatusCode::OK, &login))
 }
 
 /// `POST /operator/login`.
@@ -42,14 +44,14 @@ pub async fn submit(
     State(state): State<AdminState>,
     session: Session,
     addr: ClientAddr,
-    Checked(form): Checked<LoginForm>,
+    checked: LoginChecked<LoginForm>,
 ) -> Result<Response, AdminError> {
+    let LoginChecked { form, token } = checked;
     let account_key = throttle::account_key("operator", "-", &form.email);
     let keys = addr.keys(account_key.clone());
     let clock = state.clock.as_ref();
-    let csrf = csrf::token(&session).await?;
     let again = |status: StatusCode, error: String| {
-        let mut login = form_page(csrf.clone(), form.email.clone());
+        let mut login = form_page(token.clone(), form.email.clone());
         login.error = Some(error);
         Ok::<_, AdminError>(page(status, &login))
     };
@@ -64,9 +66,21 @@ pub async fn submit(
         }
     };
     let password = Secret::new(form.password.clone());
-    let Some(account) =
-        rosterd_tenancy::verify_operator_password(&state.db, &form.email, &password).await?
-    else {
+    let verified = rosterd_tenancy::verify_operator_password(
+        &state.db,
+        &state.password_work,
+        &form.email,
+        &password,
+    )
+    .await;
+    let verified = match verified {
+        Ok(verified) => verified,
+        Err(err) => {
+            ticket.not_verified(&state.db).await?;
+            return Err(err.into());
+        }
+    };
+    let Some(account) = verified else {
         tracing::warn!(client = ?addr.0, "operator sign-in failed");
         return match ticket.failed() {
             Some(wait) => again(
