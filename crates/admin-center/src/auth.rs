@@ -3,7 +3,8 @@
 //! the roles that hold them, so a handler that takes one cannot run for anyone else.
 //!
 //! The tenant comes from the session, never from the path alone: a path naming another tenant
-//! than the session's is answered 404, exactly like a tenant that does not exist.
+//! than the session's is answered 404, exactly like a tenant that does not exist. A session
+//! opened with a password the admin has since changed is ended.
 
 use std::collections::HashMap;
 
@@ -180,6 +181,11 @@ impl FromRequestParts<AdminState> for SignedIn {
             session::end(&session).await?;
             return Err(AdminError::SignIn(login));
         };
+        // The password changed since this session was opened (elsewhere): it is over.
+        if sign_in.credential.as_deref() != Some(admin.credential.as_str()) {
+            session::end(&session).await?;
+            return Err(AdminError::SignIn(login));
+        }
         let csrf = crate::csrf::token(&session).await?;
         let notice = session::take_notice(&session).await?;
         Ok(SignedIn {

@@ -1,17 +1,28 @@
 //! CSRF protection: one random token per session, put into every state-changing form as a hidden
-//! `csrf` field and checked (in constant time) before any POST handler runs. The login form has
-//! one too (login CSRF), kept in the not-yet-signed-in session.
+//! `csrf` field and checked (in constant time) before any POST handler runs.
+//!
+//! The sign-in forms are protected against login CSRF without a session: a visitor who has not
+//! signed in has no session (so showing a sign-in page writes nothing to the session store).
+//! The form's token is a double-submit cookie instead ([`LoginToken`]): a random value in an
+//! `HttpOnly`, `SameSite=Strict` cookie scoped to the area, repeated in the form; a sign-in POST
+//! whose field does not match the cookie is refused like any other CSRF failure. Another site
+//! can neither read the cookie nor make the browser send it with a cross-site POST.
 
 use axum::extract::{Form, FromRequest, FromRequestParts, Request};
+use axum::http::HeaderMap;
+use axum::http::header::{COOKIE, SET_COOKIE};
+use axum::response::Response;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::RngCore as _;
 use serde::de::DeserializeOwned;
 use subtle::ConstantTimeEq as _;
 use tower_sessions::Session;
+use tower_sessions::cookie::{Cookie, SameSite};
 
 use crate::AdminState;
 use crate::error::AdminError;
+use crate::session::Area;
 
 const KEY: &str = "csrf";
 
@@ -98,6 +109,100 @@ where
             Ok(Checked(form))
         } else {
             Err(AdminError::Csrf)
+        }
+    }
+}
+
+/// The sign-in form's double-submit token of one area.
+#[derive(Debug, Clone)]
+pub struct LoginToken {
+    pub value: String,
+    /// The cookie to set, when the browser did not bring a usable one.
+    set_cookie: Option<String>,
+}
+
+impl LoginToken {
+    /// The token the browser's cookie carries for `area`, or a new one to set.
+    pub fn for_page(headers: &HeaderMap, state: &AdminState, area: Area) -> Self {
+        if let Some(value) = login_cookie(headers, area) {
+            return LoginToken {
+                value,
+                set_cookie: None,
+            };
+        }
+        let value = fresh_token();
+        let cookie = Cookie::build((area.login_cookie(), value.clone()))
+            .path(area.path())
+            .http_only(true)
+            .same_site(SameSite::Strict)
+            .secure(state.secure_cookies)
+            .build();
+        LoginToken {
+            value,
+            set_cookie: Some(cookie.to_string()),
+        }
+    }
+
+    /// `res` with the token's cookie set, if it is new.
+    pub fn attach(&self, mut res: Response) -> Response {
+        if let Some(cookie) = self.set_cookie.as_deref().and_then(|c| c.parse().ok()) {
+            res.headers_mut().append(SET_COOKIE, cookie);
+        }
+        res
+    }
+}
+
+/// The area's login cookie, if it looks like one of our tokens.
+fn login_cookie(headers: &HeaderMap, area: Area) -> Option<String> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == area.login_cookie())
+        .map(|(_, value)| value.to_owned())
+        .filter(|v| {
+            v.len() == 43
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
+}
+
+/// A sign-in form whose `csrf` field matched the area's login cookie; anything else is
+/// refused with 403, before any password is looked at.
+#[derive(Debug)]
+pub struct LoginChecked<T> {
+    pub form: T,
+    /// The token, for re-rendering the form.
+    pub token: String,
+}
+
+/// The area a request is in, by its path.
+fn area_of(path: &str) -> Area {
+    if path.starts_with("/operator") {
+        Area::Operator
+    } else {
+        Area::Admin
+    }
+}
+
+impl<T> FromRequest<AdminState> for LoginChecked<T>
+where
+    T: DeserializeOwned + CsrfField + Send,
+{
+    type Rejection = AdminError;
+
+    async fn from_request(req: Request, state: &AdminState) -> Result<Self, AdminError> {
+        let expected = login_cookie(req.headers(), area_of(req.uri().path()));
+        let Form(form) = Form::<T>::from_request(req, state)
+            .await
+            .map_err(|_| AdminError::BadRequest)?;
+        match expected {
+            Some(token) if bool::from(token.as_bytes().ct_eq(form.csrf().as_bytes())) => {
+                Ok(LoginChecked { form, token })
+            }
+            _ => Err(AdminError::Csrf),
         }
     }
 }

@@ -23,6 +23,8 @@ pub enum AdminError {
     BadRequest,
     /// Not signed in (or the session timed out): go to this sign-in URL.
     SignIn(String),
+    /// Too many sign-ins being checked at once: 503 with `Retry-After`.
+    Busy,
     /// A failure on our side; the text is logged, never shown.
     Internal(String),
 }
@@ -37,6 +39,7 @@ impl From<rosterd_tenancy::Error> for AdminError {
     fn from(err: rosterd_tenancy::Error) -> Self {
         match err {
             rosterd_tenancy::Error::TenantNotFound(_) => AdminError::NotFound,
+            rosterd_tenancy::Error::Busy => AdminError::Busy,
             other => AdminError::Internal(format!("tenancy: {other}")),
         }
     }
@@ -59,6 +62,9 @@ impl From<sea_orm::DbErr> for AdminError {
         AdminError::Internal(format!("database: {err}"))
     }
 }
+
+/// The `Retry-After` of a busy answer, in seconds.
+const BUSY_RETRY_SECS: u32 = 5;
 
 /// The error page.
 #[derive(Template)]
@@ -89,6 +95,24 @@ impl IntoResponse for AdminError {
                 "The form was sent from an old page or from another site, so nothing was changed. Go back, reload the page and try again."
                     .to_owned(),
             ),
+            AdminError::Busy => {
+                let mut res = page(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    &ErrorPage {
+                        chrome: Chrome::bare("Too many sign-ins right now"),
+                        status: 503,
+                        heading: "Too many sign-ins right now",
+                        message: format!(
+                            "rosterd is checking many passwords at once, so yours was not checked and this attempt does not count. Wait {BUSY_RETRY_SECS} seconds and sign in again."
+                        ),
+                    },
+                );
+                res.headers_mut().insert(
+                    axum::http::header::RETRY_AFTER,
+                    axum::http::HeaderValue::from(BUSY_RETRY_SECS),
+                );
+                return res;
+            }
             AdminError::BadRequest => (
                 StatusCode::BAD_REQUEST,
                 "The form could not be read",

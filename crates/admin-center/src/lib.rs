@@ -33,6 +33,7 @@ use sea_orm::DatabaseConnection;
 pub use error::AdminError;
 pub use headers::CSP;
 use session::Area;
+pub use throttle::TrustedProxies;
 
 /// What the admin center's handlers need.
 #[derive(Clone)]
@@ -41,10 +42,14 @@ pub struct AdminState {
     pub(crate) clock: Arc<dyn Clock>,
     /// Base of absolute URLs (the SCIM base URL shown with a token), without a trailing slash.
     pub(crate) public_url: String,
-    /// `Secure` cookies: on when the public URL is https.
+    /// `Secure` cookies and HSTS: on when the public URL is https.
     pub(crate) secure_cookies: bool,
     /// Sessions in Redis (`REDIS_URL`); `None` keeps them in the database.
     pub(crate) redis_sessions: Option<session::redis_store::RedisSessionStore>,
+    /// Proxies whose `X-Forwarded-For` names the client (none unless configured).
+    pub(crate) trusted_proxies: TrustedProxies,
+    /// How many password hashes sign-ins and password changes may run at once.
+    pub(crate) password_work: rosterd_tenancy::PasswordWork,
 }
 
 impl AdminState {
@@ -57,7 +62,24 @@ impl AdminState {
             secure_cookies: is_https(&public_url),
             public_url,
             redis_sessions: None,
+            trusted_proxies: TrustedProxies::none(),
+            password_work: rosterd_tenancy::PasswordWork::default(),
         }
+    }
+
+    /// Runs at most `running` password hashes at once with `running * 4` more waiting; beyond
+    /// that a sign-in is answered 503 with `Retry-After` (config `password_hash_concurrency`).
+    #[must_use]
+    pub fn with_password_hash_concurrency(mut self, running: usize) -> Self {
+        self.password_work = rosterd_tenancy::PasswordWork::new(running, running * 4);
+        self
+    }
+
+    /// Believes `X-Forwarded-For` from these proxies (config `trusted_proxies`).
+    #[must_use]
+    pub fn with_trusted_proxies(mut self, proxies: TrustedProxies) -> Self {
+        self.trusted_proxies = proxies;
+        self
     }
 
     /// Keeps sessions in the Redis at `url` instead of the database.
@@ -213,7 +235,10 @@ pub fn router<S: Clone + Send + Sync + 'static>(state: AdminState) -> Router<S> 
         .merge(operator)
         .merge(activation::routes())
         .route("/admin/static/{file}", get(static_files::serve))
-        .layer(middleware::map_response(headers::secure))
+        .layer(middleware::map_response_with_state(
+            state.clone(),
+            headers::secure,
+        ))
         .with_state(state)
 }
 

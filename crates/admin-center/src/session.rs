@@ -6,7 +6,10 @@
 //! the database ([`store::DbSessionStore`]); either way they survive restarts and are shared by
 //! replicas, behind the same layer ([`Backend`]).
 //! The cookie is `HttpOnly`, `SameSite=Lax`, `Secure` when the public URL is https, and scoped to
-//! its area's path. The session id is cycled at sign-in and at password change.
+//! its area's path. The session id is cycled at sign-in and at password change. Nobody has a
+//! session before signing in (the sign-in forms use a CSRF cookie instead), so anonymous pages
+//! never write to the store. An admin's session remembers which password it was opened with;
+//! a password change ends every other session of that admin.
 
 mod entity;
 pub mod redis_store;
@@ -50,7 +53,15 @@ impl Area {
         }
     }
 
-    fn path(self) -> &'static str {
+    /// The sign-in form's double-submit CSRF cookie (see [`crate::csrf::LoginToken`]).
+    pub(crate) fn login_cookie(self) -> &'static str {
+        match self {
+            Area::Admin => "rosterd_admin_login",
+            Area::Operator => "rosterd_operator_login",
+        }
+    }
+
+    pub(crate) fn path(self) -> &'static str {
         match self {
             Area::Admin => "/admin",
             Area::Operator => "/operator",
@@ -134,6 +145,11 @@ pub struct SignIn {
     pub tenant_id: Option<String>,
     pub signed_in_at: DateTime<Utc>,
     pub last_seen: DateTime<Utc>,
+    /// For an admin, the fingerprint of the password the session was opened (or last
+    /// re-confirmed) with ([`rosterd_tenancy::AdminAccount::credential`]): when the password
+    /// changes, every session holding the old fingerprint is over.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credential: Option<String>,
 }
 
 /// Whether a signed-in session may go on.
@@ -155,7 +171,15 @@ impl SignIn {
             tenant_id,
             signed_in_at: now,
             last_seen: now,
+            credential: None,
         }
+    }
+
+    /// The sign-in, bound to the password whose fingerprint is `credential`.
+    #[must_use]
+    pub fn with_credential(mut self, credential: String) -> Self {
+        self.credential = Some(credential);
+        self
     }
 
     /// Applies the timeouts at `now`.
@@ -234,9 +258,19 @@ pub async fn end(session: &Session) -> Result<(), AdminError> {
     session.flush().await.map_err(session_error)
 }
 
-/// Cycles the session id while keeping its data (after a password change).
-pub async fn cycle(session: &Session) -> Result<(), AdminError> {
-    session.cycle_id().await.map_err(session_error)
+/// After the signed-in admin changed their password: a new session id, and the session bound
+/// to the new password (`credential`), so it goes on while every other session of the admin,
+/// still holding the old fingerprint, is over at its next request.
+pub async fn password_changed(session: &Session, credential: String) -> Result<(), AdminError> {
+    session.cycle_id().await.map_err(session_error)?;
+    let Some(mut sign_in) = sign_in(session).await? else {
+        return Ok(());
+    };
+    sign_in.credential = Some(credential);
+    session
+        .insert(SIGN_IN, &sign_in)
+        .await
+        .map_err(session_error)
 }
 
 /// Leaves a one-line notice for the next page.

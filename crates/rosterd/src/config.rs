@@ -34,6 +34,10 @@ pub struct Config {
     /// Where activation notices go; `None`: written to the log (development only).
     pub smtp: Option<SmtpConfig>,
     pub provisioning_log: ProvisioningLogConfig,
+    /// Proxies whose `X-Forwarded-For` names the client of a sign-in (none by default).
+    pub trusted_proxies: rosterd_admin_center::TrustedProxies,
+    /// Password hashes (sign-ins, password changes) run at once; four times as many may wait.
+    pub password_hash_concurrency: usize,
 }
 
 /// The provisioning log's settings.
@@ -79,6 +83,8 @@ struct Raw {
     smtp_url: Option<String>,
     smtp_from: Option<String>,
     provisioning_log_retention_days: Option<String>,
+    trusted_proxies: Option<String>,
+    password_hash_concurrency: Option<String>,
 }
 
 /// A configuration value that cannot be used.
@@ -122,6 +128,11 @@ const ENV: &[(&str, &str)] = &[
     (
         "provisioning_log_retention_days",
         "ROSTERD_PROVISIONING_LOG_RETENTION_DAYS",
+    ),
+    ("trusted_proxies", "ROSTERD_TRUSTED_PROXIES"),
+    (
+        "password_hash_concurrency",
+        "ROSTERD_PASSWORD_HASH_CONCURRENCY",
     ),
 ];
 
@@ -236,6 +247,8 @@ impl Raw {
             "smtp_url" => &mut self.smtp_url,
             "smtp_from" => &mut self.smtp_from,
             "provisioning_log_retention_days" => &mut self.provisioning_log_retention_days,
+            "trusted_proxies" => &mut self.trusted_proxies,
+            "password_hash_concurrency" => &mut self.password_hash_concurrency,
             _ => return,
         };
         *slot = Some(value);
@@ -361,6 +374,22 @@ impl Raw {
                 1,
             )?,
         };
+        let trusted_proxies = match self.trusted_proxies {
+            Some(list) => list.parse().map_err(|e: String| {
+                invalid(
+                    "trusted_proxies (ROSTERD_TRUSTED_PROXIES)",
+                    format!("expected addresses or CIDR networks separated by commas: {e}"),
+                )
+            })?,
+            None => rosterd_admin_center::TrustedProxies::none(),
+        };
+        let cpus = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+        let password_hash_concurrency = number(
+            self.password_hash_concurrency,
+            "password_hash_concurrency (ROSTERD_PASSWORD_HASH_CONCURRENCY)",
+            cpus,
+            1,
+        )?;
         Ok(Config {
             database_url: Secret::new(database_url),
             redis_url,
@@ -374,6 +403,8 @@ impl Raw {
             scim,
             smtp,
             provisioning_log,
+            trusted_proxies,
+            password_hash_concurrency,
         })
     }
 }
@@ -598,6 +629,38 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("unknown key `lissen`"), "{err}");
+    }
+
+    #[test]
+    fn trusted_proxies_are_none_by_default_and_bad_networks_are_named() {
+        assert!(load(&[]).unwrap().trusted_proxies.is_empty());
+        let config = load(&[("ROSTERD_TRUSTED_PROXIES", "10.0.0.0/8, 192.168.1.1")]).unwrap();
+        assert_eq!(
+            config.trusted_proxies.to_string(),
+            "10.0.0.0/8,192.168.1.1/32"
+        );
+        let err = load(&[("ROSTERD_TRUSTED_PROXIES", "10.0.0.0/40")])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("trusted_proxies (ROSTERD_TRUSTED_PROXIES): expected addresses")
+                && err.contains("10.0.0.0/40"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn password_hash_concurrency_defaults_to_the_cpus_and_is_at_least_one() {
+        assert!(load(&[]).unwrap().password_hash_concurrency >= 1);
+        let config = load(&[("ROSTERD_PASSWORD_HASH_CONCURRENCY", "3")]).unwrap();
+        assert_eq!(config.password_hash_concurrency, 3);
+        let err = load(&[("ROSTERD_PASSWORD_HASH_CONCURRENCY", "0")])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("password_hash_concurrency (ROSTERD_PASSWORD_HASH_CONCURRENCY)"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -6,7 +6,9 @@
 //! full (the database is far behind) the entry is dropped and counted, and the count is logged.
 //! The writer drains the channel in batches of up to [`BATCH`] rows per insert, so a burst of
 //! requests costs a few inserts, not one per request. When the server stops, the writer finishes
-//! what is queued. A periodic task purges rows older than the retention.
+//! what is queued. A periodic task purges rows older than the retention. Entries are cut to the
+//! log's bounds before they are queued ([`LogEntry::bounded`]): a full queue (10,000 entries) holds
+//! at most about 50 MB, not hundreds.
 
 mod capture;
 
@@ -67,9 +69,10 @@ impl Recorder {
         self.clock.as_ref()
     }
 
-    /// Queues `entry`, or drops and counts it when the queue is full.
+    /// Queues `entry` (cut to the log's bounds, so the queue holds a few KB per entry at most),
+    /// or drops and counts it when the queue is full.
     pub fn submit(&self, entry: LogEntry) {
-        if self.tx.try_send(entry).is_err() {
+        if self.tx.try_send(entry.bounded()).is_err() {
             let dropped = self.dropped.fetch_add(1, Ordering::Relaxed) + 1;
             // Logged at 1, 2, 4, 8...: visible without flooding the log.
             if dropped.is_power_of_two() {

@@ -91,6 +91,8 @@ pub fn app_with_licensing(state: AppState, recorder: Recorder, licensing: Licens
             state.clock.clone(),
             &state.config.public_url,
         )
+        .with_trusted_proxies(state.config.trusted_proxies.clone())
+        .with_password_hash_concurrency(state.config.password_hash_concurrency)
     });
     Router::new()
         .route("/healthz", get(healthz))
@@ -172,7 +174,9 @@ fn admin_state(state: &AppState) -> Result<rosterd_admin_center::AdminState, Str
         state.db.clone(),
         state.clock.clone(),
         &state.config.public_url,
-    );
+    )
+    .with_trusted_proxies(state.config.trusted_proxies.clone())
+    .with_password_hash_concurrency(state.config.password_hash_concurrency);
     match &state.config.redis_url {
         Some(url) => admin.with_redis_sessions(url.expose()),
         None => Ok(admin),

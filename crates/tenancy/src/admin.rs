@@ -14,7 +14,10 @@ use std::str::FromStr;
 
 use crate::entity::admin_user;
 use crate::error::{Error, Result, is_unique_violation};
-use crate::password::{hash_password, verify_password};
+use crate::password::{
+    PasswordWork, hash_password, hash_password_with, verify_password, verify_password_with,
+};
+use crate::tenant::{Tenant, find_tenant};
 
 /// What an admin may do in the admin center.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -69,10 +72,22 @@ pub struct AdminAccount {
     pub role: AdminRole,
     pub created_at: DateTime<Utc>,
     pub last_login_at: Option<DateTime<Utc>>,
+    /// A fingerprint of the current password hash (not the hash): it changes with every
+    /// password change, so a session that remembers it ends when the password changes.
+    #[serde(skip)]
+    pub credential: String,
+}
+
+/// The fingerprint of a stored password hash: 16 hex digits of its SHA-256. The hash carries a
+/// fresh salt, so two hashes of the same password have different fingerprints.
+fn credential_of(password_hash: &str) -> String {
+    use sha2::Digest as _;
+    hex::encode(&sha2::Sha256::digest(password_hash.as_bytes())[..8])
 }
 
 fn account_from(m: admin_user::Model) -> Option<AdminAccount> {
     Some(AdminAccount {
+        credential: credential_of(&m.password_hash),
         id: m.id.parse().ok()?,
         tenant_id: m.tenant_id.parse().ok()?,
         email: m.email,
@@ -166,8 +181,51 @@ pub async fn verify_admin_password(
         .filter(admin_user::Column::EmailLower.eq(email.trim().to_lowercase()))
         .one(db)
         .await?;
-    let ok = verify_password(row.as_ref().map(|m| m.password_hash.as_str()), password).await;
+    let ok = verify_password(row.as_ref().map(|m| m.password_hash.as_str()), password).await?;
     Ok(if ok { row.and_then(account_from) } else { None })
+}
+
+/// What a sign-in to a tenant's admin center found.
+#[derive(Debug, Clone)]
+pub enum AdminSignIn {
+    /// The password is right for this admin of this tenant.
+    Verified { tenant: Tenant, admin: AdminAccount },
+    /// A wrong password, no such admin, or no such tenant; `tenant` when it exists (for its
+    /// audit log), never shown to the person signing in.
+    Refused { tenant: Option<Tenant> },
+}
+
+/// Checks a sign-in to the admin center of tenant `slug`, within `work`'s limits. A tenant or
+/// an email that does not exist costs the same hash work as a wrong password, so neither the
+/// answer nor its timing tells which tenants and admins exist.
+pub async fn check_admin_sign_in(
+    db: &impl ConnectionTrait,
+    work: &PasswordWork,
+    slug: &str,
+    email: &str,
+    password: &Secret,
+) -> Result<AdminSignIn> {
+    let tenant = match find_tenant(db, slug).await {
+        Ok(tenant) => Some(tenant),
+        Err(Error::TenantNotFound(_)) => None,
+        Err(other) => return Err(other),
+    };
+    let row = match &tenant {
+        Some(tenant) => {
+            admin_user::Entity::find()
+                .filter(admin_user::Column::TenantId.eq(tenant.id.to_string()))
+                .filter(admin_user::Column::EmailLower.eq(email.trim().to_lowercase()))
+                .one(db)
+                .await?
+        }
+        None => None,
+    };
+    let stored = row.as_ref().map(|m| m.password_hash.as_str());
+    let ok = verify_password_with(work, stored, password).await?;
+    Ok(match (tenant, row.and_then(account_from)) {
+        (Some(tenant), Some(admin)) if ok => AdminSignIn::Verified { tenant, admin },
+        (tenant, _) => AdminSignIn::Refused { tenant },
+    })
 }
 
 fn find_row(tenant: TenantId, id: AdminUserId) -> sea_orm::Select<admin_user::Entity> {
@@ -186,26 +244,39 @@ pub async fn find_admin(
     Ok(find_row(tenant, id).one(db).await?.and_then(account_from))
 }
 
-/// Replaces an admin's password after checking the current one.
+/// Replaces an admin's password after checking the current one, within `work`'s limits;
+/// returns the account with its new [`AdminAccount::credential`] (sessions that remember the
+/// old one are over).
 pub async fn change_admin_password(
     db: &impl ConnectionTrait,
+    work: &PasswordWork,
     tenant: TenantId,
     id: AdminUserId,
     current: &Secret,
     new: &Secret,
-) -> Result<()> {
+) -> Result<AdminAccount> {
+    crate::password::check_strength(new)?;
     let row = find_row(tenant, id).one(db).await?;
-    if !verify_password(row.as_ref().map(|m| m.password_hash.as_str()), current).await {
+    if !verify_password_with(
+        work,
+        row.as_ref().map(|m| m.password_hash.as_str()),
+        current,
+    )
+    .await?
+    {
         return Err(Error::WrongPassword);
     }
-    let hash = hash_password(new).await?;
+    let hash = hash_password_with(work, new).await?;
+    let credential = credential_of(&hash);
     admin_user::Entity::update_many()
         .col_expr(admin_user::Column::PasswordHash, Expr::value(hash))
         .filter(admin_user::Column::TenantId.eq(tenant.to_string()))
         .filter(admin_user::Column::Id.eq(id.to_string()))
         .exec(db)
         .await?;
-    Ok(())
+    let mut account = row.and_then(account_from).ok_or(Error::WrongPassword)?;
+    account.credential = credential;
+    Ok(account)
 }
 
 /// Notes a successful sign-in.

@@ -31,6 +31,9 @@ pub enum Error {
     WrongPassword,
     #[error("could not hash the password")]
     PasswordHash,
+    /// Too many password hashes at once ([`crate::PasswordWork`]): try again in a moment.
+    #[error("too many sign-ins at once; try again in a moment")]
+    Busy,
     #[error(transparent)]
     Database(#[from] DatabaseError),
 }

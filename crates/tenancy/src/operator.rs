@@ -13,7 +13,7 @@ use serde::Serialize;
 use crate::admin::valid_email;
 use crate::entity::operator_account;
 use crate::error::{Error, Result, is_unique_violation};
-use crate::password::{hash_password, verify_password};
+use crate::password::{PasswordWork, hash_password, verify_password_with};
 
 /// An operator account (without its hash).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -83,9 +83,10 @@ pub async fn find_operator(db: &impl ConnectionTrait, id: &str) -> Result<Option
 }
 
 /// The account when `password` is right for `email`, else `None`; unknown emails cost the same
-/// hash work as known ones.
+/// hash work as known ones. Within `work`'s limits ([`Error::Busy`] beyond them).
 pub async fn verify_operator_password(
     db: &impl ConnectionTrait,
+    work: &PasswordWork,
     email: &str,
     password: &Secret,
 ) -> Result<Option<OperatorAccount>> {
@@ -93,7 +94,12 @@ pub async fn verify_operator_password(
         .filter(operator_account::Column::EmailLower.eq(email.trim().to_lowercase()))
         .one(db)
         .await?;
-    let ok = verify_password(row.as_ref().map(|m| m.password_hash.as_str()), password).await;
+    let ok = verify_password_with(
+        work,
+        row.as_ref().map(|m| m.password_hash.as_str()),
+        password,
+    )
+    .await?;
     Ok(if ok { row.map(account_from) } else { None })
 }
 

@@ -2,14 +2,80 @@
 //! defaults (v19, 19 MiB memory, 2 passes, 1 lane; the OWASP recommendation), a minimum length,
 //! and verification that costs the same whether or not the account exists.
 //!
-//! Hashing takes tens of milliseconds of CPU by design, so it runs on tokio's blocking pool
-//! (`spawn_blocking`): a burst of sign-ins never stalls the async workers serving SCIM.
+//! Hashing takes tens of milliseconds of CPU and 19 MiB by design, so it runs on tokio's
+//! blocking pool (`spawn_blocking`), never on the async workers serving SCIM, and only as much
+//! of it at once as a [`PasswordWork`] allows: a few hashes run (one per CPU by default), a few
+//! more wait, and anything beyond is refused at once with [`Error::Busy`] instead of queueing
+//! without end. The permit moves into the blocking task, so a client that hangs up cannot free
+//! it while its hash still runs.
+
+use std::sync::{Arc, LazyLock};
+use std::time::Duration;
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
 use rosterd_domain::Secret;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::error::{Error, Result};
+
+/// The longest a hash waits for a running slot before it is refused as busy.
+const MAX_WAIT: Duration = Duration::from_secs(10);
+
+/// How much password hashing may happen at once: `running` hashes at a time, and up to
+/// `waiting` more queued for a slot. Cheap to clone (the limits are shared).
+#[derive(Debug, Clone)]
+pub struct PasswordWork {
+    running: Arc<Semaphore>,
+    admitted: Arc<Semaphore>,
+    limits: (usize, usize),
+}
+
+impl PasswordWork {
+    /// At most `running` hashes at once (at least 1), and `waiting` more waiting.
+    pub fn new(running: usize, waiting: usize) -> Self {
+        let running = running.max(1);
+        Self {
+            running: Arc::new(Semaphore::new(running)),
+            admitted: Arc::new(Semaphore::new(running + waiting)),
+            limits: (running, waiting),
+        }
+    }
+
+    /// `(running, waiting)`.
+    pub fn limits(&self) -> (usize, usize) {
+        self.limits
+    }
+
+    /// The limits used by work nobody configured (the CLI, admins created on a page).
+    pub(crate) fn shared() -> &'static PasswordWork {
+        static SHARED: LazyLock<PasswordWork> = LazyLock::new(PasswordWork::default);
+        &SHARED
+    }
+
+    /// A running slot, or [`Error::Busy`] when all are taken and the waiting room is full (or
+    /// the wait exceeds [`MAX_WAIT`]).
+    async fn slot(&self) -> Result<(OwnedSemaphorePermit, OwnedSemaphorePermit)> {
+        let admitted = self
+            .admitted
+            .clone()
+            .try_acquire_owned()
+            .map_err(|_| Error::Busy)?;
+        let running = tokio::time::timeout(MAX_WAIT, self.running.clone().acquire_owned())
+            .await
+            .map_err(|_| Error::Busy)?
+            .map_err(|_| Error::Busy)?;
+        Ok((admitted, running))
+    }
+}
+
+impl Default for PasswordWork {
+    /// One running hash per CPU, and four times that waiting.
+    fn default() -> Self {
+        let cpus = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+        Self::new(cpus, 4 * cpus)
+    }
+}
 
 /// The shortest password accepted.
 pub const MIN_PASSWORD_LEN: usize = 12;
@@ -30,11 +96,20 @@ pub(crate) fn check_strength(password: &Secret) -> Result<()> {
 
 /// The PHC string of a new argon2id hash of `password`, after the strength check.
 pub(crate) async fn hash_password(password: &Secret) -> Result<String> {
+    hash_password_with(PasswordWork::shared(), password).await
+}
+
+/// [`hash_password`] within `work`'s limits.
+pub(crate) async fn hash_password_with(work: &PasswordWork, password: &Secret) -> Result<String> {
     check_strength(password)?;
+    let slot = work.slot().await?;
     let password = password.clone();
-    tokio::task::spawn_blocking(move || hash_now(&password))
-        .await
-        .map_err(|_| Error::PasswordHash)?
+    tokio::task::spawn_blocking(move || {
+        let _slot = slot;
+        hash_now(&password)
+    })
+    .await
+    .map_err(|_| Error::PasswordHash)?
 }
 
 fn hash_now(password: &Secret) -> Result<String> {
@@ -46,12 +121,25 @@ fn hash_now(password: &Secret) -> Result<String> {
 }
 
 /// True when `password` matches `stored`; a missing account (`None`) costs the same work.
-pub(crate) async fn verify_password(stored: Option<&str>, password: &Secret) -> bool {
+pub(crate) async fn verify_password(stored: Option<&str>, password: &Secret) -> Result<bool> {
+    verify_password_with(PasswordWork::shared(), stored, password).await
+}
+
+/// [`verify_password`] within `work`'s limits: [`Error::Busy`] when they are reached.
+pub(crate) async fn verify_password_with(
+    work: &PasswordWork,
+    stored: Option<&str>,
+    password: &Secret,
+) -> Result<bool> {
+    let slot = work.slot().await?;
     let stored = stored.map(str::to_owned);
     let password = password.clone();
-    tokio::task::spawn_blocking(move || verify_now(stored.as_deref(), &password))
-        .await
-        .unwrap_or(false)
+    Ok(tokio::task::spawn_blocking(move || {
+        let _slot = slot;
+        verify_now(stored.as_deref(), &password)
+    })
+    .await
+    .unwrap_or(false))
 }
 
 fn verify_now(stored: Option<&str>, password: &Secret) -> bool {
@@ -73,13 +161,52 @@ mod tests {
             .await
             .unwrap();
         assert!(hash.starts_with("$argon2id$"));
-        assert!(verify_password(Some(&hash), &Secret::new("correct horse battery")).await);
-        assert!(!verify_password(Some(&hash), &Secret::new("correct horse battery!")).await);
+        assert!(
+            verify_password(Some(&hash), &Secret::new("correct horse battery"))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !verify_password(Some(&hash), &Secret::new("correct horse battery!"))
+                .await
+                .unwrap()
+        );
     }
 
     #[tokio::test]
     async fn a_missing_account_never_verifies() {
-        assert!(!verify_password(None, &Secret::new("anything at all")).await);
+        assert!(
+            !verify_password(None, &Secret::new("anything at all"))
+                .await
+                .unwrap()
+        );
+    }
+
+    #[tokio::test]
+    async fn work_beyond_the_running_and_waiting_limits_is_refused_as_busy() {
+        let work = PasswordWork::new(1, 1);
+        assert_eq!(work.limits(), (1, 1));
+        let running = work.slot().await.unwrap();
+        let waiting = tokio::spawn({
+            let work = work.clone();
+            async move { verify_password_with(&work, None, &Secret::new("x")).await }
+        });
+        // Let the second one take the waiting place.
+        while work.admitted.available_permits() > 0 {
+            tokio::task::yield_now().await;
+        }
+        assert!(matches!(
+            verify_password_with(&work, None, &Secret::new("x")).await,
+            Err(Error::Busy)
+        ));
+        drop(running);
+        assert!(!waiting.await.unwrap().unwrap(), "the waiting one ran");
+        assert!(
+            !verify_password_with(&work, None, &Secret::new("x"))
+                .await
+                .unwrap(),
+            "free again"
+        );
     }
 
     #[tokio::test]

@@ -6,6 +6,10 @@
 //! A row holds no bodies and no headers: method, path, status, outcome, `scimType`, the error
 //! detail, the resources the request changed, a summary of the request with passwords stripped
 //! (built by the writer), and the latency. Every query takes the tenant.
+//!
+//! Entries are bounded ([`LogEntry::bounded`]): path, summary and detail at most [`MAX_TEXT`]
+//! bytes each, at most [`MAX_RESOURCES`] changed resources with short ids and names, so one
+//! huge request cannot store a huge row and an entry is about 5 KB at the very most.
 
 use chrono::{DateTime, Utc};
 use rosterd_domain::{Product, TenantId};
@@ -81,6 +85,31 @@ pub struct ChangedResource {
     pub name: Option<String>,
 }
 
+/// The longest path, summary or detail kept, in bytes; longer ones are cut (at a character
+/// boundary) and end with `…`.
+pub const MAX_TEXT: usize = 1024;
+/// The most changed resources kept per entry (a Bulk of 1,000 operations keeps the first ones;
+/// its summary still says how many operations it had).
+pub const MAX_RESOURCES: usize = 10;
+/// The longest resource id kept, in bytes (rosterd's ids are 36).
+const MAX_ID: usize = 64;
+/// The longest resource name or `scimType` kept, in bytes.
+const MAX_NAME: usize = 128;
+
+/// `text` cut to at most `max` bytes (the cut marked with `…`).
+fn cut(text: &mut String, max: usize) {
+    const MORE: &str = "…";
+    if text.len() <= max {
+        return;
+    }
+    let mut end = max.saturating_sub(MORE.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text.truncate(end);
+    text.push_str(MORE);
+}
+
 /// One SCIM request, as recorded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LogEntry {
@@ -103,6 +132,28 @@ pub struct LogEntry {
 }
 
 impl LogEntry {
+    /// The entry with every text and the resource list within the bounds ([`MAX_TEXT`],
+    /// [`MAX_RESOURCES`]).
+    #[must_use]
+    pub fn bounded(mut self) -> Self {
+        cut(&mut self.path, MAX_TEXT);
+        for text in [&mut self.summary, &mut self.detail].into_iter().flatten() {
+            cut(text, MAX_TEXT);
+        }
+        if let Some(scim_type) = &mut self.scim_type {
+            cut(scim_type, MAX_NAME);
+        }
+        self.resources.truncate(MAX_RESOURCES);
+        for r in &mut self.resources {
+            cut(&mut r.id, MAX_ID);
+            cut(&mut r.kind, MAX_NAME);
+            if let Some(name) = &mut r.name {
+                cut(name, MAX_NAME);
+            }
+        }
+        self
+    }
+
     /// Where the next page (older entries) starts.
     pub fn cursor(&self) -> Cursor {
         Cursor {
@@ -153,27 +204,30 @@ pub struct Query {
     pub limit: Option<u64>,
 }
 
-/// Records `entries` in one insert (the writer batches them).
+/// Records `entries` in one insert (the writer batches them), each within the bounds.
 pub async fn record(conn: &impl ConnectionTrait, entries: &[LogEntry]) -> Result<(), DbErr> {
     if entries.is_empty() {
         return Ok(());
     }
-    let rows = entries.iter().map(|e| row::ActiveModel {
-        tenant_id: Set(e.tenant.to_string()),
-        id: Set(e.id.clone()),
-        product: Set(e.product.slug().to_owned()),
-        created_at: Set(e.at),
-        method: Set(e.method.clone()),
-        path: Set(e.path.clone()),
-        status: Set(i32::from(e.status)),
-        outcome: Set(e.outcome.as_str().to_owned()),
-        scim_type: Set(e.scim_type.clone()),
-        detail: Set(e.detail.clone()),
-        resources: Set(serde_json::to_string(&e.resources).unwrap_or_else(|_| "[]".to_owned())),
-        subject: Set(e.subject()),
-        summary: Set(e.summary.clone()),
-        latency_ms: Set(e.latency_ms),
-    });
+    let rows = entries
+        .iter()
+        .map(|e| e.clone().bounded())
+        .map(|e| row::ActiveModel {
+            tenant_id: Set(e.tenant.to_string()),
+            id: Set(e.id.clone()),
+            product: Set(e.product.slug().to_owned()),
+            created_at: Set(e.at),
+            method: Set(e.method.clone()),
+            path: Set(e.path.clone()),
+            status: Set(i32::from(e.status)),
+            outcome: Set(e.outcome.as_str().to_owned()),
+            scim_type: Set(e.scim_type.clone()),
+            detail: Set(e.detail.clone()),
+            resources: Set(serde_json::to_string(&e.resources).unwrap_or_else(|_| "[]".to_owned())),
+            subject: Set(e.subject()),
+            summary: Set(e.summary.clone()),
+            latency_ms: Set(e.latency_ms),
+        });
     Entity::insert_many(rows)
         .exec_without_returning(conn)
         .await?;
@@ -347,6 +401,58 @@ mod tests {
         for o in Outcome::ALL {
             assert_eq!(Outcome::parse(o.as_str()), Some(o));
         }
+    }
+
+    fn entry(summary: String, resources: usize, name_len: usize) -> LogEntry {
+        LogEntry {
+            tenant: TenantId::new(),
+            id: "r1".into(),
+            product: Product::Learning,
+            at: DateTime::from_timestamp(1_800_000_000, 0).unwrap(),
+            method: "PATCH".into(),
+            path: format!("/scim/v2/Users?filter={}", "x".repeat(10_000)),
+            status: 400,
+            outcome: Outcome::ClientError,
+            scim_type: Some("invalidValue".into()),
+            detail: Some("é".repeat(5_000)),
+            resources: (0..resources)
+                .map(|n| ChangedResource {
+                    kind: "User".into(),
+                    id: n.to_string(),
+                    name: Some("n".repeat(name_len)),
+                })
+                .collect(),
+            summary: Some(summary),
+            latency_ms: 1,
+        }
+    }
+
+    #[test]
+    fn entries_are_bounded_whatever_the_request() {
+        let big = entry("add emails (1); ".repeat(4_000), 1_000, 1_000).bounded();
+        assert!(big.path.len() <= MAX_TEXT && big.path.ends_with('…'));
+        let summary = big.summary.as_deref().unwrap();
+        assert!(
+            summary.len() <= MAX_TEXT && summary.ends_with('…'),
+            "{}",
+            summary.len()
+        );
+        let detail = big.detail.as_deref().unwrap();
+        assert!(
+            detail.len() <= MAX_TEXT && detail.starts_with("éé"),
+            "cut at a character boundary"
+        );
+        assert_eq!(big.resources.len(), MAX_RESOURCES);
+        assert!(
+            big.resources
+                .iter()
+                .all(|r| r.name.as_ref().unwrap().len() <= MAX_NAME)
+        );
+        assert!(big.subject().len() < 2 * MAX_TEXT + MAX_RESOURCES * (MAX_ID + MAX_NAME + 2));
+        let small = entry("replace active=false".into(), 1, 20);
+        let kept = small.clone().bounded();
+        assert_eq!(kept.summary, small.summary, "a short summary is untouched");
+        assert_eq!(kept.resources, small.resources);
     }
 
     #[test]

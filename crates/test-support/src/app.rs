@@ -54,17 +54,37 @@ impl TestApp {
 
     /// Starts a server whose clock reads `now` until moved.
     pub async fn spawn_at(now: DateTime<Utc>) -> Self {
+        Self::spawn_at_with(now, &[]).await
+    }
+
+    /// Starts a server configured with these environment variables (e.g.
+    /// `ROSTERD_TRUSTED_PROXIES`); `ROSTERD_PUBLIC_URL` among them replaces the server's own URL.
+    pub async fn spawn_with(env: &[(&str, &str)]) -> Self {
+        #[expect(
+            clippy::disallowed_methods,
+            reason = "the test clock starts at real time"
+        )]
+        let now = Utc::now();
+        Self::spawn_at_with(now, env).await
+    }
+
+    async fn spawn_at_with(now: DateTime<Utc>, env: &[(&str, &str)]) -> Self {
         let db = TestDb::fresh().await;
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let base_url = format!("http://{addr}");
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        let own_url = !env.iter().any(|(k, _)| k == "ROSTERD_PUBLIC_URL");
         let config = Config::load_from(
             None,
-            |_| None,
+            |name| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()),
             &Overrides {
                 database_url: Some(db.url.clone()),
                 listen: Some(addr.to_string()),
-                public_url: Some(base_url.clone()),
+                public_url: own_url.then(|| base_url.clone()),
             },
         )
         .unwrap();

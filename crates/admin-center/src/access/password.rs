@@ -1,5 +1,6 @@
-//! `/admin/{tenant}/account/password`: a signed-in admin changes their own password. Wrong
-//! current passwords count against the sign-in throttle like failed sign-ins.
+//! `/admin/{tenant}/account/password`: a signed-in admin changes their own password. Each try
+//! counts against the sign-in throttle like a sign-in. A change keeps this session (with a new
+//! id) and ends the admin's every other session.
 
 use askama::Template;
 use axum::extract::State;
@@ -16,7 +17,7 @@ use crate::pages::audit::record;
 use crate::pages::scim::admin_event;
 use crate::render::{Chrome, page};
 use crate::session;
-use crate::throttle::{self, ClientAddr};
+use crate::throttle::{self, Attempt, ClientAddr};
 
 /// The password change form.
 #[derive(Template)]
@@ -72,12 +73,14 @@ pub async fn submit(
         return again("The new password and its confirmation don't match.".into());
     }
     let account_key = throttle::account_key("admin", &who.tenant.id.to_string(), &who.admin.email);
-    let keys = addr.keys(account_key);
-    if let Some(wait) = throttle::locked(&state.db, state.clock.as_ref(), &keys).await? {
-        return again(throttle::locked_message(wait));
-    }
+    let keys = addr.keys(account_key.clone());
+    let ticket = match throttle::attempt(&state.db, state.clock.as_ref(), &keys).await? {
+        Attempt::Allowed(ticket) => ticket,
+        Attempt::Refused { wait, .. } => return again(throttle::locked_message(wait)),
+    };
     let changed = rosterd_tenancy::change_admin_password(
         &state.db,
+        &state.password_work,
         who.tenant.id,
         who.admin.id,
         &Secret::new(form.current),
@@ -85,7 +88,8 @@ pub async fn submit(
     )
     .await;
     match changed {
-        Ok(()) => {
+        Ok(account) => {
+            ticket.succeeded(&state.db, &account_key).await?;
             record(
                 &state.db,
                 state.clock.as_ref(),
@@ -99,17 +103,24 @@ pub async fn submit(
                 ),
             )
             .await?;
-            session::cycle(&who.session).await?;
+            session::password_changed(&who.session, account.credential).await?;
             session::notify(&who.session, "Your password was changed.").await?;
             Ok(Redirect::to(&format!("{}/", who.base())).into_response())
         }
-        Err(rosterd_tenancy::Error::WrongPassword) => {
-            throttle::record_failure(&state.db, state.clock.as_ref(), &keys).await?;
-            again("Your current password is not right.".into())
+        Err(rosterd_tenancy::Error::WrongPassword) => match ticket.failed() {
+            Some(wait) => again(throttle::locked_message(wait)),
+            None => again("Your current password is not right.".into()),
+        },
+        Err(rosterd_tenancy::Error::WeakPassword { min }) => {
+            // Refused before the current password was checked: the attempt does not count.
+            ticket.not_verified(&state.db).await?;
+            again(format!(
+                "Choose a new password of at least {min} characters."
+            ))
         }
-        Err(rosterd_tenancy::Error::WeakPassword { min }) => again(format!(
-            "Choose a new password of at least {min} characters."
-        )),
-        Err(other) => Err(other.into()),
+        Err(other) => {
+            ticket.not_verified(&state.db).await?;
+            Err(other.into())
+        }
     }
 }

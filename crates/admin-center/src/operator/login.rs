@@ -1,7 +1,7 @@
 //! `/operator/login` and `/operator/logout`.
 
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use rosterd_domain::Secret;
 use tower_sessions::Session;
@@ -9,11 +9,11 @@ use tower_sessions::Session;
 use super::LOGIN;
 use crate::AdminState;
 use crate::access::login::{LoginForm, LoginPage, LoginQuery};
-use crate::csrf::{self, Checked, CsrfOnly};
+use crate::csrf::{Checked, CsrfOnly, LoginChecked, LoginToken};
 use crate::error::AdminError;
 use crate::render::{Chrome, page};
-use crate::session::{self, SignIn};
-use crate::throttle::{self, ClientAddr};
+use crate::session::{self, Area, SignIn};
+use crate::throttle::{self, Attempt, ClientAddr};
 
 fn form_page(csrf: String, email: String) -> LoginPage {
     LoginPage {
@@ -27,14 +27,16 @@ fn form_page(csrf: String, email: String) -> LoginPage {
     }
 }
 
-/// `GET /operator/login`.
+/// `GET /operator/login`: writes no session, only the form's CSRF cookie.
 pub async fn form(
+    State(state): State<AdminState>,
     Query(query): Query<LoginQuery>,
-    session: Session,
-) -> Result<Response, AdminError> {
-    let mut login = form_page(csrf::token(&session).await?, String::new());
+    headers: HeaderMap,
+) -> Response {
+    let token = LoginToken::for_page(&headers, &state, Area::Operator);
+    let mut login = form_page(token.value.clone(), String::new());
     login.info = query.info();
-    Ok(page(StatusCode::OK, &login))
+    token.attach(page(StatusCode::OK, &login))
 }
 
 /// `POST /operator/login`.
@@ -42,29 +44,45 @@ pub async fn submit(
     State(state): State<AdminState>,
     session: Session,
     addr: ClientAddr,
-    Checked(form): Checked<LoginForm>,
+    checked: LoginChecked<LoginForm>,
 ) -> Result<Response, AdminError> {
+    let LoginChecked { form, token } = checked;
     let account_key = throttle::account_key("operator", "-", &form.email);
     let keys = addr.keys(account_key.clone());
     let clock = state.clock.as_ref();
-    let csrf = csrf::token(&session).await?;
     let again = |status: StatusCode, error: String| {
-        let mut login = form_page(csrf.clone(), form.email.clone());
+        let mut login = form_page(token.clone(), form.email.clone());
         login.error = Some(error);
         Ok::<_, AdminError>(page(status, &login))
     };
-    if let Some(wait) = throttle::locked(&state.db, clock, &keys).await? {
-        return again(
-            StatusCode::TOO_MANY_REQUESTS,
-            throttle::locked_message(wait),
-        );
-    }
+    let ticket = match throttle::attempt(&state.db, clock, &keys).await? {
+        Attempt::Allowed(ticket) => ticket,
+        Attempt::Refused { wait, .. } => {
+            tracing::warn!("operator sign-in refused: too many attempts");
+            return again(
+                StatusCode::TOO_MANY_REQUESTS,
+                throttle::locked_message(wait),
+            );
+        }
+    };
     let password = Secret::new(form.password.clone());
-    let Some(account) =
-        rosterd_tenancy::verify_operator_password(&state.db, &form.email, &password).await?
-    else {
-        throttle::record_failure(&state.db, clock, &keys).await?;
-        return match throttle::locked(&state.db, clock, &keys).await? {
+    let verified = rosterd_tenancy::verify_operator_password(
+        &state.db,
+        &state.password_work,
+        &form.email,
+        &password,
+    )
+    .await;
+    let verified = match verified {
+        Ok(verified) => verified,
+        Err(err) => {
+            ticket.not_verified(&state.db).await?;
+            return Err(err.into());
+        }
+    };
+    let Some(account) = verified else {
+        tracing::warn!(client = ?addr.0, "operator sign-in failed");
+        return match ticket.failed() {
             Some(wait) => again(
                 StatusCode::TOO_MANY_REQUESTS,
                 throttle::locked_message(wait),
@@ -75,7 +93,7 @@ pub async fn submit(
             ),
         };
     };
-    throttle::clear(&state.db, &account_key).await?;
+    ticket.succeeded(&state.db, &account_key).await?;
     session::begin(
         &session,
         &SignIn::new(account.id.clone(), None, clock.now()),

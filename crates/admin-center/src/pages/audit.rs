@@ -1,7 +1,7 @@
 //! `/admin/{tenant}/audit` and `/admin/{tenant}/audit.csv`: who changed what, through which
 //! channel (SCIM app, admin, operator, rosterd itself), newest first, filtered by channel,
-//! action, actor and time, with keyset paging; the CSV carries every matching event, with cells
-//! that a spreadsheet would run as formulas defused. Any signed-in admin may read it.
+//! action, actor and time, with keyset paging; the CSV carries every matching event, each cell
+//! quoted and defused like the exports' ([`super::exports::cell`]). Any signed-in admin may read it.
 //!
 //! Also the one place the admin center writes its own audit events ([`record`]).
 
@@ -14,6 +14,7 @@ use rosterd_domain::{Clock, TenantId};
 use sea_orm::ConnectionTrait;
 use serde::Deserialize;
 
+use super::exports::push_row;
 use super::provisioning::{Choice, day_range, decode_cursor, encode_cursor, query_string};
 use crate::AdminState;
 use crate::auth::{Section, SignedIn};
@@ -197,20 +198,32 @@ pub async fn csv(
     query.after = None;
     query.limit = Some(CSV_MAX);
     let events = rosterd_audit::list(&state.db, who.tenant.id, &query).await?;
-    let mut out = String::from("time,channel,actor,action,target_type,target_id,detail\r\n");
+    let mut out = String::new();
+    push_row(
+        &mut out,
+        &[
+            "time",
+            "channel",
+            "actor",
+            "action",
+            "target_type",
+            "target_id",
+            "detail",
+        ],
+    );
     for e in &events {
-        let cells = [
-            e.created_at.to_rfc3339(),
-            e.channel.as_str().to_owned(),
-            e.actor.clone(),
-            e.action.clone(),
-            e.target_type.clone(),
-            e.target_id.clone(),
-            e.detail.clone(),
-        ];
-        let line: Vec<String> = cells.iter().map(|c| csv_cell(c)).collect();
-        out.push_str(&line.join(","));
-        out.push_str("\r\n");
+        push_row(
+            &mut out,
+            &[
+                e.created_at.to_rfc3339().as_str(),
+                e.channel.as_str(),
+                &e.actor,
+                &e.action,
+                &e.target_type,
+                &e.target_id,
+                &e.detail,
+            ],
+        );
     }
     let filename = format!("attachment; filename=\"{}-audit.csv\"", who.tenant.slug);
     Ok((
@@ -221,38 +234,4 @@ pub async fn csv(
         out,
     )
         .into_response())
-}
-
-/// One CSV cell, quoted. A cell a spreadsheet would run as a formula (starting with `=`, `+`,
-/// `-`, `@`, a tab or a carriage return) gets a leading `'`, so it is shown as text.
-pub fn csv_cell(value: &str) -> String {
-    let defused = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{value}")
-    } else {
-        value.to_owned()
-    };
-    format!("\"{}\"", defused.replace('"', "\"\""))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn csv_cells_are_quoted_and_formulas_defused() {
-        let cases = [
-            ("plain", "ada@acme.example", "\"ada@acme.example\""),
-            ("quotes doubled", "say \"hi\"", "\"say \"\"hi\"\"\""),
-            ("comma kept inside quotes", "a, b", "\"a, b\""),
-            ("formula", "=HYPERLINK(\"x\")", "\"'=HYPERLINK(\"\"x\"\")\""),
-            ("plus", "+1", "\"'+1\""),
-            ("minus", "-2+3", "\"'-2+3\""),
-            ("at", "@SUM(A1)", "\"'@SUM(A1)\""),
-            ("tab", "\t=1", "\"'\t=1\""),
-            ("newline kept", "a\nb", "\"a\nb\""),
-        ];
-        for (what, value, want) in cases {
-            assert_eq!(csv_cell(value), want, "{what}");
-        }
-    }
 }

@@ -1,6 +1,6 @@
 //! `/admin/{tenant}/exports/{users,licenses,utilisation}.csv` (every admin role): downloads
 //! built page by page (1,000 people or licenses per query, never the whole table in one read),
-//! with RFC 4180 quoting and spreadsheet formula-injection protection ([`cell`]).
+//! with every cell quoted (RFC 4180) and spreadsheet formula-injection protection ([`cell`]).
 
 use std::collections::HashMap;
 
@@ -21,19 +21,40 @@ use crate::pages::reports::{by_product, group_usage};
 /// Rows read per query.
 const PAGE: u64 = 1000;
 
-/// One CSV field: a value a spreadsheet would run as a formula (starting with `=`, `+`, `-`,
-/// `@`, a tab or a carriage return) gets a leading `'`; a value with a comma, quote or line
-/// break is quoted, its quotes doubled.
+/// Characters that make a spreadsheet read a cell as a formula.
+const FORMULA_START: [char; 4] = ['=', '+', '-', '@'];
+/// Characters some spreadsheet or import dialog may split a cell at (`;` in many European
+/// locales, tab and `|` in import dialogs, line breaks in parsers that ignore quotes).
+const SEPARATORS: [char; 6] = [',', ';', '\t', '|', '\r', '\n'];
+
+/// One CSV field, always quoted (quotes doubled), with formulas defused: a formula-starting
+/// character (`=`, `+`, `-`, `@`) at the start of the value, or after a separator (`,` `;` tab
+/// `|` or a line break, then any spaces or quotes), gets a `'` in front of it, so a spreadsheet
+/// that splits the cell at that separator (`x;=HYPERLINK(..)` opened where `;` separates) still
+/// shows text. A value starting with a tab or a carriage return gets a `'` in front too.
 pub fn cell(value: &str) -> String {
-    let guarded = match value.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{value}"),
-        _ => value.to_owned(),
-    };
-    if guarded.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", guarded.replace('"', "\"\""))
-    } else {
-        guarded
+    let mut out = String::with_capacity(value.len() + 4);
+    out.push('"');
+    let mut boundary = true;
+    for (i, c) in value.chars().enumerate() {
+        if boundary && FORMULA_START.contains(&c) {
+            out.push('\'');
+            boundary = false;
+        } else if i == 0 && (c == '\t' || c == '\r') {
+            out.push('\'');
+        }
+        if SEPARATORS.contains(&c) {
+            boundary = true;
+        } else if c != ' ' && c != '"' {
+            boundary = false;
+        }
+        if c == '"' {
+            out.push('"');
+        }
+        out.push(c);
     }
+    out.push('"');
+    out
 }
 
 /// Appends one CSV record (CRLF-terminated).
@@ -278,26 +299,43 @@ mod tests {
     #[test]
     fn cells_are_quoted_and_formulas_defused() {
         let cases = [
-            ("plain", "plain", "untouched"),
-            ("a,b", "\"a,b\"", "a comma is quoted"),
+            ("plain", "\"plain\"", "every cell is quoted"),
+            ("a,b", "\"a,b\"", "a comma stays inside the quotes"),
             ("say \"hi\"", "\"say \"\"hi\"\"\"", "quotes are doubled"),
-            ("two\nlines", "\"two\nlines\"", "a line break is quoted"),
-            ("=SUM(A1:A9)", "'=SUM(A1:A9)", "a formula is defused"),
-            ("+1 555", "'+1 555", "plus"),
-            ("-2", "'-2", "minus"),
-            ("@cmd", "'@cmd", "at"),
-            ("\tx", "'\tx", "tab"),
+            ("two\nlines", "\"two\nlines\"", "a line break stays inside"),
+            ("=SUM(A1:A9)", "\"'=SUM(A1:A9)\"", "a formula is defused"),
+            ("+1 555", "\"'+1 555\"", "plus"),
+            ("-2", "\"'-2\"", "minus"),
+            ("@cmd", "\"'@cmd\"", "at"),
+            ("\tx", "\"'\tx\"", "a leading tab"),
+            (
+                "\r=1",
+                "\"'\r'=1\"",
+                "a leading carriage return, then a formula",
+            ),
             (
                 "=HYPERLINK(\"x\",\"y\")",
                 "\"'=HYPERLINK(\"\"x\"\",\"\"y\"\")\"",
                 "both at once",
             ),
-            ("", "", "empty"),
+            (
+                "x;=HYPERLINK(\"http://evil\")",
+                "\"x;'=HYPERLINK(\"\"http://evil\"\")\"",
+                "a formula after a semicolon",
+            ),
+            ("a, =1", "\"a, '=1\"", "after a comma and a space"),
+            ("a;\"=1", "\"a;\"\"'=1\"", "after a separator and a quote"),
+            ("a\t+1", "\"a\t'+1\"", "after a tab"),
+            ("a|@x", "\"a|'@x\"", "after a pipe"),
+            ("a\n-1", "\"a\n'-1\"", "after a line break"),
+            ("", "\"\"", "empty"),
             (
                 "ada@acme.example",
-                "ada@acme.example",
-                "an @ inside is fine",
+                "\"ada@acme.example\"",
+                "an @ inside a word is fine",
             ),
+            ("Jean-Luc", "\"Jean-Luc\"", "a hyphen inside a word is fine"),
+            ("2026-12-03", "\"2026-12-03\"", "dates are untouched"),
         ];
         for (value, want, why) in cases {
             assert_eq!(cell(value), want, "{why}");
@@ -308,6 +346,6 @@ mod tests {
     fn rows_end_with_crlf() {
         let mut out = String::new();
         push_row(&mut out, &["a", "b,c", "=1"]);
-        assert_eq!(out, "a,\"b,c\",'=1\r\n");
+        assert_eq!(out, "\"a\",\"b,c\",\"'=1\"\r\n");
     }
 }

@@ -27,8 +27,13 @@ async fn signed_out_visitors_land_on_a_labelled_login_form() {
     login.expect(StatusCode::OK, r#"<label for="email">Email</label>"#);
     login.expect(StatusCode::OK, r#"<label for="password">Password</label>"#);
     assert!(!login.csrf().is_empty());
+    // A tenant that does not exist gets the same form (see signin.rs for the parity).
     browser
         .get("/admin/nope/login")
+        .await
+        .expect(StatusCode::OK, "<title>Sign in to nope · rosterd</title>");
+    browser
+        .get("/admin/Not%20A%20Slug/login")
         .await
         .expect(StatusCode::NOT_FOUND, "Page not found");
 }
@@ -40,9 +45,10 @@ async fn a_right_password_signs_in_and_cycles_the_session_id() {
     let password = admin(&app, "acme", "ada@acme.example", "full-admin").await;
     let browser = Browser::new(&app);
     browser.get("/admin/acme/login").await;
-    let before = browser
-        .cookie(COOKIE)
-        .expect("the login form starts a session");
+    assert_eq!(browser.cookie(COOKIE), None, "no session before signing in");
+    // A session id planted before sign-in is not the one signed in.
+    let before = "AAAAAAAAAAAAAAAAAAAAAA".to_owned();
+    browser.set_cookie(COOKIE, &before);
     browser
         .login("acme", "ADA@acme.example", &password)
         .await
@@ -54,7 +60,7 @@ async fn a_right_password_signs_in_and_cycles_the_session_id() {
         .await
         .expect(StatusCode::OK, "<h1>Overview</h1>")
         .expect(StatusCode::OK, "ada@acme.example");
-    // The pre-sign-in session id is worth nothing now.
+    // The planted session id is worth nothing now.
     let fixated = Browser::new(&app);
     fixated.set_cookie(COOKIE, &before);
     fixated
@@ -171,7 +177,8 @@ async fn repeated_failures_lock_the_account_for_fifteen_minutes() {
 
 #[tokio::test]
 async fn repeated_failures_from_one_address_lock_that_address() {
-    let app = TestApp::spawn().await;
+    // The test's requests come through "a proxy" at 127.0.0.1 that names the client.
+    let app = TestApp::spawn_with(&[("ROSTERD_TRUSTED_PROXIES", "127.0.0.1")]).await;
     app.tenant("acme").await;
     let password = admin(&app, "acme", "ada@acme.example", "full-admin").await;
     let mut sprayer = Browser::new(&app);

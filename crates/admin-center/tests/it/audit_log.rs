@@ -65,10 +65,9 @@ async fn admin_changes_are_recorded_with_who_and_never_the_token() {
             .unwrap()
             .contains("acme-audit.csv")
     );
-    assert!(
-        csv.body
-            .starts_with("time,channel,actor,action,target_type,target_id,detail\r\n")
-    );
+    assert!(csv.body.starts_with(
+        "\"time\",\"channel\",\"actor\",\"action\",\"target_type\",\"target_id\",\"detail\"\r\n"
+    ));
     assert!(csv.body.contains("\"token.issue\""));
     assert!(
         !csv.body.contains("tenant.create"),

@@ -47,21 +47,40 @@ async fn every_admin_response_carries_the_security_headers() {
 #[tokio::test]
 async fn cookies_are_http_only_same_site_and_scoped() {
     let app = TestApp::spawn().await;
-    let res = app
-        .get(&format!("{}/admin/acme/login", app.base_url), None)
-        .await;
-    assert_eq!(res.status(), StatusCode::NOT_FOUND);
     app.tenant("acme").await;
+    let password = crate::browser::admin(&app, "acme", "ada@acme.example", "full-admin").await;
     let res = app
         .get(&format!("{}/admin/acme/login", app.base_url), None)
         .await;
-    let cookie = res.headers()["set-cookie"].to_str().unwrap().to_owned();
-    assert!(cookie.starts_with("rosterd_admin="), "{cookie}");
+    let cookies: Vec<String> = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|c| c.to_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(cookies.len(), 1, "only the form's CSRF cookie: {cookies:?}");
+    let login = &cookies[0];
+    assert!(login.starts_with("rosterd_admin_login="), "{login}");
+    for attr in ["HttpOnly", "SameSite=Strict", "Path=/admin"] {
+        assert!(login.contains(attr), "{attr} in {login}");
+    }
+    let browser = Browser::new(&app);
+    let signed_in = browser.login("acme", "ada@acme.example", &password).await;
+    let session = signed_in
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .map(|c| c.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("rosterd_admin="))
+        .expect("signing in sets the session cookie");
     for attr in ["HttpOnly", "SameSite=Lax", "Path=/admin"] {
-        assert!(cookie.contains(attr), "{attr} in {cookie}");
+        assert!(session.contains(attr), "{attr} in {session}");
     }
     // The test server's public URL is http, so not Secure.
-    assert!(!cookie.contains("Secure"), "{cookie}");
+    assert!(
+        !session.contains("Secure") && !login.contains("Secure"),
+        "{session}"
+    );
 }
 
 #[tokio::test]

@@ -22,4 +22,5 @@ mod reports;
 mod resend;
 mod roles;
 mod scim_settings;
+mod signin;
 mod users;

@@ -180,3 +180,68 @@ async fn another_tenants_log_is_out_of_reach() {
     own.expect(StatusCode::OK, "No SCIM requests yet");
     assert!(!own.body.contains("zed@acme.example"));
 }
+
+#[tokio::test]
+async fn a_patch_of_thousands_of_operations_stores_a_short_summary() {
+    use sea_orm::{ConnectionTrait as _, Statement};
+    let app = TestApp::spawn().await;
+    let (browser, _) = signed_in(&app, "reporting").await;
+    let token = app.cli_ok(&["token", "issue", "acme", "learning"]).await["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let users = format!("{}/scim/acme/learning/v2/Users", app.base_url);
+    let created = app
+        .http
+        .post(&users)
+        .bearer_auth(&token)
+        .header("content-type", "application/scim+json")
+        .body(user("ada@acme.example").to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let id = created.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let ops: Vec<Value> = (0..2_000)
+        .map(|n| json!({"op": "replace", "path": "displayName", "value": format!("Ada {n}")}))
+        .collect();
+    let patch = json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": ops,
+    });
+    let res = app
+        .http
+        .patch(format!("{users}/{id}"))
+        .bearer_auth(&token)
+        .header("content-type", "application/scim+json")
+        .body(patch.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().as_u16() < 500, "{}", res.status());
+    eventually(&browser, LOG, "… 1990 more").await;
+    let backend = app.db.conn.get_database_backend();
+    let row = app
+        .db
+        .conn
+        .query_one(Statement::from_string(
+            backend,
+            "SELECT summary FROM provisioning_log WHERE method = 'PATCH'",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    let summary: String = row.try_get("", "summary").unwrap();
+    assert!(
+        summary.len() <= rosterd_tenancy::provisioning_log::MAX_TEXT,
+        "{}",
+        summary.len()
+    );
+    assert!(
+        summary.starts_with("replace displayName=Ada 0; "),
+        "{summary}"
+    );
+}

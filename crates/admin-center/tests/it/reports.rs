@@ -76,26 +76,32 @@ async fn reports_show_utilisation_by_product_and_by_group() {
     let lines: Vec<&str> = csv.body.split("\r\n").collect();
     assert_eq!(
         lines[0],
-        "report,name,product,source,capacity,assigned,active,awaiting_activation,free,utilisation_percent,members,licensed_members,members_with_learning,members_with_sales-navigator-core,members_with_sales-navigator-advanced,members_with_sales-navigator-advanced-plus,members_with_teamlink-extend"
+        quoted(
+            "report,name,product,source,capacity,assigned,active,awaiting_activation,free,utilisation_percent,members,licensed_members,members_with_learning,members_with_sales-navigator-core,members_with_sales-navigator-advanced,members_with_sales-navigator-advanced-plus,members_with_teamlink-extend"
+        )
     );
     assert!(
-        lines.contains(&"product,Learning,learning,,100,1,0,1,99,1,,,,,,,"),
+        lines.contains(&quoted("product,Learning,learning,,100,1,0,1,99,1,,,,,,,").as_str()),
         "{lines:?}"
     );
     assert!(
-        lines.contains(&"product,Sales Navigator,sales-navigator,,300,0,0,0,300,0,,,,,,,"),
+        lines.contains(
+            &quoted("product,Sales Navigator,sales-navigator,,300,0,0,0,300,0,,,,,,,").as_str()
+        ),
         "{lines:?}"
     );
     assert!(
-        lines.contains(&"pool,Sales Navigator Core,sales-navigator,,100,0,0,0,100,0,,,,,,,"),
+        lines.contains(
+            &quoted("pool,Sales Navigator Core,sales-navigator,,100,0,0,0,100,0,,,,,,,").as_str()
+        ),
         "{lines:?}"
     );
     assert!(
-        lines.contains(&"group,Eng,Learning,IdP,,,,,,,1,1,1,0,0,0,0"),
+        lines.contains(&quoted("group,Eng,Learning,IdP,,,,,,,1,1,1,0,0,0,0").as_str()),
         "{lines:?}"
     );
     assert!(
-        lines.contains(&"group,Sales,Learning,Manual,,,,,,,2,1,1,0,0,0,0"),
+        lines.contains(&quoted("group,Sales,Learning,Manual,,,,,,,2,1,1,0,0,0,0").as_str()),
         "{lines:?}"
     );
 }
@@ -110,7 +116,7 @@ async fn csv_exports_are_attachments_with_quoted_and_defused_cells() {
         &app,
         "eve@acme.example",
         "=HYPERLINK(\"http://evil.example\")",
-        "Lee, Jr.",
+        "Lee, Jr.;=HYPERLINK(\"http://evil.example\")",
     )
     .await;
     app.cli_ok(&[
@@ -132,7 +138,7 @@ async fn csv_exports_are_attachments_with_quoted_and_defused_cells() {
     );
     let lines: Vec<&str> = users.body.split("\r\n").collect();
     assert!(
-        lines[0].starts_with("person_id,email,given_name,family_name,"),
+        lines[0].starts_with(&quoted("person_id,email,given_name,family_name")),
         "{}",
         lines[0]
     );
@@ -142,31 +148,39 @@ async fn csv_exports_are_attachments_with_quoted_and_defused_cells() {
         .find(|l| l.contains("eve@acme.example"))
         .unwrap();
     assert!(
-        eve.contains(r#",eve@acme.example,"'=HYPERLINK(""http://evil.example"")","Lee, Jr.","#),
+        eve.contains(r#","eve@acme.example","'=HYPERLINK(""http://evil.example"")","Lee, Jr.;'=HYPERLINK(""http://evil.example"")","#),
         "{eve}"
     );
-    assert!(eve.contains(",manual,teamlink-extend:assigned,"), "{eve}");
+    assert!(
+        eve.contains(r#","manual","teamlink-extend:assigned","#),
+        "{eve}"
+    );
     let ida = lines
         .iter()
         .find(|l| l.contains("ida@acme.example"))
         .unwrap();
-    assert!(ida.contains(",idp,learning:assigned,"), "{ida}");
+    assert!(ida.contains(r#","idp","learning:assigned","#), "{ida}");
 
     let licenses = browser.get("/admin/acme/exports/licenses.csv").await;
     assert_eq!(licenses.status, StatusCode::OK);
     let rows: Vec<&str> = licenses.body.lines().collect();
     assert_eq!(
         rows[0],
-        "license_id,person_id,email,license_kind,product,state,source,created_at,updated_at"
+        quoted(
+            "license_id,person_id,email,license_kind,product,state,source,created_at,updated_at"
+        )
     );
     assert_eq!(rows.len(), 3, "{rows:?}");
     assert!(
-        rows[1].contains(",ida@acme.example,learning,learning,assigned,scim:learning,"),
+        rows[1]
+            .contains(r#","ida@acme.example","learning","learning","assigned","scim:learning","#),
         "{}",
         rows[1]
     );
     assert!(
-        rows[2].contains(",eve@acme.example,teamlink-extend,teamlink-extend,assigned,manual,"),
+        rows[2].contains(
+            r#","eve@acme.example","teamlink-extend","teamlink-extend","assigned","manual","#
+        ),
         "{}",
         rows[2]
     );
@@ -205,4 +219,13 @@ async fn every_role_exports_and_other_tenants_are_not_found() {
             .await
             .redirects_to("/admin/acme/login");
     }
+}
+
+/// `a,b,,c` as the exports write it: every cell quoted (`"a","b","","c"`).
+fn quoted(plain: &str) -> String {
+    plain
+        .split(',')
+        .map(|cell| format!("\"{cell}\""))
+        .collect::<Vec<_>>()
+        .join(",")
 }

@@ -22,6 +22,8 @@ use super::{Attribution, Recorder};
 const MAX_READ: u64 = 256 * 1024;
 /// Bulk operations listed in a summary.
 const BULK_LISTED: usize = 10;
+/// PATCH operations listed in a summary; the rest are counted (`… 3,990 more`).
+const PATCH_LISTED: usize = 10;
 
 /// Request attributes whose values are shown in a summary; everything else only by name, and
 /// `password` not at all.
@@ -241,7 +243,10 @@ pub(crate) fn summarize(method: &Method, body: &Value) -> Option<String> {
     let object = body.as_object()?;
     if let Some(ops) = object.get("Operations").and_then(Value::as_array) {
         if method == Method::PATCH {
-            let described: Vec<String> = ops.iter().map(patch_op).collect();
+            let mut described: Vec<String> = ops.iter().take(PATCH_LISTED).map(patch_op).collect();
+            if ops.len() > PATCH_LISTED {
+                described.push(format!("… {} more", ops.len() - PATCH_LISTED));
+            }
             return Some(described.join("; "));
         }
         let mut listed: Vec<String> = ops
@@ -330,6 +335,17 @@ mod tests {
             summarize(&Method::POST, &group).unwrap(),
             "displayName=Sales, members (2)"
         );
+    }
+
+    #[test]
+    fn a_patch_summary_lists_a_few_operations_and_counts_the_rest() {
+        let ops: Vec<Value> = (0..4_000)
+            .map(|n| json!({"op": "add", "path": "emails", "value": [{"value": format!("u{n}@acme.example")}]}))
+            .collect();
+        let summary = summarize(&Method::PATCH, &json!({ "Operations": ops })).unwrap();
+        assert!(summary.ends_with("; … 3990 more"), "{summary}");
+        assert_eq!(summary.matches("add emails (1)").count(), PATCH_LISTED);
+        assert!(summary.len() < 300, "{}", summary.len());
     }
 
     #[test]
