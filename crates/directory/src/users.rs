@@ -352,6 +352,10 @@ async fn delete_emails(txn: &impl ConnectionTrait, scope: &Scope, user_id: &str)
     Ok(())
 }
 
+/// E-mail rows per `INSERT` (four parameters each): far below SQLite's and PostgreSQL's
+/// bind-parameter limits.
+const EMAIL_ROWS_PER_INSERT: usize = 500;
+
 /// Writes the user's lowercased email rows from the document, replacing the old ones unless the
 /// user is `new` (and so has none).
 async fn write_emails(
@@ -374,16 +378,20 @@ async fn write_emails(
     if values.is_empty() {
         return Ok(());
     }
-    let rows = values
-        .into_iter()
-        .map(|value_lower| scim_user_email::ActiveModel {
-            tenant_id: Set(scope.tenant.clone()),
-            user_id: Set(user_id.to_owned()),
-            product: Set(scope.product.to_owned()),
-            value_lower: Set(value_lower),
-        });
-    scim_user_email::Entity::insert_many(rows)
-        .exec_without_returning(txn)
-        .await?;
+    // In chunks, like member rows: one statement for 10,000 e-mails would bind 40,000
+    // parameters, over SQLite's limit (32,766).
+    for chunk in values.chunks(EMAIL_ROWS_PER_INSERT) {
+        let rows = chunk
+            .iter()
+            .map(|value_lower| scim_user_email::ActiveModel {
+                tenant_id: Set(scope.tenant.clone()),
+                user_id: Set(user_id.to_owned()),
+                product: Set(scope.product.to_owned()),
+                value_lower: Set(value_lower.clone()),
+            });
+        scim_user_email::Entity::insert_many(rows)
+            .exec_without_returning(txn)
+            .await?;
+    }
     Ok(())
 }
