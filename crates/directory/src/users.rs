@@ -86,6 +86,7 @@ pub(crate) async fn create(
 ) -> Outcome<StoredResource> {
     let now = dir.now();
     let doc = &input.document;
+    resource::check_value_counts(doc, dir.max_values_per_attribute)?;
     let user_name = resource::user_name(doc).unwrap_or_default().to_owned();
     let txn = begin_write(&dir.writer).await?;
     ensure_user_name_free(&txn, scope, &user_name, None).await?;
@@ -133,6 +134,7 @@ pub(crate) async fn replace(
     precondition: &Precondition,
     wants: Wants,
 ) -> Outcome<StoredResource> {
+    resource::check_value_counts(&input.document, dir.max_values_per_attribute)?;
     let txn = begin_write(&dir.writer).await?;
     let row = scope
         .lock_user(&txn, id)
@@ -166,6 +168,7 @@ pub(crate) async fn patch(
     let before = parse_document(&row.document, ResourceKind::User, id)?;
     let mut doc = before.clone();
     apply_user_patch(&mut doc, operations)?;
+    resource::check_value_counts(&doc, dir.max_values_per_attribute)?;
     let row = if doc == before {
         row
     } else {

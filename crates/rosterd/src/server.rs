@@ -64,10 +64,13 @@ pub fn app_with_licensing(state: AppState, recorder: Recorder, licensing: Licens
         max_results: state.config.scim.max_results,
         bulk_max_operations: state.config.scim.bulk_max_operations,
         bulk_max_payload_bytes: state.config.scim.bulk_max_payload_bytes,
+        max_patch_operations: state.config.scim.max_patch_operations,
+        max_values_per_attribute: state.config.scim.max_values_per_attribute,
     };
     let shared = rosterd_licensing::Shared {
         directory: rosterd_directory::Directory::new(state.db.clone(), state.clock.clone())
-            .with_writer(state.writer.clone()),
+            .with_writer(state.writer.clone())
+            .with_max_values_per_attribute(limits.max_values_per_attribute),
         clock: state.clock.clone(),
         limits,
         ledger: licensing == Licensing::On,

@@ -34,7 +34,7 @@ use crate::ScimError;
 use crate::context::ScimContext;
 use crate::discovery::ServiceLimits;
 use crate::media::ScimJson;
-use crate::patch::parse_patch_request;
+use crate::patch::parse_patch_request_within;
 use crate::resource::{WriteMode, normalize};
 use crate::store::{ScimStore, StoredResource, Wants, location};
 
@@ -67,6 +67,7 @@ pub(super) async fn bulk<S: ScimStore>(
         entries: Vec::new(),
         errors: 0,
         max_errors,
+        max_patch_operations: limits.max_patch_operations,
     };
     let entries = run.run(operations).await;
     Ok(ScimJson(json!({
@@ -159,6 +160,7 @@ struct BulkRun<'a, S> {
     entries: Vec<(usize, Value)>,
     errors: u64,
     max_errors: Option<u64>,
+    max_patch_operations: u32,
 }
 
 impl<S: ScimStore> BulkRun<'_, S> {
@@ -305,6 +307,12 @@ impl<S: ScimStore> BulkRun<'_, S> {
     ) -> Result<(StatusCode, Option<StoredResource>), ScimError> {
         let (store, ctx, kind) = (self.store, self.ctx, op.kind);
         let id = op.id.as_deref().unwrap_or_default();
+        if id.contains('\0') {
+            return Err(ScimError::not_found(format!(
+                "Operations[{}]: no resource has this id.",
+                op.index
+            )));
+        }
         let data = op.data.clone().unwrap_or(Value::Null);
         let precondition = op.precondition();
         // A bulk response carries no resource, so nothing computed needs loading.
@@ -322,7 +330,7 @@ impl<S: ScimStore> BulkRun<'_, S> {
                 Ok((StatusCode::OK, Some(replaced)))
             }
             BulkMethod::Patch => {
-                let operations = parse_patch_request(&data)?;
+                let operations = parse_patch_request_within(&data, self.max_patch_operations)?;
                 let patched = store
                     .patch(ctx, kind, id, &operations, &precondition, Wants::NONE)
                     .await?;
