@@ -1,10 +1,13 @@
 //! Hostile and heavy SCIM input over real HTTP: large multi-valued attributes are stored (in
 //! chunks), work caps answer 400 `invalidValue` naming the cap, NUL bytes are refused on both
-//! databases, and nothing becomes a 500.
+//! databases, nothing becomes a 500, and a slow or greedy connection meets the `http.*` limits.
+
+use std::time::{Duration, Instant};
 
 use rosterd_domain::Product;
 use rosterd_test_support::TestApp;
 use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 use crate::scim_client::{Scim, expect, patch_op};
 
@@ -287,4 +290,166 @@ async fn nul_characters_are_400_in_values_and_404_in_ids() {
     let listed = scim.get("/Users").await;
     assert_eq!(listed.body["totalResults"], 1);
     assert!(listed.body["Resources"][0].get("displayName").is_none());
+}
+
+// Connections: the limits of `http.*`, met over raw TCP as a slow client would.
+
+/// Reads until the server closes the connection (or `limit` passes); returns what it sent and
+/// whether it closed.
+async fn read_until_closed(stream: &mut tokio::net::TcpStream, limit: Duration) -> (String, bool) {
+    let mut received = Vec::new();
+    let mut buf = [0u8; 4096];
+    let deadline = tokio::time::Instant::now() + limit;
+    loop {
+        match tokio::time::timeout_at(deadline, stream.read(&mut buf)).await {
+            Err(_) => return (String::from_utf8_lossy(&received).into_owned(), false),
+            Ok(Ok(0) | Err(_)) => return (String::from_utf8_lossy(&received).into_owned(), true),
+            Ok(Ok(n)) => received.extend_from_slice(&buf[..n]),
+        }
+    }
+}
+
+fn addr(app: &TestApp) -> String {
+    app.base_url.trim_start_matches("http://").to_owned()
+}
+
+#[tokio::test]
+async fn a_client_sending_its_header_a_line_at_a_time_is_closed_within_the_header_timeout() {
+    let app = TestApp::spawn_with(|config| {
+        config.http.header_timeout = Duration::from_secs(2);
+    })
+    .await;
+    let mut stream = tokio::net::TcpStream::connect(addr(&app)).await.unwrap();
+    let started = Instant::now();
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    // One more header line every 300 ms, never the blank line that ends the header.
+    let mut closed_after = None;
+    for i in 0..40 {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let line = format!("X-Slow-{i}: still sending\r\n");
+        if stream.write_all(line.as_bytes()).await.is_err() {
+            closed_after = Some(started.elapsed());
+            break;
+        }
+        let mut probe = [0u8; 1024];
+        if let Ok(Ok(0) | Err(_)) =
+            tokio::time::timeout(Duration::from_millis(1), stream.read(&mut probe)).await
+        {
+            closed_after = Some(started.elapsed());
+            break;
+        }
+    }
+    let closed_after = closed_after.expect("the server kept the slow connection open for 12 s");
+    assert!(
+        closed_after >= Duration::from_millis(1_500) && closed_after < Duration::from_secs(5),
+        "closed after {closed_after:?}, the header timeout is 2 s"
+    );
+}
+
+#[tokio::test]
+async fn an_idle_connection_is_closed_after_the_idle_timeout_and_a_body_that_stops_after_the_body_timeout()
+ {
+    let app = TestApp::spawn_with(|config| {
+        config.http.idle_timeout = Duration::from_secs(2);
+        config.http.body_timeout = Duration::from_secs(1);
+    })
+    .await;
+    // A keep-alive connection that asks once, then says nothing.
+    let mut stream = tokio::net::TcpStream::connect(addr(&app)).await.unwrap();
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let (received, closed) = read_until_closed(&mut stream, Duration::from_secs(8)).await;
+    assert!(received.starts_with("HTTP/1.1 200"), "{received}");
+    assert!(closed, "the idle connection stayed open 8 s");
+    let after = started.elapsed();
+    assert!(
+        after >= Duration::from_millis(1_500) && after < Duration::from_secs(6),
+        "closed after {after:?}, the idle timeout is 2 s"
+    );
+
+    // A body announced as 100 bytes of which 10 arrive.
+    let mut stream = tokio::net::TcpStream::connect(addr(&app)).await.unwrap();
+    stream
+        .write_all(
+            b"POST /scim/v2/Users HTTP/1.1\r\nHost: x\r\nContent-Type: application/scim+json\r\n\
+              Authorization: Bearer nobody\r\nContent-Length: 100\r\n\r\n{\"userName",
+        )
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let (received, _) = read_until_closed(&mut stream, Duration::from_secs(8)).await;
+    assert!(
+        received.starts_with("HTTP/1.1 4"),
+        "a stalled body is answered: {received}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(6));
+}
+
+#[tokio::test]
+async fn connections_over_the_cap_wait_until_one_closes() {
+    let app = TestApp::spawn_with(|config| {
+        config.http.max_connections = 2;
+    })
+    .await;
+    let first = tokio::net::TcpStream::connect(addr(&app)).await.unwrap();
+    let _second = tokio::net::TcpStream::connect(addr(&app)).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let client = reqwest::Client::new();
+    let url = format!("{}/healthz", app.base_url);
+    let waiting = client
+        .get(&url)
+        .timeout(Duration::from_millis(1_000))
+        .send()
+        .await;
+    assert!(
+        waiting.is_err(),
+        "a third connection was served: {waiting:?}"
+    );
+    drop(first);
+    let served = client
+        .get(&url)
+        .timeout(Duration::from_secs(5))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(served.status(), 200);
+}
+
+#[tokio::test]
+async fn a_request_over_the_request_timeout_is_a_503_with_retry_after() {
+    let app = TestApp::spawn_with(|config| {
+        config.http.request_timeout = Duration::from_secs(1);
+    })
+    .await;
+    let acme = app.tenant("acme").await;
+    let scim = Scim::new(&app, &acme, Product::Learning);
+    // A thousand creates in one Bulk request take longer than a second.
+    let operations: Vec<Value> = (0..1_000)
+        .map(|i| {
+            json!({"method": "POST", "path": "/Users", "bulkId": format!("u{i}"),
+                   "data": {"schemas": [USER], "userName": format!("slow{i}@acme.example"),
+                            "active": false}})
+        })
+        .collect();
+    let started = Instant::now();
+    let reply = scim
+        .post(
+            "/Bulk",
+            json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],
+                   "Operations": operations}),
+        )
+        .await;
+    expect(&reply, 503);
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert_eq!(reply.headers["retry-after"], "5");
+    let detail = reply.body["detail"].as_str().unwrap();
+    assert!(detail.contains("http.request_timeout_secs"), "{detail}");
+    // The server is fine afterwards.
+    expect(&scim.get("/Users?count=1").await, 200);
 }

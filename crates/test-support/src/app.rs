@@ -54,6 +54,20 @@ impl TestApp {
 
     /// Starts a server whose clock reads `now` until moved.
     pub async fn spawn_at(now: DateTime<Utc>) -> Self {
+        Self::spawn_configured(now, |_| {}).await
+    }
+
+    /// Starts a server with the configuration changed by `configure` (limits, timeouts).
+    pub async fn spawn_with(configure: impl FnOnce(&mut Config)) -> Self {
+        #[expect(
+            clippy::disallowed_methods,
+            reason = "the test clock starts at real time"
+        )]
+        let now = Utc::now();
+        Self::spawn_configured(now, configure).await
+    }
+
+    async fn spawn_configured(now: DateTime<Utc>, configure: impl FnOnce(&mut Config)) -> Self {
         let db = TestDb::fresh().await;
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -68,6 +82,8 @@ impl TestApp {
             },
         )
         .unwrap();
+        let mut config = config;
+        configure(&mut config);
         let clock = ManualClock::new(now);
         let state = AppState {
             db: db.conn.clone(),
