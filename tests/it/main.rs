@@ -15,6 +15,7 @@ mod health;
 mod idp_entra;
 mod idp_okta;
 mod idp_onelogin;
+mod input_limits;
 mod licensing;
 mod licensing_manual;
 mod licensing_policy;

@@ -47,7 +47,13 @@ pub struct Directory {
     writer: DatabaseConnection,
     clock: Arc<dyn Clock>,
     hooks: Option<Arc<dyn ProvisioningHooks>>,
+    /// The most values a User's multi-valued attribute may hold (see
+    /// [`Directory::with_max_values_per_attribute`]).
+    max_values_per_attribute: u32,
 }
+
+/// The cap on a multi-valued attribute's values unless the server sets another.
+pub const DEFAULT_MAX_VALUES_PER_ATTRIBUTE: u32 = 10_000;
 
 impl std::fmt::Debug for Directory {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -65,7 +71,17 @@ impl Directory {
             db,
             clock,
             hooks: None,
+            max_values_per_attribute: DEFAULT_MAX_VALUES_PER_ATTRIBUTE,
         }
+    }
+
+    /// The same directory, refusing (400 `invalidValue`) a User write whose document would hold
+    /// more than `max` values in one multi-valued attribute (`emails`, `phoneNumbers`, ...),
+    /// whether it comes as a POST, a PUT or the result of a PATCH.
+    #[must_use]
+    pub fn with_max_values_per_attribute(mut self, max: u32) -> Self {
+        self.max_values_per_attribute = max;
+        self
     }
 
     /// The same directory, running its write transactions on `writer` (the same database): on

@@ -4,6 +4,7 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use rosterd_domain::Secret;
 use serde::Deserialize;
@@ -38,6 +39,39 @@ pub struct Config {
     pub trusted_proxies: rosterd_admin_center::TrustedProxies,
     /// Password hashes (sign-ins, password changes) run at once; four times as many may wait.
     pub password_hash_concurrency: usize,
+    /// Timeouts and the connection cap of the HTTP server.
+    pub http: HttpConfig,
+    /// How long one PostgreSQL statement may run before it is cancelled (not used on SQLite).
+    pub database_statement_timeout: Duration,
+    /// Each app's request rate and each tenant's concurrent writes.
+    pub fair_share: FairShareConfig,
+}
+
+/// The HTTP server's limits on connections (see `docs/operations.md`, "Limits").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HttpConfig {
+    /// A client must send a request's whole header within this; a connection waiting for its
+    /// next request is closed after it too.
+    pub header_timeout: Duration,
+    /// A request body must arrive within this.
+    pub body_timeout: Duration,
+    /// A connection with no request running is closed after this.
+    pub idle_timeout: Duration,
+    /// A request is answered within this, or with 503.
+    pub request_timeout: Duration,
+    /// Connections open at once; more wait to be accepted.
+    pub max_connections: usize,
+}
+
+/// Fair share between apps and tenants (see `docs/operations.md`, "Limits").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FairShareConfig {
+    /// Requests per second each app (token) may sustain.
+    pub requests_per_second: u32,
+    /// Requests an app may send at once above its rate.
+    pub burst: u32,
+    /// SCIM writes of one tenant running at once; more wait their turn.
+    pub tenant_max_concurrent_writes: u32,
 }
 
 /// The provisioning log's settings.
@@ -63,6 +97,8 @@ pub struct ScimConfig {
     pub max_results: u32,
     pub bulk_max_operations: u32,
     pub bulk_max_payload_bytes: u64,
+    pub max_patch_operations: u32,
+    pub max_values_per_attribute: u32,
 }
 
 /// The raw layered values, before validation. Field names are the TOML keys.
@@ -85,6 +121,17 @@ struct Raw {
     provisioning_log_retention_days: Option<String>,
     trusted_proxies: Option<String>,
     password_hash_concurrency: Option<String>,
+    scim_max_patch_operations: Option<String>,
+    scim_max_values_per_attribute: Option<String>,
+    http_header_timeout_secs: Option<String>,
+    http_body_timeout_secs: Option<String>,
+    http_idle_timeout_secs: Option<String>,
+    http_request_timeout_secs: Option<String>,
+    http_max_connections: Option<String>,
+    database_statement_timeout_ms: Option<String>,
+    fair_share_requests_per_second: Option<String>,
+    fair_share_burst: Option<String>,
+    fair_share_tenant_max_concurrent_writes: Option<String>,
 }
 
 /// A configuration value that cannot be used.
@@ -133,6 +180,38 @@ const ENV: &[(&str, &str)] = &[
     (
         "password_hash_concurrency",
         "ROSTERD_PASSWORD_HASH_CONCURRENCY",
+    ),
+    (
+        "scim_max_patch_operations",
+        "ROSTERD_SCIM_MAX_PATCH_OPERATIONS",
+    ),
+    (
+        "scim_max_values_per_attribute",
+        "ROSTERD_SCIM_MAX_VALUES_PER_ATTRIBUTE",
+    ),
+    (
+        "http_header_timeout_secs",
+        "ROSTERD_HTTP_HEADER_TIMEOUT_SECS",
+    ),
+    ("http_body_timeout_secs", "ROSTERD_HTTP_BODY_TIMEOUT_SECS"),
+    ("http_idle_timeout_secs", "ROSTERD_HTTP_IDLE_TIMEOUT_SECS"),
+    (
+        "http_request_timeout_secs",
+        "ROSTERD_HTTP_REQUEST_TIMEOUT_SECS",
+    ),
+    ("http_max_connections", "ROSTERD_HTTP_MAX_CONNECTIONS"),
+    (
+        "database_statement_timeout_ms",
+        "ROSTERD_DATABASE_STATEMENT_TIMEOUT_MS",
+    ),
+    (
+        "fair_share_requests_per_second",
+        "ROSTERD_FAIR_SHARE_REQUESTS_PER_SECOND",
+    ),
+    ("fair_share_burst", "ROSTERD_FAIR_SHARE_BURST"),
+    (
+        "fair_share_tenant_max_concurrent_writes",
+        "ROSTERD_FAIR_SHARE_TENANT_MAX_CONCURRENT_WRITES",
     ),
 ];
 
@@ -249,6 +328,19 @@ impl Raw {
             "provisioning_log_retention_days" => &mut self.provisioning_log_retention_days,
             "trusted_proxies" => &mut self.trusted_proxies,
             "password_hash_concurrency" => &mut self.password_hash_concurrency,
+            "scim_max_patch_operations" => &mut self.scim_max_patch_operations,
+            "scim_max_values_per_attribute" => &mut self.scim_max_values_per_attribute,
+            "http_header_timeout_secs" => &mut self.http_header_timeout_secs,
+            "http_body_timeout_secs" => &mut self.http_body_timeout_secs,
+            "http_idle_timeout_secs" => &mut self.http_idle_timeout_secs,
+            "http_request_timeout_secs" => &mut self.http_request_timeout_secs,
+            "http_max_connections" => &mut self.http_max_connections,
+            "database_statement_timeout_ms" => &mut self.database_statement_timeout_ms,
+            "fair_share_requests_per_second" => &mut self.fair_share_requests_per_second,
+            "fair_share_burst" => &mut self.fair_share_burst,
+            "fair_share_tenant_max_concurrent_writes" => {
+                &mut self.fair_share_tenant_max_concurrent_writes
+            }
             _ => return,
         };
         *slot = Some(value);
@@ -364,6 +456,18 @@ impl Raw {
                 1024 * 1024,
                 1024,
             )?,
+            max_patch_operations: number(
+                self.scim_max_patch_operations,
+                "scim_max_patch_operations (ROSTERD_SCIM_MAX_PATCH_OPERATIONS)",
+                1000,
+                1,
+            )?,
+            max_values_per_attribute: number(
+                self.scim_max_values_per_attribute,
+                "scim_max_values_per_attribute (ROSTERD_SCIM_MAX_VALUES_PER_ATTRIBUTE)",
+                10_000,
+                1,
+            )?,
         };
         let smtp = smtp(self.smtp_url, self.smtp_from)?;
         let provisioning_log = ProvisioningLogConfig {
@@ -390,6 +494,62 @@ impl Raw {
             cpus,
             1,
         )?;
+        let seconds = |value, key, default| number(value, key, default, 1).map(Duration::from_secs);
+        let http = HttpConfig {
+            header_timeout: seconds(
+                self.http_header_timeout_secs,
+                "http.header_timeout_secs (ROSTERD_HTTP_HEADER_TIMEOUT_SECS)",
+                10,
+            )?,
+            body_timeout: seconds(
+                self.http_body_timeout_secs,
+                "http.body_timeout_secs (ROSTERD_HTTP_BODY_TIMEOUT_SECS)",
+                30,
+            )?,
+            idle_timeout: seconds(
+                self.http_idle_timeout_secs,
+                "http.idle_timeout_secs (ROSTERD_HTTP_IDLE_TIMEOUT_SECS)",
+                60,
+            )?,
+            request_timeout: seconds(
+                self.http_request_timeout_secs,
+                "http.request_timeout_secs (ROSTERD_HTTP_REQUEST_TIMEOUT_SECS)",
+                60,
+            )?,
+            max_connections: number(
+                self.http_max_connections,
+                "http.max_connections (ROSTERD_HTTP_MAX_CONNECTIONS)",
+                1024,
+                1,
+            )?,
+        };
+        let database_statement_timeout = Duration::from_millis(number(
+            self.database_statement_timeout_ms,
+            "database.statement_timeout_ms (ROSTERD_DATABASE_STATEMENT_TIMEOUT_MS)",
+            30_000,
+            100,
+        )?);
+        let fair_share = FairShareConfig {
+            requests_per_second: number(
+                self.fair_share_requests_per_second,
+                "fair_share.requests_per_second (ROSTERD_FAIR_SHARE_REQUESTS_PER_SECOND)",
+                50,
+                1,
+            )?,
+            burst: number(
+                self.fair_share_burst,
+                "fair_share.burst (ROSTERD_FAIR_SHARE_BURST)",
+                200,
+                1,
+            )?,
+            tenant_max_concurrent_writes: number(
+                self.fair_share_tenant_max_concurrent_writes,
+                "fair_share.tenant_max_concurrent_writes \
+                 (ROSTERD_FAIR_SHARE_TENANT_MAX_CONCURRENT_WRITES)",
+                4,
+                1,
+            )?,
+        };
         Ok(Config {
             database_url: Secret::new(database_url),
             redis_url,
@@ -405,6 +565,9 @@ impl Raw {
             provisioning_log,
             trusted_proxies,
             password_hash_concurrency,
+            http,
+            database_statement_timeout,
+            fair_share,
         })
     }
 }
@@ -659,6 +822,38 @@ mod tests {
             .to_string();
         assert!(
             err.starts_with("password_hash_concurrency (ROSTERD_PASSWORD_HASH_CONCURRENCY)"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn limits_have_safe_defaults_and_come_from_tables_or_the_environment() {
+        let config = load(&[]).unwrap();
+        assert_eq!(config.scim.max_patch_operations, 1000);
+        assert_eq!(config.scim.max_values_per_attribute, 10_000);
+        assert_eq!(config.http.header_timeout, Duration::from_secs(10));
+        assert_eq!(config.http.max_connections, 1024);
+        assert_eq!(config.database_statement_timeout, Duration::from_secs(30));
+        assert_eq!(config.fair_share.requests_per_second, 50);
+        assert_eq!(config.fair_share.tenant_max_concurrent_writes, 4);
+        let dir = std::env::temp_dir().join(format!("rosterd-limits-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("rosterd.toml");
+        std::fs::write(
+            &file,
+            "[http]\nheader_timeout_secs = 3\n[fair_share]\nburst = 10\n",
+        )
+        .unwrap();
+        let config = Config::load_from(Some(&file), |_| None, &Overrides::default()).unwrap();
+        assert_eq!(config.http.header_timeout, Duration::from_secs(3));
+        assert_eq!(config.fair_share.burst, 10);
+        let config = load(&[("ROSTERD_SCIM_MAX_PATCH_OPERATIONS", "20")]).unwrap();
+        assert_eq!(config.scim.max_patch_operations, 20);
+        let err = load(&[("ROSTERD_HTTP_IDLE_TIMEOUT_SECS", "0")])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("http.idle_timeout_secs (ROSTERD_HTTP_IDLE_TIMEOUT_SECS)"),
             "{err}"
         );
     }

@@ -5,6 +5,7 @@
 pub mod apps;
 pub mod cli;
 pub mod config;
+pub mod connections;
 pub mod db;
 pub mod demo;
 pub mod outbox;

@@ -20,6 +20,7 @@ use sea_orm::DatabaseConnection;
 use serde_json::json;
 use tokio::net::TcpListener;
 use tower::ServiceExt as _;
+use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::TraceLayer;
 use tracing::{Span, field::Empty};
 
@@ -64,10 +65,13 @@ pub fn app_with_licensing(state: AppState, recorder: Recorder, licensing: Licens
         max_results: state.config.scim.max_results,
         bulk_max_operations: state.config.scim.bulk_max_operations,
         bulk_max_payload_bytes: state.config.scim.bulk_max_payload_bytes,
+        max_patch_operations: state.config.scim.max_patch_operations,
+        max_values_per_attribute: state.config.scim.max_values_per_attribute,
     };
     let shared = rosterd_licensing::Shared {
         directory: rosterd_directory::Directory::new(state.db.clone(), state.clock.clone())
-            .with_writer(state.writer.clone()),
+            .with_writer(state.writer.clone())
+            .with_max_values_per_attribute(limits.max_values_per_attribute),
         clock: state.clock.clone(),
         limits,
         ledger: licensing == Licensing::On,
@@ -100,6 +104,12 @@ pub fn app_with_licensing(state: AppState, recorder: Recorder, licensing: Licens
         .merge(scim_routes)
         .merge(rosterd_admin_center::router(admin))
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
+        // A body that stops arriving fails its read (400) instead of holding the request.
+        .layer(RequestBodyTimeoutLayer::new(state.config.http.body_timeout))
+        .layer(middleware::from_fn_with_state(
+            state.config.http.request_timeout,
+            request_timeout,
+        ))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(|req: &Request<Body>| {
@@ -182,6 +192,46 @@ fn admin_state(state: &AppState) -> Result<rosterd_admin_center::AdminState, Str
         None => Ok(admin),
     }
 }
+
+/// Answers 503 (with `Retry-After`, a SCIM body on SCIM paths) when a request runs longer than
+/// `http.request_timeout_secs`; the handler is dropped, so its transaction rolls back.
+async fn request_timeout(State(limit): State<Duration>, req: Request, next: Next) -> Response {
+    let scim = req.uri().path().starts_with("/scim/");
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(response) => response,
+        Err(_) => {
+            let detail = format!(
+                "The request took longer than {} s (the operator's http.request_timeout_secs) \
+                 and was stopped before it finished: a single write was not kept, a Bulk \
+                 request keeps the operations that had run. Retry later, or send less per \
+                 request.",
+                limit.as_secs()
+            );
+            tracing::warn!(
+                timeout_secs = limit.as_secs(),
+                "request stopped by the request timeout"
+            );
+            let error = ScimError::new(StatusCode::SERVICE_UNAVAILABLE, None, detail)
+                .with_retry_after(REQUEST_TIMEOUT_RETRY_AFTER_SECS);
+            if scim {
+                error.into_response()
+            } else {
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    [(
+                        header::RETRY_AFTER,
+                        REQUEST_TIMEOUT_RETRY_AFTER_SECS.to_string(),
+                    )],
+                    error.detail,
+                )
+                    .into_response()
+            }
+        }
+    }
+}
+
+/// How long a client is asked to wait after a request timed out.
+const REQUEST_TIMEOUT_RETRY_AFTER_SECS: u64 = 5;
 
 async fn healthz() -> Json<serde_json::Value> {
     Json(json!({ "status": "ok" }))
@@ -323,11 +373,13 @@ pub async fn serve(
     let checkpointer = rosterd_database::spawn_checkpointer(&state.db);
     let (recorder, writer) = Recorder::start(state.writer.clone(), state.clock.clone());
     // The peer address reaches handlers (the admin center throttles sign-in per address).
-    let served = axum::serve(
+    let limits = state.config.http;
+    let served = crate::connections::serve_connections(
         listener,
-        app_with(state, recorder).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        app_with(state, recorder),
+        limits,
+        shutdown,
     )
-    .with_graceful_shutdown(shutdown)
     .await;
     purge.abort();
     if let Some(checkpointer) = checkpointer {

@@ -28,6 +28,10 @@ pub struct ServiceLimits {
     pub bulk_max_operations: u32,
     /// The largest bulk request body accepted, in bytes (`bulk.maxPayloadSize`).
     pub bulk_max_payload_bytes: u64,
+    /// The most operations one PATCH request may carry (not advertised: SCIM has no field).
+    pub max_patch_operations: u32,
+    /// The most values one multi-valued attribute of a resource may hold (not advertised).
+    pub max_values_per_attribute: u32,
 }
 
 /// `GET /ServiceProviderConfig` (RFC 7643 section 5).

@@ -52,11 +52,14 @@ pub struct ScimError {
     pub status: StatusCode,
     pub scim_type: Option<ScimType>,
     pub detail: String,
+    /// Seconds for the `Retry-After` header (429, 503): when trying again can succeed.
+    pub retry_after: Option<u64>,
 }
 
 impl ScimError {
     pub fn new(status: StatusCode, scim_type: Option<ScimType>, detail: impl Into<String>) -> Self {
         Self {
+            retry_after: None,
             status,
             scim_type,
             detail: detail.into(),
@@ -135,6 +138,25 @@ impl ScimError {
         Self::new(StatusCode::NOT_IMPLEMENTED, None, detail)
     }
 
+    /// 429 Too Many Requests: a limit the client went over (the detail names it), with when to
+    /// try again.
+    pub fn too_many_requests(detail: impl Into<String>, retry_after_secs: u64) -> Self {
+        Self::new(StatusCode::TOO_MANY_REQUESTS, None, detail).with_retry_after(retry_after_secs)
+    }
+
+    /// 503 Service Unavailable: the server could not do the work in time (a statement timeout,
+    /// a request timeout); retrying later can succeed.
+    pub fn unavailable(detail: impl Into<String>, retry_after_secs: u64) -> Self {
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, None, detail).with_retry_after(retry_after_secs)
+    }
+
+    /// The same error with a `Retry-After` of `seconds` (at least 1).
+    #[must_use]
+    pub fn with_retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds.max(1));
+        self
+    }
+
     /// 500 with nothing of the cause in it; log the cause where it happened.
     pub fn internal() -> Self {
         Self::new(
@@ -161,6 +183,11 @@ impl ScimError {
 impl IntoResponse for ScimError {
     fn into_response(self) -> Response {
         let mut response = (self.status, crate::media::ScimJson(self.body())).into_response();
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
         if self.status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
@@ -201,6 +228,18 @@ mod tests {
         let body = ScimError::not_found("no such user").body();
         assert!(body.get("scimType").is_none());
         assert_eq!(body["status"], "404");
+    }
+
+    #[test]
+    fn a_refusal_says_when_to_retry() {
+        let response = ScimError::too_many_requests("over the limit", 3).into_response();
+        assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "3");
+        let response = ScimError::unavailable("slow", 0).into_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "1");
+        let response = ScimError::not_found("x").into_response();
+        assert!(response.headers().get(header::RETRY_AFTER).is_none());
     }
 
     #[test]

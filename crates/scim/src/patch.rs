@@ -56,7 +56,7 @@ use crate::ScimError;
 use crate::filter::PatchPath;
 use crate::schema::ResourceKind;
 
-pub use request::parse_patch_request;
+pub use request::{parse_patch_request, parse_patch_request_within};
 
 /// `urn:ietf:params:scim:api:messages:2.0:PatchOp`
 pub const PATCH_OP_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";

@@ -17,11 +17,14 @@
 //!   `urn:...:enterprise:2.0:User:department`, or unqualified when only an extension defines it.
 //! - null and empty lists mean unassigned (RFC 7643 section 2.5) and are left out.
 
+mod limits;
 mod members;
 mod value;
 
 use serde_json::{Map, Value};
 
+pub use self::limits::check_value_counts;
+pub(crate) use self::limits::nul_error;
 pub use self::members::{MemberRef, member_refs};
 use crate::ScimError;
 pub use crate::schema::ResourceKind;
@@ -54,8 +57,9 @@ pub struct Normalized {
 ///
 /// Errors are 400s: `invalidSyntax` when the body is not a JSON object or `schemas` is not a
 /// list of strings; `invalidValue` naming the attribute when a value has the wrong type, when
-/// `primary` is true more than once, or when a required attribute (`userName`, a Group's
-/// `displayName`) is missing or blank.
+/// `primary` is true more than once, when a required attribute (`userName`, a Group's
+/// `displayName`) is missing or blank, or when any string holds a NUL character (`\u0000`:
+/// PostgreSQL cannot store it, and no IdP means one).
 pub fn normalize(
     kind: ResourceKind,
     input: Value,
@@ -210,6 +214,7 @@ impl DocumentWriter {
                 }
             }
         }
+        limits::check_no_nul(&self.doc)?;
         self.doc.insert("schemas".to_owned(), Value::Array(schemas));
         Ok(Normalized {
             document: Value::Object(self.doc),

@@ -54,21 +54,35 @@ impl TestApp {
 
     /// Starts a server whose clock reads `now` until moved.
     pub async fn spawn_at(now: DateTime<Utc>) -> Self {
-        Self::spawn_at_with(now, &[]).await
+        Self::spawn_configured(now, &[], |_| {}).await
     }
 
     /// Starts a server configured with these environment variables (e.g.
     /// `ROSTERD_TRUSTED_PROXIES`); `ROSTERD_PUBLIC_URL` among them replaces the server's own URL.
-    pub async fn spawn_with(env: &[(&str, &str)]) -> Self {
+    pub async fn spawn_with_env(env: &[(&str, &str)]) -> Self {
         #[expect(
             clippy::disallowed_methods,
             reason = "the test clock starts at real time"
         )]
         let now = Utc::now();
-        Self::spawn_at_with(now, env).await
+        Self::spawn_configured(now, env, |_| {}).await
     }
 
-    async fn spawn_at_with(now: DateTime<Utc>, env: &[(&str, &str)]) -> Self {
+    /// Starts a server with the configuration changed by `configure` (limits, timeouts).
+    pub async fn spawn_with(configure: impl FnOnce(&mut Config)) -> Self {
+        #[expect(
+            clippy::disallowed_methods,
+            reason = "the test clock starts at real time"
+        )]
+        let now = Utc::now();
+        Self::spawn_configured(now, &[], configure).await
+    }
+
+    async fn spawn_configured(
+        now: DateTime<Utc>,
+        env: &[(&str, &str)],
+        configure: impl FnOnce(&mut Config),
+    ) -> Self {
         let db = TestDb::fresh().await;
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -88,6 +102,8 @@ impl TestApp {
             },
         )
         .unwrap();
+        let mut config = config;
+        configure(&mut config);
         let clock = ManualClock::new(now);
         let state = AppState {
             db: db.conn.clone(),

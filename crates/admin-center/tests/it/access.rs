@@ -178,7 +178,7 @@ async fn repeated_failures_lock_the_account_for_fifteen_minutes() {
 #[tokio::test]
 async fn repeated_failures_from_one_address_lock_that_address() {
     // The test's requests come through "a proxy" at 127.0.0.1 that names the client.
-    let app = TestApp::spawn_with(&[("ROSTERD_TRUSTED_PROXIES", "127.0.0.1")]).await;
+    let app = TestApp::spawn_with_env(&[("ROSTERD_TRUSTED_PROXIES", "127.0.0.1")]).await;
     app.tenant("acme").await;
     let password = admin(&app, "acme", "ada@acme.example", "full-admin").await;
     let mut sprayer = Browser::new(&app);

@@ -191,7 +191,7 @@ async fn a_spoofed_forwarded_for_from_an_untrusted_peer_counts_against_the_peer(
 
 #[tokio::test]
 async fn behind_a_trusted_proxy_the_forwarded_client_is_throttled_and_nobody_else() {
-    let app = TestApp::spawn_with(&[("ROSTERD_TRUSTED_PROXIES", "127.0.0.0/8")]).await;
+    let app = TestApp::spawn_with_env(&[("ROSTERD_TRUSTED_PROXIES", "127.0.0.0/8")]).await;
     app.tenant("acme").await;
     let password = admin(&app, "acme", "ada@acme.example", "full-admin").await;
     let mut sprayer = Browser::new(&app);
@@ -224,7 +224,7 @@ async fn behind_a_trusted_proxy_the_forwarded_client_is_throttled_and_nobody_els
 
 #[tokio::test]
 async fn hsts_is_sent_exactly_when_the_public_url_is_https() {
-    let https = TestApp::spawn_with(&[("ROSTERD_PUBLIC_URL", "https://rosterd.example")]).await;
+    let https = TestApp::spawn_with_env(&[("ROSTERD_PUBLIC_URL", "https://rosterd.example")]).await;
     let plain = TestApp::spawn().await;
     for path in [
         "/admin/acme/login",
@@ -343,7 +343,7 @@ fn neutral(body: &str, slug: &str, csrf: &str) -> String {
 #[tokio::test]
 async fn an_unknown_tenant_looks_and_behaves_like_a_known_one_with_a_wrong_password() {
     // Two visitors at two addresses (behind a proxy), so each has its own address count.
-    let app = TestApp::spawn_with(&[("ROSTERD_TRUSTED_PROXIES", "127.0.0.1")]).await;
+    let app = TestApp::spawn_with_env(&[("ROSTERD_TRUSTED_PROXIES", "127.0.0.1")]).await;
     app.tenant("acme").await;
     admin(&app, "acme", "ada@acme.example", "full-admin").await;
     let mut known = Browser::new(&app);
@@ -447,7 +447,7 @@ async fn a_password_change_ends_the_admins_other_sessions() {
 #[tokio::test]
 async fn a_flood_of_sign_ins_beyond_the_hashing_budget_gets_503_with_retry_after() {
     // One hash at a time and four waiting; sixty sign-ins at once from sixty addresses.
-    let app = TestApp::spawn_with(&[
+    let app = TestApp::spawn_with_env(&[
         ("ROSTERD_TRUSTED_PROXIES", "127.0.0.1"),
         ("ROSTERD_PASSWORD_HASH_CONCURRENCY", "1"),
     ])

@@ -11,6 +11,8 @@ const LIMITS: ServiceLimits = ServiceLimits {
     max_results: 200,
     bulk_max_operations: 1000,
     bulk_max_payload_bytes: 1_048_576,
+    max_patch_operations: 100,
+    max_values_per_attribute: 1000,
 };
 
 fn resources(list: &Value) -> &Vec<Value> {

@@ -6,8 +6,10 @@
 //!   `bulk.maxPayloadSize`, is refused whole with 413 naming the limit.
 //! - `bulkId:<id>` in an operation's `path` or anywhere in its `data` (a Group's `members`
 //!   values) is replaced by the id the POST with that `bulkId` created. An operation that
-//!   refers to a POST later in the request waits until that POST has run (operations are
-//!   retried in passes), so the order of the request does not matter. A reference to a bulkId
+//!   refers to a POST later in the request waits until that POST has run, so the order of the
+//!   request does not matter: a waiting operation is parked under the bulkId it waits for and
+//!   woken when that POST has run, so resolving references costs linear time whatever their
+//!   order (no pass over every pending operation per step of a chain). A reference to a bulkId
 //!   no POST declares, to a POST that failed, or that can never resolve (a circular reference),
 //!   fails that operation with 409, as section 3.7.2 allows.
 //! - `failOnErrors`: processing stops once that many operations have failed (0 counts as 1);
@@ -32,7 +34,7 @@ use crate::ScimError;
 use crate::context::ScimContext;
 use crate::discovery::ServiceLimits;
 use crate::media::ScimJson;
-use crate::patch::parse_patch_request;
+use crate::patch::parse_patch_request_within;
 use crate::resource::{WriteMode, normalize};
 use crate::store::{ScimStore, StoredResource, Wants, location};
 
@@ -65,6 +67,7 @@ pub(super) async fn bulk<S: ScimStore>(
         entries: Vec::new(),
         errors: 0,
         max_errors,
+        max_patch_operations: limits.max_patch_operations,
     };
     let entries = run.run(operations).await;
     Ok(ScimJson(json!({
@@ -124,6 +127,21 @@ struct Job {
     echo: Echo,
     index: usize,
     op: Result<Operation, ScimError>,
+    /// The bulkIds the operation refers to, found once.
+    refs: Vec<String>,
+    /// How many of `refs` are known to be created (a created one stays created).
+    resolved: usize,
+}
+
+impl Job {
+    /// The bulkId this job's POST declares, if it is a well-formed POST.
+    fn declares(&self) -> Option<&str> {
+        self.op
+            .as_ref()
+            .ok()
+            .filter(|op| op.method == BulkMethod::Post)
+            .and_then(|op| op.bulk_id.as_deref())
+    }
 }
 
 /// What became of the POST that declared a bulkId.
@@ -142,38 +160,48 @@ struct BulkRun<'a, S> {
     entries: Vec<(usize, Value)>,
     errors: u64,
     max_errors: Option<u64>,
+    max_patch_operations: u32,
 }
 
 impl<S: ScimStore> BulkRun<'_, S> {
     async fn run(&mut self, operations: &[Value]) -> Vec<Value> {
-        let mut pending = self.register(operations);
-        while !pending.is_empty() && !self.stopped() {
-            let before = pending.len();
-            let mut deferred = Vec::new();
-            for job in pending {
+        let mut ready = self.register(operations);
+        // Jobs waiting for a POST that has not run yet, by the bulkId they wait for.
+        let mut waiting: HashMap<String, Vec<Job>> = HashMap::new();
+        while !ready.is_empty() && !self.stopped() {
+            let mut woken = Vec::new();
+            for job in ready {
                 if self.stopped() {
                     break;
                 }
-                if let Some(job) = self.step(job).await {
-                    deferred.push(job);
+                let declared = job.declares().map(str::to_owned);
+                match self.step(job).await {
+                    Some((reference, job)) => waiting.entry(reference).or_default().push(job),
+                    None => {
+                        // The POST ran (or failed): whoever waited for it can go on.
+                        if let Some(jobs) = declared.and_then(|id| waiting.remove(&id)) {
+                            woken.extend(jobs);
+                        }
+                    }
                 }
             }
-            if deferred.len() == before {
-                for job in deferred {
-                    if self.stopped() {
-                        break;
-                    }
-                    let err = ScimError::new(
-                        StatusCode::CONFLICT,
-                        None,
-                        "The bulkId references of this operation cannot be resolved: they are \
-                         circular (an operation waits, directly or not, for itself).",
-                    );
-                    self.fail(&job, err);
-                }
+            // Woken jobs run in request order, as a new pass over the request would.
+            woken.sort_by_key(|job| job.index);
+            ready = woken;
+        }
+        let mut stuck: Vec<Job> = waiting.into_values().flatten().collect();
+        stuck.sort_by_key(|job| job.index);
+        for job in stuck {
+            if self.stopped() {
                 break;
             }
-            pending = deferred;
+            let err = ScimError::new(
+                StatusCode::CONFLICT,
+                None,
+                "The bulkId references of this operation cannot be resolved: they are \
+                 circular (an operation waits, directly or not, for itself).",
+            );
+            self.fail(&job, err);
         }
         self.entries.sort_by_key(|(index, _)| *index);
         std::mem::take(&mut self.entries)
@@ -213,7 +241,17 @@ impl<S: ScimStore> BulkRun<'_, S> {
                     }
                 }
             }
-            jobs.push(Job { echo, index, op });
+            let refs = op
+                .as_ref()
+                .map(|op| op.references().into_iter().collect())
+                .unwrap_or_default();
+            jobs.push(Job {
+                echo,
+                index,
+                op,
+                refs,
+                resolved: 0,
+            });
         }
         jobs
     }
@@ -222,22 +260,21 @@ impl<S: ScimStore> BulkRun<'_, S> {
         self.max_errors.is_some_and(|max| self.errors >= max)
     }
 
-    /// Runs one job, or hands it back when it refers to a POST that has not run yet.
-    async fn step(&mut self, job: Job) -> Option<Job> {
-        let Ok(op) = &job.op else {
-            let err = job
-                .op
-                .as_ref()
-                .err()
-                .cloned()
-                .unwrap_or_else(ScimError::internal);
+    /// Runs one job, or hands it back with the bulkId of the POST it waits for when that POST
+    /// has not run yet.
+    async fn step(&mut self, mut job: Job) -> Option<(String, Job)> {
+        if let Err(err) = &job.op {
+            let err = err.clone();
             self.fail(&job, err);
             return None;
-        };
-        for reference in op.references() {
-            let problem = match self.bulk_ids.get(&reference) {
-                Some(Created::Done(_)) => continue,
-                Some(Created::Pending) => return Some(job),
+        }
+        while let Some(reference) = job.refs.get(job.resolved) {
+            let problem = match self.bulk_ids.get(reference) {
+                Some(Created::Done(_)) => {
+                    job.resolved += 1;
+                    continue;
+                }
+                Some(Created::Pending) => return Some((reference.clone(), job)),
                 Some(Created::Failed) => "refers to a POST that failed",
                 None => "is not the bulkId of any POST in this request",
             };
@@ -249,6 +286,9 @@ impl<S: ScimStore> BulkRun<'_, S> {
             self.fail(&job, err);
             return None;
         }
+        let Ok(op) = &job.op else {
+            return None;
+        };
         let mut op = op.clone();
         op.substitute(&|reference| match self.bulk_ids.get(reference) {
             Some(Created::Done(id)) => Some(id.clone()),
@@ -267,6 +307,12 @@ impl<S: ScimStore> BulkRun<'_, S> {
     ) -> Result<(StatusCode, Option<StoredResource>), ScimError> {
         let (store, ctx, kind) = (self.store, self.ctx, op.kind);
         let id = op.id.as_deref().unwrap_or_default();
+        if id.contains('\0') {
+            return Err(ScimError::not_found(format!(
+                "Operations[{}]: no resource has this id.",
+                op.index
+            )));
+        }
         let data = op.data.clone().unwrap_or(Value::Null);
         let precondition = op.precondition();
         // A bulk response carries no resource, so nothing computed needs loading.
@@ -284,7 +330,7 @@ impl<S: ScimStore> BulkRun<'_, S> {
                 Ok((StatusCode::OK, Some(replaced)))
             }
             BulkMethod::Patch => {
-                let operations = parse_patch_request(&data)?;
+                let operations = parse_patch_request_within(&data, self.max_patch_operations)?;
                 let patched = store
                     .patch(ctx, kind, id, &operations, &precondition, Wants::NONE)
                     .await?;

@@ -11,7 +11,7 @@ use super::body::{JsonBody, QueryParams};
 use super::headers::{not_modified, not_modified_response, precondition, resource_response};
 use crate::ScimError;
 use crate::context::ScimContext;
-use crate::patch::parse_patch_request;
+use crate::patch::parse_patch_request_within;
 use crate::projection::Projection;
 use crate::resource::{ResourceKind, WriteMode, normalize};
 use crate::schema::LICENSE_EXTENSION_SCHEMA;
@@ -103,7 +103,7 @@ pub(super) async fn patch<S: ScimStore>(
     headers: HeaderMap,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ScimError> {
-    let operations = parse_patch_request(&body)?;
+    let operations = parse_patch_request_within(&body, state.shared.limits.max_patch_operations)?;
     let projection = params.projection(state.kind);
     let patched = state
         .shared
@@ -164,7 +164,12 @@ impl<St: Send + Sync> axum::extract::FromRequestParts<St> for ResourceId {
         let Path(params) = Path::<Vec<(String, String)>>::from_request_parts(parts, state)
             .await
             .map_err(|_| ScimError::not_found("the resource id is missing from the path"))?;
-        Ok(Self(crate::router::path_param(&params, "id")))
+        let id = crate::router::path_param(&params, "id");
+        // No resource has a NUL in its id (`%00`), and PostgreSQL cannot even compare one.
+        if id.contains('\0') {
+            return Err(ScimError::not_found("no resource has this id"));
+        }
+        Ok(Self(id))
     }
 }
 

@@ -88,6 +88,9 @@ fn member_ids(value: &Value) -> Result<Vec<String>, ScimError> {
             _ => None,
         };
         match id {
+            Some(id) if id.contains('\0') => {
+                return Err(crate::resource::nul_error(&format!("members[{i}].value")));
+            }
             Some(id) if !id.trim().is_empty() => ids.push(id.to_owned()),
             _ => {
                 return Err(ScimError::invalid_value(format!(
@@ -117,7 +120,8 @@ fn collect_value_eq(filter: &Filter, ids: &mut Vec<String>) -> bool {
         } if path.schema.is_none()
             && path.sub_attr.is_none()
             && path.attr.eq_ignore_ascii_case("value")
-            && !id.trim().is_empty() =>
+            && !id.trim().is_empty()
+            && !id.contains('\0') =>
         {
             ids.push(id.clone());
             true

@@ -1,6 +1,11 @@
 //! Multi-valued attributes (`emails`, `phoneNumbers`, `addresses`, ...): appending with
 //! merge-by-value, value-path selection with the filter evaluator, creating an element from an
 //! `eq` filter, and keeping `primary: true` on at most one value.
+//!
+//! Matching a new value against the existing ones goes through a [`ValueIndex`] (a hash lookup),
+//! never a scan: a PATCH adding 30,000 e-mails to 30,000 costs linear time, not quadratic.
+
+use std::collections::{HashMap, HashSet};
 
 use serde_json::{Map, Value};
 
@@ -36,9 +41,10 @@ pub(super) fn add_values(
     new: Vec<Value>,
 ) -> Result<(), ScimError> {
     let mut values = values_of(container, def);
-    let mut touched = Vec::with_capacity(new.len());
+    let mut index = ValueIndex::new(def, &values);
+    let mut touched = HashSet::with_capacity(new.len());
     for item in new {
-        match values.iter().position(|v| same_value(def, v, &item)) {
+        match index.find(&item) {
             Some(i) => {
                 // The value is already there (RFC 7644 section 3.5.2.1): keep its spelling,
                 // take the other sub-attributes (`primary`, `display`) from the new one.
@@ -47,11 +53,12 @@ pub(super) fn add_values(
                     take_ci(&mut patch, "value");
                     merge_into(existing, patch);
                 }
-                touched.push(i);
+                touched.insert(i);
             }
             None => {
+                index.insert(values.len(), &item);
                 values.push(item);
-                touched.push(values.len() - 1);
+                touched.insert(values.len() - 1);
             }
         }
     }
@@ -67,7 +74,7 @@ pub(super) fn replace_values(
     new: Vec<Value>,
 ) -> Result<(), ScimError> {
     let mut values = new;
-    let touched: Vec<usize> = (0..values.len()).collect();
+    let touched: HashSet<usize> = (0..values.len()).collect();
     keep_one_primary(&mut values, &touched, def)?;
     store(container, def, values);
     Ok(())
@@ -79,8 +86,9 @@ pub(super) fn remove_values(
     def: &AttributeDef,
     gone: &[Value],
 ) {
+    let gone = GoneSet::new(def, gone);
     let mut values = values_of(container, def);
-    values.retain(|v| !gone.iter().any(|g| same_value(def, v, g)));
+    values.retain(|v| !gone.contains(v));
     store(container, def, values);
 }
 
@@ -116,20 +124,28 @@ pub(super) fn apply_filtered(
 
     let Some(value) = value.filter(|_| op != PatchOp::Remove) else {
         // remove, or add/replace of null: clear what the filter selects; nothing selected is fine.
-        for &i in matched.iter().rev() {
-            match (sub, &mut values[i]) {
-                (Some(sub), Value::Object(obj)) => {
-                    take_ci(obj, sub.name);
-                    if obj.is_empty() {
-                        values.remove(i);
-                    }
-                }
-                _ => {
-                    values.remove(i);
-                }
-            }
+        // One pass that keeps what stays (removing one by one would move the rest each time).
+        let mut selected = vec![false; values.len()];
+        for &i in &matched {
+            selected[i] = true;
         }
-        store(container, def, values);
+        let kept = values
+            .into_iter()
+            .zip(selected)
+            .filter_map(|(mut value, selected)| {
+                if !selected {
+                    return Some(value);
+                }
+                match (sub, &mut value) {
+                    (Some(sub), Value::Object(obj)) => {
+                        take_ci(obj, sub.name);
+                        (!obj.is_empty()).then_some(value)
+                    }
+                    _ => None,
+                }
+            })
+            .collect();
+        store(container, def, kept);
         return Ok(());
     };
 
@@ -168,7 +184,8 @@ pub(super) fn apply_filtered(
             }
         }
     }
-    keep_one_primary(&mut values, &matched, def)?;
+    let touched: HashSet<usize> = matched.into_iter().collect();
+    keep_one_primary(&mut values, &touched, def)?;
     store(container, def, values);
     Ok(())
 }
@@ -211,32 +228,124 @@ fn eq_fields(filter: &Filter, def: &AttributeDef) -> Option<Map<String, Value>> 
     }
 }
 
-/// Two values are the same when their `value`s are equal (case-insensitively unless the `value`
-/// sub-attribute is caseExact) and, when the candidate gives a `type`, their types are equal.
-/// Values without a `value` sub-attribute compare whole.
-fn same_value(def: &AttributeDef, existing: &Value, candidate: &Value) -> bool {
+/// How two values are compared (RFC 7644 section 3.5.2.1, "the same value"), as a hashable key:
+/// values with a `value` sub-attribute compare by it (case-insensitively unless that
+/// sub-attribute is caseExact) and, when the candidate gives a `type`, by their types too; other
+/// objects compare whole; anything else compares as a scalar.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum MatchKey {
+    /// An object with a `value` sub-attribute: that value's key.
+    ByValue(String),
+    /// An object without `value`, compared whole (maps are ordered, so the text is canonical).
+    Whole(String),
+    /// A bare scalar value.
+    Scalar(String),
+}
+
+/// A value's [`MatchKey`] and, for an object with `value`, the key of its `type`.
+fn describe(def: &AttributeDef, value: &Value) -> (MatchKey, Option<String>) {
     let exact = def
         .sub_attribute("value")
         .map_or(def.case_exact, |s| s.case_exact);
-    match (existing, candidate) {
-        (Value::Object(e), Value::Object(c)) => match (get_ci(e, "value"), get_ci(c, "value")) {
-            (Some(ev), Some(cv)) => {
-                scalar_eq(ev, cv, exact)
-                    && get_ci(c, "type").is_none_or(|ct| {
-                        get_ci(e, "type").is_some_and(|et| scalar_eq(et, ct, false))
-                    })
-            }
-            (None, None) => existing == candidate,
-            _ => false,
+    match value {
+        Value::Object(obj) => match get_ci(obj, "value") {
+            Some(v) => (
+                MatchKey::ByValue(scalar_key(v, exact)),
+                get_ci(obj, "type").map(|t| scalar_key(t, false)),
+            ),
+            None => (MatchKey::Whole(value.to_string()), None),
         },
-        (e, c) => scalar_eq(e, c, exact),
+        other => (MatchKey::Scalar(scalar_key(other, exact)), None),
     }
 }
 
-fn scalar_eq(a: &Value, b: &Value, case_exact: bool) -> bool {
-    match (a, b) {
-        (Value::String(a), Value::String(b)) if !case_exact => a.eq_ignore_ascii_case(b),
-        _ => a == b,
+/// Strings compare case-insensitively (ASCII) unless `case_exact`; anything else compares by
+/// its JSON text, so a string never equals a number.
+fn scalar_key(value: &Value, case_exact: bool) -> String {
+    match value {
+        Value::String(s) if case_exact => format!("s{s}"),
+        Value::String(s) => format!("s{}", s.to_ascii_lowercase()),
+        other => format!("j{other}"),
+    }
+}
+
+/// The existing values of one attribute by [`MatchKey`], each key pointing at the first value
+/// that has it, so finding "the same value" is a lookup.
+struct ValueIndex<'d> {
+    def: &'d AttributeDef,
+    by_key: HashMap<MatchKey, usize>,
+    by_key_and_type: HashMap<(MatchKey, String), usize>,
+}
+
+impl<'d> ValueIndex<'d> {
+    fn new(def: &'d AttributeDef, values: &[Value]) -> Self {
+        let mut index = Self {
+            def,
+            by_key: HashMap::with_capacity(values.len()),
+            by_key_and_type: HashMap::new(),
+        };
+        for (i, value) in values.iter().enumerate() {
+            index.insert(i, value);
+        }
+        index
+    }
+
+    /// Notes `value` at position `i` (positions are inserted in increasing order).
+    fn insert(&mut self, i: usize, value: &Value) {
+        let (key, kind) = describe(self.def, value);
+        if let Some(kind) = kind {
+            self.by_key_and_type.entry((key.clone(), kind)).or_insert(i);
+        }
+        self.by_key.entry(key).or_insert(i);
+    }
+
+    /// The position of the first existing value that `candidate` is the same as.
+    fn find(&self, candidate: &Value) -> Option<usize> {
+        match describe(self.def, candidate) {
+            (key @ MatchKey::ByValue(_), Some(kind)) => {
+                self.by_key_and_type.get(&(key, kind)).copied()
+            }
+            (key, _) => self.by_key.get(&key).copied(),
+        }
+    }
+}
+
+/// The values a `remove` names, to test each existing value against in constant time.
+struct GoneSet<'d> {
+    def: &'d AttributeDef,
+    /// Candidates without a `type`: any existing value with the key goes.
+    any_type: HashSet<MatchKey>,
+    /// Candidates with a `type`: only an existing value with the key and that type goes.
+    with_type: HashSet<(MatchKey, String)>,
+}
+
+impl<'d> GoneSet<'d> {
+    fn new(def: &'d AttributeDef, gone: &[Value]) -> Self {
+        let mut set = Self {
+            def,
+            any_type: HashSet::new(),
+            with_type: HashSet::new(),
+        };
+        for candidate in gone {
+            match describe(def, candidate) {
+                (key @ MatchKey::ByValue(_), Some(kind)) => {
+                    set.with_type.insert((key, kind));
+                }
+                (key, _) => {
+                    set.any_type.insert(key);
+                }
+            }
+        }
+        set
+    }
+
+    fn contains(&self, existing: &Value) -> bool {
+        let (key, kind) = describe(self.def, existing);
+        if self.any_type.contains(&key) {
+            return true;
+        }
+        matches!(key, MatchKey::ByValue(_))
+            && kind.is_some_and(|kind| self.with_type.contains(&(key, kind)))
     }
 }
 
@@ -244,7 +353,7 @@ fn scalar_eq(a: &Value, b: &Value, case_exact: bool) -> bool {
 /// primary, its siblings stop being primary; when it made several primary, it is refused.
 fn keep_one_primary(
     values: &mut [Value],
-    touched: &[usize],
+    touched: &HashSet<usize>,
     def: &AttributeDef,
 ) -> Result<(), ScimError> {
     let is_primary = |v: &Value| {

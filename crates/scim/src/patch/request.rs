@@ -15,6 +15,18 @@ use crate::schema;
 /// not parse), `invalidValue` (a missing `value`) or `noTarget` (`remove` without `path`), with a
 /// detail naming the operation as `Operations[i]`.
 pub fn parse_patch_request(body: &Value) -> Result<Vec<PatchOperation>, ScimError> {
+    parse_patch_request_within(body, u32::MAX)
+}
+
+/// [`parse_patch_request`], refusing a request of more than `max_operations` operations with
+/// 400 `invalidValue` naming the cap before any operation is parsed. Each operation on a
+/// multi-valued attribute costs time in proportion to the values already there, so the number
+/// of operations is what bounds a PATCH's work; membership changes are not limited by it (one
+/// `add` of `members` may carry 10,000 values).
+pub fn parse_patch_request_within(
+    body: &Value,
+    max_operations: u32,
+) -> Result<Vec<PatchOperation>, ScimError> {
     let Value::Object(body) = body else {
         return Err(ScimError::invalid_syntax(
             "The PATCH body must be a JSON object with `schemas` and `Operations`.",
@@ -39,6 +51,14 @@ pub fn parse_patch_request(body: &Value) -> Result<Vec<PatchOperation>, ScimErro
             ));
         }
     };
+    if operations.len() > usize::try_from(max_operations).unwrap_or(usize::MAX) {
+        return Err(ScimError::invalid_value(format!(
+            "The PATCH request has {} operations; rosterd accepts at most {max_operations} per \
+             request (the operator's scim_max_patch_operations). Send the rest in another \
+             request, or give one operation several values.",
+            operations.len()
+        )));
+    }
     operations
         .iter()
         .enumerate()

@@ -186,3 +186,37 @@ fn refused_messages() {
         assert!(err.detail.contains(detail_has), "{name}: {:?}", err.detail);
     }
 }
+
+#[test]
+fn the_number_of_operations_is_capped_naming_the_cap() {
+    let operations: Vec<Value> = (0..11)
+        .map(|i| json!({"op": "add", "path": "title", "value": format!("t{i}")}))
+        .collect();
+    let message = body(json!(operations));
+    assert_eq!(
+        super::parse_patch_request_within(&message, 11)
+            .expect("11 operations at a cap of 11")
+            .len(),
+        11
+    );
+    let err = super::parse_patch_request_within(&message, 10).expect_err("over the cap");
+    assert_eq!(err.scim_type, Some(InvalidValue));
+    assert!(err.detail.contains("11 operations"), "{}", err.detail);
+    assert!(err.detail.contains("at most 10"), "{}", err.detail);
+    // One operation may carry any number of members.
+    let members: Vec<Value> = (0..10_000)
+        .map(|i| json!({"value": format!("m{i}")}))
+        .collect();
+    let one = body(json!([{"op": "add", "path": "members", "value": members}]));
+    assert!(super::parse_patch_request_within(&one, 1).is_ok());
+}
+
+#[test]
+fn a_nul_in_a_member_id_is_refused() {
+    let message = body(json!([{"op": "add", "path": "members", "value": [{"value": "a\u{0}"}]}]));
+    let ops = parse_patch_request(&message).expect("parses");
+    let mut group = super::tests_support::tour_guides();
+    let err = super::apply_group_patch(&mut group, &ops).expect_err("NUL member");
+    assert_eq!(err.scim_type, Some(InvalidValue));
+    assert!(err.detail.contains("NUL"), "{}", err.detail);
+}

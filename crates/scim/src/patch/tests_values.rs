@@ -3,7 +3,8 @@
 
 use serde_json::json;
 
-use super::tests_support::{Case, bjensen, run_user_cases, with};
+use super::apply_user_patch;
+use super::tests_support::{Case, bjensen, parse, run_user_cases, with};
 
 #[test]
 fn primary_stays_unique() {
@@ -265,4 +266,119 @@ fn a_stored_document_that_is_not_an_object_is_an_internal_error() {
     let err = super::apply_user_patch(&mut doc, &ops).expect_err("not an object");
     assert_eq!(err.status, http::StatusCode::INTERNAL_SERVER_ERROR);
     assert_eq!(doc, json!("corrupt"));
+}
+
+#[test]
+fn adding_many_values_merges_duplicates_by_value_and_type() {
+    // 20,000 existing e-mails, then 20,000 more of which half repeat existing ones (in another
+    // case, some with their type): the duplicates merge, the new ones append, in order. A
+    // quadratic merge would take minutes here; the hash index takes milliseconds.
+    let existing: Vec<_> = (0..20_000)
+        .map(|i| json!({"value": format!("user{i}@example.com"), "type": "work"}))
+        .collect();
+    let added: Vec<_> = (10_000..30_000)
+        .map(|i| {
+            if i % 2 == 0 {
+                json!({"value": format!("USER{i}@example.com"), "display": "merged"})
+            } else {
+                json!({"value": format!("user{i}@Example.com"), "type": "WORK"})
+            }
+        })
+        .collect();
+    let mut doc = with(bjensen(), json!({"emails": existing}));
+    let started = std::time::Instant::now();
+    apply_user_patch(
+        &mut doc,
+        &parse(json!([{"op": "add", "path": "emails", "value": added}])),
+    )
+    .expect("patch");
+    let elapsed = started.elapsed();
+    let emails = doc["emails"].as_array().expect("emails");
+    assert_eq!(emails.len(), 30_000);
+    assert_eq!(emails[10_000]["display"], "merged");
+    assert_eq!(emails[10_000]["value"], "user10000@example.com");
+    assert_eq!(
+        emails[10_001]["value"], "user10001@example.com",
+        "the old spelling stays"
+    );
+    assert_eq!(emails[20_000]["value"], "USER20000@example.com");
+    assert!(
+        elapsed < std::time::Duration::from_secs(20),
+        "40,000 values took {elapsed:?}"
+    );
+}
+
+#[test]
+fn a_typed_value_only_merges_with_the_same_type() {
+    run_user_cases(vec![
+        Case {
+            name: "the same address with another type is a new value",
+            before: with(
+                bjensen(),
+                json!({"emails": [{"value": "a@x.org", "type": "work"}]}),
+            ),
+            ops: json!([{"op": "add", "path": "emails",
+                "value": [{"value": "A@x.org", "type": "home"}, {"value": "a@X.org"}]}]),
+            after: with(
+                bjensen(),
+                json!({"emails": [
+                    {"value": "a@x.org", "type": "work"},
+                    {"value": "A@x.org", "type": "home"},
+                ]}),
+            ),
+        },
+        Case {
+            name: "removing by value and type keeps the other types",
+            before: with(
+                bjensen(),
+                json!({"emails": [
+                    {"value": "a@x.org", "type": "work"},
+                    {"value": "a@x.org", "type": "home"},
+                    {"value": "b@x.org"},
+                ]}),
+            ),
+            ops: json!([{"op": "remove", "path": "emails",
+                "value": [{"value": "A@X.ORG", "type": "HOME"}, {"value": "B@x.org", "type": "work"}]}]),
+            after: with(
+                bjensen(),
+                json!({"emails": [
+                    {"value": "a@x.org", "type": "work"},
+                    {"value": "b@x.org"},
+                ]}),
+            ),
+        },
+        Case {
+            name: "removing by value alone removes every type",
+            before: with(
+                bjensen(),
+                json!({"emails": [
+                    {"value": "a@x.org", "type": "work"},
+                    {"value": "a@x.org", "type": "home"},
+                    {"value": "c@x.org"},
+                ]}),
+            ),
+            ops: json!([{"op": "remove", "path": "emails", "value": [{"value": "a@x.org"}]}]),
+            after: with(bjensen(), json!({"emails": [{"value": "c@x.org"}]})),
+        },
+    ]);
+}
+
+#[test]
+fn a_filtered_remove_of_many_values_keeps_the_rest_in_order() {
+    let emails: Vec<_> = (0..20_000)
+        .map(|i| {
+            let kind = if i % 2 == 0 { "work" } else { "home" };
+            json!({"value": format!("u{i}@x.org"), "type": kind})
+        })
+        .collect();
+    let mut doc = with(bjensen(), json!({"emails": emails}));
+    apply_user_patch(
+        &mut doc,
+        &parse(json!([{"op": "remove", "path": "emails[type eq \"work\"]"}])),
+    )
+    .expect("patch");
+    let left = doc["emails"].as_array().expect("emails");
+    assert_eq!(left.len(), 10_000);
+    assert_eq!(left[0]["value"], "u1@x.org");
+    assert_eq!(left[9_999]["value"], "u19999@x.org");
 }

@@ -1,8 +1,11 @@
 //! A Group's `members` as a client sends them, turned into [`MemberRef`]s: members are stored as
 //! rows, not in the Group's document.
 
+use std::collections::HashSet;
+
 use serde_json::Value;
 
+use super::limits::nul_error;
 use super::value::expected;
 use crate::ScimError;
 
@@ -25,12 +28,14 @@ pub fn member_refs(value: Value) -> Result<Vec<MemberRef>, ScimError> {
         other => return Err(expected("members", "a list of objects", &other)),
     };
     let mut members: Vec<MemberRef> = Vec::with_capacity(items.len());
+    // A set, not a scan of `members`: a 10,000-member Group stays linear.
+    let mut seen = HashSet::with_capacity(items.len());
     for item in items {
         if item.is_null() {
             continue;
         }
         let member = member_ref(item)?;
-        if !members.iter().any(|seen| seen.value == member.value) {
+        if seen.insert(member.value.clone()) {
             members.push(member);
         }
     }
@@ -48,6 +53,7 @@ fn member_ref(item: Value) -> Result<MemberRef, ScimError> {
             .map(|(_, value)| value)
     };
     let value = match field("value") {
+        Some(Value::String(id)) if id.contains('\0') => return Err(nul_error("members.value")),
         Some(Value::String(id)) if !id.trim().is_empty() => id.trim().to_owned(),
         Some(Value::Number(id)) => id.to_string(),
         Some(Value::String(_)) | Some(Value::Null) | None => {

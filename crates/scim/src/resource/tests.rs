@@ -310,3 +310,79 @@ fn normalizing_a_canonical_document_changes_nothing() {
     }));
     assert_eq!(user(once.clone()), once);
 }
+
+#[test]
+fn a_nul_character_anywhere_is_refused_naming_the_attribute() {
+    let cases = [
+        (json!({"userName": "ann\u{0}@acme.example"}), "'userName'"),
+        (
+            json!({"userName": "ann", "displayName": "Ann\u{0}"}),
+            "'displayName'",
+        ),
+        (
+            json!({"userName": "ann", "name": {"givenName": "A\u{0}"}}),
+            "'name.givenName'",
+        ),
+        (
+            json!({"userName": "ann", "emails": [{"value": "a@x.org"}, {"value": "b\u{0}@x.org"}]}),
+            "'emails[1].value'",
+        ),
+        (
+            json!({"userName": "ann", ENTERPRISE_USER_SCHEMA: {"department": "\u{0}"}}),
+            "User:department'",
+        ),
+    ];
+    for (body, named) in cases {
+        let err = user_error(body.clone());
+        assert_eq!(err.status, http::StatusCode::BAD_REQUEST, "{body}");
+        assert_eq!(err.scim_type, Some(ScimType::InvalidValue), "{body}");
+        assert!(err.detail.contains(named), "{body}: {}", err.detail);
+        assert!(err.detail.contains("NUL"), "{}", err.detail);
+    }
+    let err = normalize(
+        ResourceKind::Group,
+        json!({"displayName": "Sales", "members": [{"value": "a\u{0}b"}]}),
+        WriteMode::Create,
+    )
+    .expect_err("a NUL member id");
+    assert_eq!(err.scim_type, Some(ScimType::InvalidValue));
+    assert!(err.detail.contains("members.value"), "{}", err.detail);
+}
+
+#[test]
+fn value_counts_are_capped_per_attribute_naming_it_and_the_cap() {
+    let emails: Vec<Value> = (0..11)
+        .map(|i| json!({"value": format!("u{i}@x.org")}))
+        .collect();
+    let doc = user(json!({"userName": "ann", "emails": emails, "roles": [{"value": "a"}]}));
+    assert!(check_value_counts(&doc, 11).is_ok());
+    let err = check_value_counts(&doc, 10).expect_err("11 e-mails over a cap of 10");
+    assert_eq!(err.scim_type, Some(ScimType::InvalidValue));
+    assert!(
+        err.detail.contains("'emails' has 11 values"),
+        "{}",
+        err.detail
+    );
+    assert!(err.detail.contains("at most 10"), "{}", err.detail);
+    // `schemas` is not an attribute and is never counted.
+    assert!(check_value_counts(&doc, 1).is_err());
+    let small = user(json!({"userName": "ann", "emails": [{"value": "a@x.org"}]}));
+    assert!(check_value_counts(&small, 1).is_ok());
+}
+
+#[test]
+fn ten_thousand_members_are_kept_once_each_in_order() {
+    let mut members: Vec<Value> = (0..10_000)
+        .map(|i| json!({"value": format!("m{i}")}))
+        .collect();
+    members.push(json!({"value": "m0"}));
+    let normalized = normalize(
+        ResourceKind::Group,
+        json!({"displayName": "All", "members": members}),
+        WriteMode::Create,
+    )
+    .expect("normalize");
+    let refs = normalized.members.expect("members");
+    assert_eq!(refs.len(), 10_000);
+    assert_eq!(refs[9_999].value, "m9999");
+}

@@ -286,3 +286,33 @@ async fn a_bulk_body_that_is_not_a_bulk_request_is_400() {
         response.assert_error(StatusCode::BAD_REQUEST, Some(scim_type));
     }
 }
+
+#[tokio::test]
+async fn a_chain_of_references_in_reverse_order_resolves_in_one_request() {
+    // Each Group names the next one as its member, and the last one's POST comes first... in
+    // reverse: operation i waits for operation i + 1. Resolving this must not take a pass over
+    // every waiting operation per link (quadratic in the chain's length).
+    let links = 1_000;
+    let mut operations: Vec<Value> = (0..links)
+        .map(|i| {
+            let next = format!("bulkId:g{}", i + 1);
+            post_group(&format!("g{i}"), &format!("Group {i}"), &[&next])
+        })
+        .collect();
+    operations.push(post_user(&format!("g{links}"), "the end"));
+    let limits = ServiceLimits {
+        bulk_max_operations: 2_000,
+        bulk_max_payload_bytes: 1024 * 1024,
+        ..LIMITS
+    };
+    let app = TestApp::with(limits, 2 * 1024 * 1024);
+    let response = app
+        .call(Method::POST, "/Bulk", bulk(json!(operations)))
+        .await;
+    assert_eq!(response.status, StatusCode::OK);
+    let statuses = statuses(&response.body);
+    assert_eq!(statuses.len(), links + 1);
+    assert!(statuses.iter().all(|s| *s == "201"), "{statuses:?}");
+    assert_eq!(app.store.count(ResourceKind::Group), links);
+    assert_eq!(response.body["Operations"][0]["bulkId"], "g0");
+}

@@ -28,6 +28,8 @@ pub(super) const LIMITS: ServiceLimits = ServiceLimits {
     max_results: 50,
     bulk_max_operations: 10,
     bulk_max_payload_bytes: 64 * 1024,
+    max_patch_operations: 100,
+    max_values_per_attribute: 1000,
 };
 
 /// Where the app is mounted in tests; request helpers take paths relative to it.
