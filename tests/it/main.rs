@@ -11,6 +11,7 @@ mod auth;
 mod cli;
 mod concurrency;
 mod discovery;
+mod filters;
 mod health;
 mod idp_entra;
 mod idp_okta;
