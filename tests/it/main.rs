@@ -22,6 +22,7 @@ mod licensing_policy;
 mod licensing_sales;
 mod migrations;
 mod provisioning_log;
+mod root_search;
 mod scim_client;
 mod scim_rules;
 mod sessions_redis;
