@@ -8,6 +8,10 @@
 //! - Every other attribute is read from the stored document with the backend's JSON functions
 //!   (`json_extract`/`json_each` on SQLite, `jsonb_extract_path_text`/`jsonb_array_elements` on
 //!   PostgreSQL); multi-valued ones and `attr[valFilter]` are `EXISTS` over the array elements.
+//! - A User's `emails[...]` whose value filter requires `value eq "x"` (Entra's
+//!   `emails[type eq "work"].value eq "x"`, which the parser reads as
+//!   `emails[type eq "work" and value eq "x"]`) adds the indexed `emails.value eq "x"` lookup
+//!   before the per-element check, so it is an index lookup too.
 //! - An unknown attribute is 400 `invalidFilter` naming it.
 
 mod elements;
@@ -81,7 +85,11 @@ impl Translator<'_> {
             }
             Filter::ValuePath { path, filter } => {
                 let elements = self.value_path(path)?;
-                elements.any(self, |element| self.inner(element, filter))?
+                let exact = elements.any(self, |element| self.inner(element, filter))?;
+                match self.indexed_emails(path, &elements, filter)? {
+                    Some(indexed) => indexed.and(exact),
+                    None => exact,
+                }
             }
         })
     }

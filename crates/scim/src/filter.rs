@@ -15,7 +15,9 @@ mod parse;
 mod tests;
 
 pub use eval::matches;
-pub use parse::{MAX_DEPTH, MAX_INPUT_LEN, parse_attr_path, parse_filter, parse_patch_path};
+pub use parse::{
+    MAX_DEPTH, MAX_INPUT_LEN, MAX_TERMS, parse_attr_path, parse_filter, parse_patch_path,
+};
 
 /// An attribute reference: `[schemaURN:]attr[.subAttr]`. Names are kept as written; compare
 /// them case-insensitively (RFC 7643 section 2.1).
@@ -126,6 +128,21 @@ pub enum FilterError {
         max: usize,
         position: usize,
     },
+    /// More than [`MAX_TERMS`] comparisons and `pr` tests.
+    #[error(
+        "{subject} has more than {max} terms (comparisons and `pr` tests); the limit is {max}, passed at position {position}"
+    )]
+    TooManyTerms {
+        subject: &'static str,
+        max: usize,
+        position: usize,
+    },
+    /// A NUL character (U+0000) in a string: no stored value can hold one (PostgreSQL's text
+    /// cannot), so no value could match it.
+    #[error(
+        "the string at position {position} contains a NUL character (U+0000), which no SCIM value can hold"
+    )]
+    NulInString { position: usize },
     /// A `"` with no closing `"`.
     #[error("unterminated string starting at position {position}")]
     UnterminatedString { position: usize },

@@ -7,8 +7,9 @@
 //! - `POST /.search` (the root) searches Users, then Groups, in index paging only: the totals add
 //!   up, and a page that runs past the last User continues with the first Groups. `sortBy` and
 //!   `cursor` are refused there with 400 `invalidValue` (neither can be honoured across two
-//!   resource types without a merged order), and the store is relied on to treat an attribute
-//!   the other type lacks as unassigned (RFC 7644 section 3.4.3).
+//!   resource types without a merged order). The filter is read per type (`root_filter`): an
+//!   attribute only the other type defines is unassigned there (RFC 7644 section 3.4.2.2), so
+//!   `userName eq "x"` finds the User and no Group instead of failing on Groups.
 //! - Bulk operations run one after another, each atomic on its own; the `bulk` module says how
 //!   `bulkId` references, `failOnErrors` and the size limits behave.
 //! - These routes carry no fallback of their own, so they merge into [`crate::router::router`]
@@ -20,6 +21,7 @@ mod headers;
 mod list;
 mod list_params;
 mod resources;
+mod root_filter;
 
 #[cfg(test)]
 mod tests;

@@ -2,7 +2,7 @@
 //! constant, or the elements of a multi-valued attribute (JSON array elements or index rows).
 
 use rosterd_scim::ScimError;
-use rosterd_scim::filter::AttrPath;
+use rosterd_scim::filter::{AttrPath, CompValue, CompareOp, Filter};
 use rosterd_scim::resource::ResourceKind;
 use rosterd_scim::schema::{
     AttrType, AttributeDef, LICENSE_EXTENSION_SCHEMA, ResolvedAttr, Returned, resolve,
@@ -237,6 +237,35 @@ impl Translator<'_> {
         })
     }
 
+    /// For `emails[...]` on Users whose value filter requires `value eq "x"` (as Entra's
+    /// `emails[type eq "work"].value eq "x"` does): the indexed `scim_user_emails` lookup that
+    /// `emails.value eq "x"` uses, to be joined with `and` to the exact per-element condition.
+    /// It is a necessary condition (every e-mail of the document has its row), so the result
+    /// is unchanged; it only lets the database start from the index instead of the tenant's
+    /// every user.
+    pub(super) fn indexed_emails(
+        &self,
+        path: &AttrPath,
+        elements: &Elements,
+        filter: &Filter,
+    ) -> Result<Option<SimpleExpr>, ScimError> {
+        let core_emails =
+            matches!(&elements.source, Source::Json(keys) if keys.as_slice() == ["emails"]);
+        if self.kind != ResourceKind::User || !core_emails {
+            return Ok(None);
+        }
+        let Some(value) = required_value_eq(filter) else {
+            return Ok(None);
+        };
+        let rows = self.rows(path, Source::Emails, elements.def);
+        let name = format!("{}.value", written(path));
+        rows.any(self, |rows| {
+            rows.default_field(self)?
+                .compare(self.backend, CompareOp::Eq, value, &name)
+        })
+        .map(Some)
+    }
+
     /// A sort key for `sortBy`: the attribute's single value (a multi-valued attribute sorts
     /// by its first element's value), lowercased unless `caseExact`.
     pub(crate) fn sort_key(&self, path: &AttrPath) -> Result<(SimpleExpr, KeyKind), ScimError> {
@@ -301,6 +330,25 @@ impl Translator<'_> {
                 written(path)
             ))),
         }
+    }
+}
+
+/// The string `x` of a `value eq "x"` that `filter` (a value filter's inner filter) requires:
+/// the comparison itself, or one side of an `and` chain that holds it.
+fn required_value_eq(filter: &Filter) -> Option<&CompValue> {
+    match filter {
+        Filter::And(left, right) => required_value_eq(left).or_else(|| required_value_eq(right)),
+        Filter::Compare {
+            path,
+            op: CompareOp::Eq,
+            value: value @ CompValue::String(_),
+        } if path.schema.is_none()
+            && path.sub_attr.is_none()
+            && path.attr.eq_ignore_ascii_case("value") =>
+        {
+            Some(value)
+        }
+        _ => None,
     }
 }
 

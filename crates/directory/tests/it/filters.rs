@@ -141,6 +141,31 @@ async fn operators_on_indexed_and_json_attributes() {
         ),
         (r#"emails[type eq "home"] and title pr"#.into(), vec![ANN]),
         (r#"emails[primary eq true]"#.into(), vec![BOB]),
+        (
+            r#"emails[type eq "work"].value eq "ANN@acme.com""#.into(),
+            vec![ANN],
+        ),
+        (
+            r#"emails[type eq "work"].value eq "ann@home.org""#.into(),
+            vec![],
+        ),
+        (
+            r#"emails[type eq "home"].value eq "Ann@Home.org""#.into(),
+            vec![ANN],
+        ),
+        (r#"emails[value eq "BOB@acme.com"]"#.into(), vec![BOB]),
+        (
+            r#"emails[type eq "work" or type eq "home"].value eq "dave_50%@acme.com""#.into(),
+            vec![DAVE],
+        ),
+        (
+            r#"not (emails[type eq "work"].value eq "ann@acme.com")"#.into(),
+            vec![BOB, CAROL, DAVE],
+        ),
+        (
+            r#"phoneNumbers[type eq "work"].value sw "+1""#.into(),
+            vec![ANN],
+        ),
         (r#"name.familyName eq "SMITH""#.into(), vec![ANN, CAROL]),
         (r#"name.familyName sw "Jo""#.into(), vec![BOB]),
         (r#"name.givenName pr"#.into(), vec![ANN]),

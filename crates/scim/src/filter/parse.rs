@@ -3,7 +3,14 @@
 //!
 //! Precedence, loosest first: `or`, `and`, then a term (`not (...)`, `(...)`, `attr[...]`,
 //! `attr pr`, `attr op value`). `and`/`or` chains are built in a loop, left-associative, so only
-//! parentheses and brackets recurse, and [`MAX_DEPTH`] bounds them.
+//! parentheses and brackets recurse, and [`MAX_DEPTH`] bounds them; [`MAX_TERMS`] bounds the
+//! number of comparisons.
+//!
+//! Beyond the RFC's grammar, a filter may name a sub-attribute after a value filter, as Microsoft
+//! Entra ID sends when it matches on e-mail: `emails[type eq "work"].value eq "a@b.example"`.
+//! It means "some e-mail has type work and value a@b.example", so it parses to exactly that:
+//! `emails[type eq "work" and value eq "a@b.example"]`. Every consumer (the evaluator, the SQL
+//! translation) then treats it as any other value filter.
 
 use serde_json::Number;
 
@@ -21,6 +28,11 @@ pub const MAX_INPUT_LEN: usize = 4096;
 /// The deepest nesting of parentheses and brackets accepted, so a hostile filter cannot exhaust
 /// the stack of the parser or of anything that walks the AST.
 pub const MAX_DEPTH: usize = 32;
+
+/// The most terms (`attr op value` comparisons and `attr pr` tests) one filter may hold. Each
+/// term of a multi-valued attribute becomes a subquery on every candidate row, so 200 of them
+/// cost a tenant's whole table; IdPs send one or two.
+pub const MAX_TERMS: usize = 50;
 
 /// Parses a `filter` query parameter (or `filter` in a `.search` body).
 pub fn parse_filter(input: &str) -> Result<Filter, FilterError> {
@@ -77,6 +89,7 @@ struct Parser<'a> {
     end: Token<'a>,
     next: usize,
     depth: usize,
+    terms: usize,
     subject: &'static str,
 }
 
@@ -98,6 +111,7 @@ impl<'a> Parser<'a> {
             end,
             next: 0,
             depth: 0,
+            terms: 0,
             subject,
         })
     }
@@ -194,7 +208,8 @@ impl<'a> Parser<'a> {
         Ok(inner)
     }
 
-    /// What follows an attribute path inside a filter: `[valFilter]`, `pr`, or `op value`.
+    /// What follows an attribute path inside a filter: `[valFilter]` (optionally followed by
+    /// `.subAttr` and a comparison), `pr`, or `op value`.
     fn after_attr_path(
         &mut self,
         path: AttrPath,
@@ -203,20 +218,40 @@ impl<'a> Parser<'a> {
     ) -> Result<Filter, FilterError> {
         let next = self.peek();
         if next.kind == Kind::LBracket && !in_brackets {
-            let filter = self.value_filter(&path, path_token)?;
+            let mut filter = self.value_filter(&path, path_token)?;
+            let after = self.peek();
+            if after.kind == Kind::Word && after.text.starts_with('.') {
+                self.bump();
+                let sub = self.sub_attr_after_filter(after)?;
+                let test = self.comparison(sub, after, false)?;
+                filter = Filter::And(Box::new(filter), Box::new(test));
+            }
             return Ok(Filter::ValuePath {
                 path,
                 filter: Box::new(filter),
             });
         }
+        self.comparison(path, path_token, in_brackets)
+    }
+
+    /// `pr` or `op value` after `path` (written as `path_token`).
+    fn comparison(
+        &mut self,
+        path: AttrPath,
+        path_token: Token<'_>,
+        in_brackets: bool,
+    ) -> Result<Filter, FilterError> {
+        let next = self.peek();
         if next.kind == Kind::Word {
             if next.text.eq_ignore_ascii_case("pr") {
                 self.bump();
+                self.count_term(path_token)?;
                 return Ok(Filter::Present(path));
             }
             if let Some(op) = compare_op(next.text) {
                 self.bump();
                 let value = self.comp_value(next)?;
+                self.count_term(path_token)?;
                 return Ok(Filter::Compare { path, op, value });
             }
         }
@@ -226,6 +261,34 @@ impl<'a> Parser<'a> {
             "a comparison operator"
         };
         Err(self.unexpected(format!("{expected} after `{}`", path_token.text), next))
+    }
+
+    /// The `.subAttr` after `attr[valFilter]` in a filter, as a path relative to the values.
+    fn sub_attr_after_filter(&self, token: Token<'_>) -> Result<AttrPath, FilterError> {
+        let name = &token.text[1..];
+        if !is_attr_name(name) {
+            return Err(invalid_path(
+                token,
+                "expected a sub-attribute name after `.`",
+            ));
+        }
+        Ok(AttrPath {
+            schema: None,
+            attr: name.to_owned(),
+            sub_attr: None,
+        })
+    }
+
+    fn count_term(&mut self, token: Token<'_>) -> Result<(), FilterError> {
+        self.terms += 1;
+        if self.terms > MAX_TERMS {
+            return Err(FilterError::TooManyTerms {
+                subject: self.subject,
+                max: MAX_TERMS,
+                position: token.pos,
+            });
+        }
+        Ok(())
     }
 
     /// `[valFilter]` after `path`, the opening bracket not yet consumed.

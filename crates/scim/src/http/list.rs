@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 
 use super::body::{JsonBody, QueryParams};
 use super::list_params::{ListParams, ListRequest};
+use super::root_filter::{Narrowed, narrow};
 use super::{KindState, Shared};
 use crate::ScimError;
 use crate::context::ScimContext;
@@ -84,16 +85,13 @@ pub(super) async fn search_root<S: ScimStore>(
              use `startIndex` and `count`, or search /Users/.search or /Groups/.search.",
         ));
     }
-    let users = params.request(ResourceKind::User, &shared.limits)?;
+    let mut users = params.request(ResourceKind::User, &shared.limits)?;
     let mut groups = params.request(ResourceKind::Group, &shared.limits)?;
     let Paging::Index { start_index, count } = users.query.paging else {
         // `cursor` was refused above, so the paging is by index.
         return Err(ScimError::internal());
     };
-    let user_page = shared
-        .store
-        .list(&ctx, ResourceKind::User, &users.query)
-        .await?;
+    let user_page = list_narrowed(&shared, &ctx, ResourceKind::User, &mut users).await?;
     let taken = u64::try_from(user_page.resources.len()).unwrap_or(u64::MAX);
     // Groups continue where Users end: from the first Group when this page began among the
     // Users, else from the Group at the page's offset past the last User.
@@ -105,10 +103,7 @@ pub(super) async fn search_root<S: ScimStore>(
             count.saturating_sub(taken)
         },
     };
-    let group_page = shared
-        .store
-        .list(&ctx, ResourceKind::Group, &groups.query)
-        .await?;
+    let group_page = list_narrowed(&shared, &ctx, ResourceKind::Group, &mut groups).await?;
     let resources = user_page
         .resources
         .iter()
@@ -126,6 +121,31 @@ pub(super) async fn search_root<S: ScimStore>(
         None,
         resources,
     )))
+}
+
+/// One type's part of a root search: its filter narrowed to the attributes it has, and no
+/// query at all when that leaves it matching nothing.
+async fn list_narrowed<S: ScimStore>(
+    shared: &Shared<S>,
+    ctx: &ScimContext,
+    kind: ResourceKind,
+    request: &mut ListRequest,
+) -> Result<Page, ScimError> {
+    if let Some(filter) = request.query.filter.take() {
+        match narrow(&filter, kind) {
+            Narrowed::All => {}
+            Narrowed::Filter(narrowed) => request.query.filter = Some(narrowed),
+            Narrowed::Nothing => {
+                return Ok(Page {
+                    total_results: 0,
+                    resources: Vec::new(),
+                    start_index: None,
+                    next_cursor: None,
+                });
+            }
+        }
+    }
+    shared.store.list(ctx, kind, &request.query).await
 }
 
 /// The `startIndex` of an index-paged response: the store's, or else the one asked for.

@@ -35,8 +35,17 @@ impl Token<'_> {
     }
 
     /// The value of a string token, with every JSON escape decoded (surrogate pairs included).
-    /// Raw control characters are tolerated; IdPs are not always careful.
+    /// Raw control characters are tolerated; IdPs are not always careful. A NUL, raw or as
+    /// `\u0000`, is refused: no stored value holds one, and PostgreSQL cannot even compare it.
     pub(super) fn decode_string(&self) -> Result<String, FilterError> {
+        let out = self.decode_escapes()?;
+        if out.contains('\0') {
+            return Err(FilterError::NulInString { position: self.pos });
+        }
+        Ok(out)
+    }
+
+    fn decode_escapes(&self) -> Result<String, FilterError> {
         let body = self
             .text
             .strip_prefix('"')

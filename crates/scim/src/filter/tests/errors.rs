@@ -1,6 +1,6 @@
 //! Filters that must be rejected, each with the message an IdP admin would read.
 
-use crate::filter::{FilterError, MAX_DEPTH, MAX_INPUT_LEN, parse_filter};
+use crate::filter::{FilterError, MAX_DEPTH, MAX_INPUT_LEN, MAX_TERMS, parse_filter};
 use crate::{ScimError, ScimType};
 
 #[test]
@@ -146,9 +146,19 @@ fn bad_filters_name_the_problem_and_the_position() {
             "value filters cannot nest",
         ),
         (
-            "value path followed by a sub-attribute",
-            r#"emails[type eq "work"].value eq "x""#,
-            "found `.value`",
+            "value path and sub-attribute without a comparison",
+            r#"emails[type eq "work"].value"#,
+            "expected a comparison operator after `.value` at position 28, found the end of the filter",
+        ),
+        (
+            "two sub-attributes after a value path",
+            r#"emails[type eq "work"].value.x eq "y""#,
+            "expected a sub-attribute name after `.`",
+        ),
+        (
+            "value path and sub-attribute inside a value filter",
+            r#"a[emails[type eq "work"].value eq "x"]"#,
+            "value filters cannot nest",
         ),
         (
             "value filter on a sub-attribute",
@@ -225,9 +235,60 @@ fn too_deep_nesting_is_refused_before_the_stack_suffers() {
 
 #[test]
 fn long_and_chains_do_not_count_as_nesting() {
-    let chain = vec!["a pr"; 400].join(" and ");
-    assert!(chain.len() < MAX_INPUT_LEN);
+    let chain = vec!["a pr"; MAX_TERMS].join(" and ");
     assert!(parse_filter(&chain).is_ok());
+}
+
+#[test]
+fn more_terms_than_the_cap_are_refused() {
+    let at_cap = vec![r#"emails[value co "x"]"#; MAX_TERMS].join(" or ");
+    assert!(
+        parse_filter(&at_cap).is_ok(),
+        "exactly MAX_TERMS terms parse"
+    );
+
+    let over = vec![r#"emails[value co "x"]"#; MAX_TERMS + 1].join(" or ");
+    let position = MAX_TERMS * r#"emails[value co "x"] or "#.len() + "emails[".len();
+    assert_eq!(
+        parse_filter(&over),
+        Err(FilterError::TooManyTerms {
+            subject: "filter",
+            max: MAX_TERMS,
+            position,
+        })
+    );
+    let err: ScimError = parse_filter(&over).unwrap_err().into();
+    assert_eq!(err.scim_type, Some(ScimType::InvalidFilter));
+    assert!(err.detail.contains("the limit is 50"), "{}", err.detail);
+
+    let value_paths = vec![r#"emails[type eq "work"].value eq "x""#; 26].join(" or ");
+    assert!(
+        matches!(
+            parse_filter(&value_paths),
+            Err(FilterError::TooManyTerms { .. })
+        ),
+        "a value filter's terms and its sub-attribute's comparison each count"
+    );
+}
+
+#[test]
+fn a_nul_character_in_a_string_is_refused() {
+    for (name, input) in [
+        ("escaped", r#"userName eq "a\u0000b""#),
+        ("raw", "userName eq \"a\u{0}b\""),
+        ("inside a value filter", r#"emails[value eq "\u0000"]"#),
+    ] {
+        let err = parse_filter(input).expect_err(name);
+        let position = input.find('"').unwrap();
+        assert_eq!(err, FilterError::NulInString { position }, "{name}");
+        let err: ScimError = err.into();
+        assert_eq!(err.scim_type, Some(ScimType::InvalidFilter), "{name}");
+        assert!(
+            err.detail.contains("NUL character"),
+            "{name}: {}",
+            err.detail
+        );
+    }
 }
 
 #[test]

@@ -206,6 +206,21 @@ fn comparisons_follow_the_documented_semantics() {
         ("ne means some element differs", r#"roles ne "admin""#, true),
         ("ne on a single value", r#"userType ne "Employee""#, false),
         ("bool inside brackets", "emails[primary eq true]", true),
+        (
+            "sub-attribute after a value path: the work e-mail",
+            r#"emails[type eq "work"].value eq "BJensen@example.com""#,
+            true,
+        ),
+        (
+            "sub-attribute after a value path: within one element",
+            r#"emails[type eq "work"].value eq "babs@jensen.org""#,
+            false,
+        ),
+        (
+            "sub-attribute after a value path: pr",
+            r#"emails[type eq "home"].primary pr"#,
+            false,
+        ),
         // extension
         (
             "enterprise attribute",

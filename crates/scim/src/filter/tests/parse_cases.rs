@@ -255,6 +255,68 @@ fn idp_lookups_parse() {
 }
 
 #[test]
+fn a_sub_attribute_after_a_value_filter_joins_the_value_filter() {
+    check(vec![
+        (
+            "Entra matches on the work e-mail",
+            r#"emails[type eq "work"].value eq "a@b.example""#,
+            value_path(
+                "emails",
+                and(eq("type", "work"), eq("value", "a@b.example")),
+            ),
+        ),
+        (
+            "any comparison operator",
+            r#"emails[type eq "work"].value co "@acme""#,
+            value_path(
+                "emails",
+                and(eq("type", "work"), cmp("value", Co, str_("@acme"))),
+            ),
+        ),
+        (
+            "pr after the sub-attribute",
+            r#"addresses[type eq "work"].locality pr"#,
+            value_path("addresses", and(eq("type", "work"), pr("locality"))),
+        ),
+        (
+            "an or inside the brackets stays grouped",
+            r#"emails[type eq "work" or type eq "home"].value eq "x""#,
+            value_path(
+                "emails",
+                and(or(eq("type", "work"), eq("type", "home")), eq("value", "x")),
+            ),
+        ),
+        (
+            "a URN-qualified multi-valued attribute",
+            r#"urn:ietf:params:scim:schemas:core:2.0:User:emails[type eq "work"].value eq "x""#,
+            value_path(
+                "urn:ietf:params:scim:schemas:core:2.0:User:emails",
+                and(eq("type", "work"), eq("value", "x")),
+            ),
+        ),
+        (
+            "combined with other terms",
+            r#"active eq true and emails[type eq "work"].value eq "x" or userName eq "y""#,
+            or(
+                and(
+                    cmp("active", Eq, CompValue::Bool(true)),
+                    value_path("emails", and(eq("type", "work"), eq("value", "x"))),
+                ),
+                eq("userName", "y"),
+            ),
+        ),
+        (
+            "inside not",
+            r#"not (phoneNumbers[type eq "mobile"].value sw "+44")"#,
+            not(value_path(
+                "phoneNumbers",
+                and(eq("type", "mobile"), cmp("value", Sw, str_("+44"))),
+            )),
+        ),
+    ]);
+}
+
+#[test]
 fn literals_parse_to_their_json_values() {
     check(vec![
         ("all operators, lowercase", "a ne 1", cmp("a", Ne, num("1"))),

@@ -90,6 +90,8 @@ fn every_filter_round_trips_through_its_text() {
         r#"a eq "tab\tquote\"slash\\ctl\u001fé😀""#,
         r#"members[$ref eq "https://x/Users/1"]"#,
         r#"urn:scim:schemas:core:2.0:userName eq "x""#,
+        r#"emails[type eq "work"].value eq "a@b.example""#,
+        r#"emails[type eq "work" or type eq "home"].value pr"#,
     ];
     for input in inputs {
         let parsed = parse_filter(input).unwrap();
@@ -115,7 +117,7 @@ fn hand_built_trees_round_trip() {
         and(or(pr("a"), pr("b")), or(pr("c"), pr("d"))),
         not(and(pr("a"), not(or(pr("b"), pr("c"))))),
         value_path("emails", or(eq("type", "work"), not(eq("type", "home")))),
-        eq("a", "\u{0}\u{8}\u{c}\r\u{7f}\u{2028}"),
+        eq("a", "\u{1}\u{8}\u{c}\r\u{7f}\u{2028}"),
     ];
     for tree in trees {
         let text = tree.to_string();
