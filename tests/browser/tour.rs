@@ -24,12 +24,12 @@ async fn visit(b: &mut Browser, name: &str, title: &str) {
         .find_all("input:not([type=hidden]), select, textarea")
         .await
     {
-        let id = b.attribute(&field, "id").await.unwrap_or_default();
+        let id = field.attr("id").await.unwrap().unwrap_or_default();
         let labelled =
             !id.is_empty() && !b.find_all(&format!("label[for='{id}']")).await.is_empty();
-        let aria = b.attribute(&field, "aria-label").await.is_some();
+        let aria = field.attr("aria-label").await.unwrap().is_some();
         if !labelled && !aria {
-            let name_attr = b.attribute(&field, "name").await.unwrap_or_default();
+            let name_attr = field.attr("name").await.unwrap().unwrap_or_default();
             b.fail(&format!(
                 "{name}: field `{name_attr}` (id `{id}`) has no label"
             ))
@@ -141,7 +141,7 @@ async fn every_main_page_loads_labelled_and_is_captured() {
         .await;
     b.wait_for_text("provisioned by").await;
     let name = b.find("h1").await;
-    let name = b.text(&name).await;
+    let name = name.text().await.unwrap();
     visit(&mut b, "person", name.trim_end_matches(" IdP")).await;
     support::nav(&mut b, "Groups").await;
     visit(&mut b, "groups", "Groups").await;
