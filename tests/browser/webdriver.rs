@@ -273,6 +273,11 @@ impl Browser {
         ok(css, e.click()).await;
     }
 
+    /// Runs `js` (a function body: `return ...`) in the page and returns what it returns.
+    pub async fn script(&self, js: &str) -> serde_json::Value {
+        ok("execute script", self.client.execute(js, Vec::new())).await
+    }
+
     /// The element that has keyboard focus.
     pub async fn focused(&self) -> Element {
         ok("active element", self.client.active_element()).await
