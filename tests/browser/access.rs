@@ -23,18 +23,21 @@ async fn a_full_admin_signs_in_and_sees_the_overview() {
     // The sign-in page already has a session (for its CSRF token); its cookie is out of
     // scripts' reach, kept to the admin center, and not `Secure` over plain http.
     let before = b.cookie("rosterd_admin").await.expect("no session cookie");
-    assert_eq!(before["httpOnly"], true);
-    assert_eq!(before["sameSite"], "Lax");
-    assert_eq!(before["path"], "/admin");
-    assert_eq!(before["secure"], false);
+    assert_eq!(before.http_only(), Some(true));
+    assert_eq!(
+        before.same_site().map(|s| s.to_string()).as_deref(),
+        Some("Lax")
+    );
+    assert_eq!(before.path(), Some("/admin"));
+    assert_eq!(before.secure(), Some(false));
 
     support::sign_in(&mut b, &app, "acme", &admin).await;
     assert!(b.current_url().await.ends_with("/admin/acme/"));
     // Signing in renews the session id.
     let after = b.cookie("rosterd_admin").await.expect("no session cookie");
-    assert_ne!(after["value"], before["value"]);
+    assert_ne!(after.value(), before.value());
     let who = b.find(".account .who").await;
-    assert!(b.text(&who).await.contains("Full admin"));
+    assert!(who.text().await.unwrap().contains("Full admin"));
     // Every product's card, with its pools and SCIM off.
     b.wait_for_text("Learning").await;
     b.wait_for_text("TeamLink Extend").await;
@@ -61,15 +64,15 @@ async fn a_wrong_password_is_refused_with_a_message() {
 
     b.goto(&format!("{}/admin/acme/login", app.base_url)).await;
     let email = b.find("#email").await;
-    b.type_into(&email, &admin.email).await;
+    email.send_keys(&admin.email).await.unwrap();
     let password = b.find("#password").await;
-    b.type_into(&password, "not the password at all").await;
+    password.send_keys("not the password at all").await.unwrap();
     b.click_on("form button[type=submit]").await;
 
     let error = b.find("#form-error").await;
-    assert_eq!(b.attribute(&error, "role").await.as_deref(), Some("alert"));
+    assert_eq!(error.attr("role").await.unwrap().as_deref(), Some("alert"));
     assert_eq!(
-        b.text(&error).await,
+        error.text().await.unwrap(),
         format!(
             "That email and password don't match an admin account of {}.",
             org_name("acme")
@@ -79,13 +82,16 @@ async fn a_wrong_password_is_refused_with_a_message() {
     // screen readers at the message.
     b.wait_for_title("Sign in to Acme Corp").await;
     let email = b.find("#email").await;
-    assert_eq!(b.property(&email, "value").await, admin.email.as_str());
     assert_eq!(
-        b.attribute(&email, "aria-describedby").await.as_deref(),
+        email.prop("value").await.unwrap().as_deref(),
+        Some(admin.email.as_str())
+    );
+    assert_eq!(
+        email.attr("aria-describedby").await.unwrap().as_deref(),
         Some("form-error")
     );
     let password = b.find("#password").await;
-    assert_eq!(b.property(&password, "value").await, "");
+    assert_eq!(password.prop("value").await.unwrap().as_deref(), Some(""));
     b.screenshot("login-refused").await;
 }
 
@@ -104,15 +110,15 @@ async fn the_sign_in_form_works_with_the_keyboard_alone() {
     // The first Tab reaches the skip link, the next the email field, then the password.
     b.press(TAB).await;
     let focused = b.focused().await;
-    assert_eq!(b.text(&focused).await, "Skip to content");
+    assert_eq!(focused.text().await.unwrap(), "Skip to content");
     b.press(TAB).await;
     let focused = b.focused().await;
-    assert_eq!(b.attribute(&focused, "id").await.as_deref(), Some("email"));
+    assert_eq!(focused.attr("id").await.unwrap().as_deref(), Some("email"));
     b.press(&admin.email).await;
     b.press(TAB).await;
     let focused = b.focused().await;
     assert_eq!(
-        b.attribute(&focused, "id").await.as_deref(),
+        focused.attr("id").await.unwrap().as_deref(),
         Some("password")
     );
     b.press(&admin.password).await;
@@ -124,8 +130,8 @@ async fn the_sign_in_form_works_with_the_keyboard_alone() {
     // page's main content.
     b.press(TAB).await;
     let focused = b.focused().await;
-    assert_eq!(b.text(&focused).await, "Skip to content");
+    assert_eq!(focused.text().await.unwrap(), "Skip to content");
     b.press(ENTER).await;
     let focused = b.focused().await;
-    assert_eq!(b.attribute(&focused, "id").await.as_deref(), Some("main"));
+    assert_eq!(focused.attr("id").await.unwrap().as_deref(), Some("main"));
 }

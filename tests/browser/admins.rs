@@ -20,18 +20,17 @@ async fn a_full_admin_adds_an_admin_who_can_sign_in() {
     support::nav(&mut b, "Admins").await;
     b.wait_for_title("Admins").await;
     let email = b.find("#new-email").await;
-    b.type_into(&email, "lin@acme.example").await;
+    email.send_keys("lin@acme.example").await.unwrap();
     b.click_on("#new-role option[value='license-admin']").await;
     b.click_on("form.form-row button[type=submit]").await;
 
     b.wait_for_text("lin@acme.example can now sign in").await;
     let one_time = b.find("#one-time").await;
-    let password = b.property(&one_time, "value").await;
-    let password = password.as_str().unwrap().to_owned();
+    let password = one_time.prop("value").await.unwrap().unwrap();
     assert!(password.len() >= 12);
     let rows = b.find_all("table.table tbody tr").await;
     assert_eq!(rows.len(), 2);
-    let listed = b.text(&rows[1]).await + &b.text(&rows[0]).await;
+    let listed = rows[1].text().await.unwrap() + &rows[0].text().await.unwrap();
     assert!(listed.contains("License admin"), "{listed}");
     b.screenshot("admins").await;
 
@@ -44,11 +43,11 @@ async fn a_full_admin_adds_an_admin_who_can_sign_in() {
     };
     support::sign_in(&mut b, &app, "acme", &lin).await;
     let who = b.find(".account .who").await;
-    assert!(b.text(&who).await.contains("License admin"));
+    assert!(who.text().await.unwrap().contains("License admin"));
     // A license admin has no Settings or Admins in the navigation.
     let links = b.find_all("nav.nav a").await;
     for link in links {
-        let label = b.text(&link).await;
+        let label = link.text().await.unwrap();
         assert!(label != "Settings" && label != "Admins", "{label} shown");
     }
 }

@@ -46,7 +46,7 @@ async fn a_manual_group_is_made_beside_the_idp_groups() {
     support::nav(&mut b, "Groups").await;
     b.wait_for_title("Groups").await;
     let row = b.find("table.table tbody tr").await;
-    let text = b.text(&row).await;
+    let text = row.text().await.unwrap();
     assert!(
         text.contains("Sales EMEA") && text.contains("IdP · Sales Navigator"),
         "{text}"
@@ -56,36 +56,36 @@ async fn a_manual_group_is_made_beside_the_idp_groups() {
     b.click_on("#group-product option[value='sales-navigator']")
         .await;
     let name = b.find("#group-name").await;
-    b.type_into(&name, "sales emea").await;
+    name.send_keys("sales emea").await.unwrap();
     b.click_on("form[action$='/groups'] button[type=submit]")
         .await;
     let error = b.find("#group-name-error").await;
-    let error = b.text(&error).await;
+    let error = error.text().await.unwrap();
     assert!(
         error.contains("already the name of a group your identity provider manages"),
         "{error}"
     );
     let name = b.find("#group-name").await;
     assert_eq!(
-        b.attribute(&name, "aria-describedby").await.as_deref(),
+        name.attr("aria-describedby").await.unwrap().as_deref(),
         Some("group-name-error")
     );
     b.screenshot("group-name-taken").await;
 
     // Another name works; Grace, provisioned by the IdP, joins it.
     let name = b.find("#group-name").await;
-    b.clear(&name).await;
-    b.type_into(&name, "EMEA pipeline review").await;
+    name.clear().await.unwrap();
+    name.send_keys("EMEA pipeline review").await.unwrap();
     b.click_on("form[action$='/groups'] button[type=submit]")
         .await;
     b.wait_for_title("Group EMEA pipeline review").await;
     let search = b.find("#member-search").await;
-    b.type_into(&search, "grace").await;
+    search.send_keys("grace").await.unwrap();
     b.click_on("form[role=search] button[type=submit]").await;
     b.click_on("form[action$='/members'] button[type=submit]")
         .await;
     let members = b.find("section[aria-labelledby=members-h] tbody tr").await;
-    let member = b.text(&members).await;
+    let member = members.text().await.unwrap();
     assert!(
         member.contains("grace@acme.example") && member.contains("IdP"),
         "{member}"

@@ -21,19 +21,19 @@ async fn an_operator_creates_a_tenant_and_sets_its_seats() {
     b.goto(&format!("{}/operator", app.base_url)).await;
     b.wait_for_title("Operator sign-in").await;
     let email = b.find("#email").await;
-    b.type_into(&email, "ops@rosterd.example").await;
+    email.send_keys("ops@rosterd.example").await.unwrap();
     let field = b.find("#password").await;
-    b.type_into(&field, &password).await;
+    field.send_keys(&password).await.unwrap();
     b.click_on("form button[type=submit]").await;
     b.wait_for_text("No tenants yet").await;
 
     let slug = b.find("#slug").await;
-    b.type_into(&slug, "globex").await;
+    slug.send_keys("globex").await.unwrap();
     let name = b.find("#name").await;
-    b.type_into(&name, "Globex Corporation").await;
+    name.send_keys("Globex Corporation").await.unwrap();
     for input in b.find_all("fieldset.seats input[type=number]").await {
-        b.clear(&input).await;
-        b.type_into(&input, "5").await;
+        input.clear().await.unwrap();
+        input.send_keys("5").await.unwrap();
     }
     b.click_on("form[action='/operator/tenants'] button[type=submit]")
         .await;
@@ -54,12 +54,12 @@ async fn an_operator_creates_a_tenant_and_sets_its_seats() {
     assert_eq!(status, 201, "{body}");
     b.goto(&b.current_url().await).await;
     let learning = b.find("fieldset.seats input[type=number]").await;
-    b.clear(&learning).await;
-    b.type_into(&learning, "0").await;
+    learning.clear().await.unwrap();
+    learning.send_keys("0").await.unwrap();
     b.click_on("form[action$='/seats'] button[type=submit]")
         .await;
     let error = b.find("#form-error").await;
-    let text = b.text(&error).await;
+    let text = error.text().await.unwrap();
     assert!(text.contains("has 1 seats in use"), "{text}");
     b.screenshot("operator-seats-refused").await;
 

@@ -10,7 +10,7 @@ use crate::webdriver::Browser;
 /// The Users table's row for `email`, as text; fails if missing.
 async fn row_of(b: &mut Browser, email: &str) -> String {
     for row in b.find_all("table.users-table tbody tr").await {
-        let text = b.text(&row).await;
+        let text = row.text().await.unwrap();
         if text.contains(email) {
             return text;
         }
@@ -40,17 +40,17 @@ async fn a_manual_person_gets_a_license_by_hand_until_the_idp_takes_it_over() {
     b.wait_for_title("Users").await;
     b.click_on("a.button[href$='/users/new']").await;
     let email = b.find("#p-email").await;
-    b.type_into(&email, "grace@acme.example").await;
+    email.send_keys("grace@acme.example").await.unwrap();
     let given = b.find("#p-given").await;
-    b.type_into(&given, "Grace").await;
+    given.send_keys("Grace").await.unwrap();
     let family = b.find("#p-family").await;
-    b.type_into(&family, "Hopper").await;
+    family.send_keys("Hopper").await.unwrap();
     let employee = b.find("#p-employee").await;
-    b.type_into(&employee, "E-1001").await;
+    employee.send_keys("E-1001").await.unwrap();
     b.click_on("form.form button[type=submit]").await;
     b.wait_for_text("Grace Hopper was added").await;
     let heading = b.find("h1").await;
-    let heading = b.text(&heading).await;
+    let heading = heading.text().await.unwrap();
     assert!(heading.contains("Manual"), "{heading}");
     b.wait_for_text("No licenses.").await;
     let person_url = b.current_url().await;
@@ -64,7 +64,7 @@ async fn a_manual_person_gets_a_license_by_hand_until_the_idp_takes_it_over() {
     let licenses = b
         .find("#licenses-h + table, section[aria-labelledby='licenses-h'] table")
         .await;
-    let text = b.text(&licenses).await;
+    let text = licenses.text().await.unwrap();
     assert!(
         text.contains("Learning") && text.contains("Given by hand"),
         "{text}"
@@ -97,9 +97,9 @@ async fn a_manual_person_gets_a_license_by_hand_until_the_idp_takes_it_over() {
     let grace = support::scim_user("grace@acme.example", "Grace", "Hopper", "E-1001");
     let (status, body) = support::provision(&app, &base, &token, &grace).await;
     assert_eq!(status, 201, "{body}");
-    b.click(&revoke).await;
+    revoke.click().await.unwrap();
     let error = b.find("#form-error").await;
-    let error = b.text(&error).await;
+    let error = error.text().await.unwrap();
     assert!(
         error.contains("managed by your identity provider"),
         "{error}"
@@ -111,7 +111,7 @@ async fn a_manual_person_gets_a_license_by_hand_until_the_idp_takes_it_over() {
     // The fresh page: IdP badge, no Revoke button, and the explanation beside the license.
     b.goto(&person_url).await;
     let heading = b.find("h1").await;
-    assert!(b.text(&heading).await.contains("IdP"));
+    assert!(heading.text().await.unwrap().contains("IdP"));
     assert!(
         b.find_all("button[aria-label^='Revoke the Learning']")
             .await

@@ -4,7 +4,7 @@
 use rosterd_test_support::TestApp;
 
 use crate::support;
-use crate::webdriver::Browser;
+use crate::webdriver::{Browser, Locator};
 
 /// Seats in use in pool `kind`, from the CLI (not the page under test).
 async fn in_use(app: &TestApp, kind: &str) -> i64 {
@@ -19,7 +19,10 @@ async fn in_use(app: &TestApp, kind: &str) -> i64 {
 /// The plan table's (in use before, in use after) of the pool named `pool`.
 async fn planned(b: &mut Browser, pool: &str) -> (String, String) {
     for row in b.find_all("section.policy-plan tbody tr").await {
-        let cells = b.cells(&row).await;
+        let mut cells = Vec::new();
+        for cell in row.find_all(Locator::Css("th, td")).await.unwrap() {
+            cells.push(cell.text().await.unwrap());
+        }
         if cells[0] == pool {
             return (cells[1].clone(), cells[2].clone());
         }
@@ -70,7 +73,10 @@ async fn a_policy_change_is_previewed_then_applied() {
     b.click_on("a[href$='/licenses/policy']").await;
     b.wait_for_title("Sales Navigator license policy").await;
     let rule = b.find("#value-0").await;
-    assert_eq!(b.property(&rule, "value").await, "Director");
+    assert_eq!(
+        rule.prop("value").await.unwrap().as_deref(),
+        Some("Director")
+    );
 
     // Everyone no rule matches gets Advanced Plus instead of Core: preview first.
     b.click_on("#policy-default option[value='advanced-plus']")
@@ -86,7 +92,7 @@ async fn a_policy_change_is_previewed_then_applied() {
         ("0".into(), "2".into())
     );
     let plan = b.find("section.policy-plan").await;
-    let plan = b.text(&plan).await;
+    let plan = plan.text().await.unwrap();
     assert!(plan.contains("3 provisioned people evaluated."), "{plan}");
     for moved in ["alan@acme.example", "edsger@acme.example"] {
         assert!(

@@ -30,7 +30,7 @@ async fn a_refused_provisioning_is_explained_to_the_admin() {
     support::sign_in(&mut b, &app, "acme", &admin).await;
     let warning = b.find(".card ul.warnings li").await;
     assert_eq!(
-        b.text(&warning).await,
+        warning.text().await.unwrap(),
         "Learning is 100% used (1 of 1 seats). Ask your account manager for more licenses."
     );
     b.screenshot("overview-pool-full").await;
@@ -40,12 +40,12 @@ async fn a_refused_provisioning_is_explained_to_the_admin() {
     support::nav(&mut b, "Provisioning log").await;
     b.wait_for_title("Provisioning log").await;
     let failed = b.reload_until("li.log-failed").await;
-    let entry = b.text(&failed).await;
+    let entry = failed.text().await.unwrap();
     assert!(entry.contains("POST"), "{entry}");
     assert!(entry.contains("403"), "{entry}");
     assert!(entry.contains("1 of 1 seats assigned"), "{entry}");
     let hint = b.find("li.log-failed .log-hint").await;
-    let hint = b.text(&hint).await;
+    let hint = hint.text().await.unwrap();
     assert!(
         hint.starts_with("How to fix it: The product's seat pool is full"),
         "{hint}"

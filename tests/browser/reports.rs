@@ -33,10 +33,10 @@ async fn the_users_export_holds_everyone_with_their_licenses() {
 
     // The export link, fetched as the browser would: with its session cookie.
     let link = b.find("ul.exports a[href$='/exports/users.csv']").await;
-    assert!(b.attribute(&link, "download").await.is_some());
-    let href = b.property(&link, "href").await.as_str().unwrap().to_owned();
+    assert!(link.attr("download").await.unwrap().is_some());
+    let href = link.prop("href").await.unwrap().unwrap();
     let cookie = b.cookie("rosterd_admin").await.expect("signed in");
-    let cookie = format!("rosterd_admin={}", cookie["value"].as_str().unwrap());
+    let cookie = format!("rosterd_admin={}", cookie.value());
     let res = app
         .http
         .get(&href)

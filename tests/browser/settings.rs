@@ -4,7 +4,7 @@
 use rosterd_test_support::TestApp;
 
 use crate::support;
-use crate::webdriver::Browser;
+use crate::webdriver::{Browser, Locator};
 
 #[tokio::test]
 #[ignore = "drives headless Chromium; run with `just test-browser` (CI does)"]
@@ -20,7 +20,7 @@ async fn a_token_from_the_settings_page_provisions_people() {
     support::nav(&mut b, "Settings").await;
     b.wait_for_title("Automate user management: Learning").await;
     let status = b.find("#status-h + p .badge").await;
-    assert_eq!(b.text(&status).await, "Off");
+    assert_eq!(status.text().await.unwrap(), "Off");
     b.wait_for_text("No tokens yet.").await;
     b.screenshot("settings-off").await;
 
@@ -33,7 +33,7 @@ async fn a_token_from_the_settings_page_provisions_people() {
     b.click_on("form[action$='/status'] button.button-primary[type=submit]")
         .await;
     let status = b.find("#status-h + p .badge-on").await;
-    assert_eq!(b.text(&status).await, "On");
+    assert_eq!(status.text().await.unwrap(), "On");
 
     // Generate a token: shown once, with the SCIM base URL.
     b.click_on("form[action$='/tokens'] button[type=submit]")
@@ -41,16 +41,11 @@ async fn a_token_from_the_settings_page_provisions_people() {
     b.wait_for_title("Your new SCIM token").await;
     b.wait_for_text("Your new Learning SCIM token").await;
     let token = b.find("textarea#token").await;
-    let token = b.property(&token, "value").await;
-    let token = token.as_str().unwrap().trim().to_owned();
+    let token = token.prop("value").await.unwrap().unwrap();
+    let token = token.trim().to_owned();
     assert!(token.len() >= 32, "token `{token}` looks too short");
     let base = b.find("input#base-url").await;
-    let base = b
-        .property(&base, "value")
-        .await
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let base = base.prop("value").await.unwrap().unwrap();
     assert_eq!(base, format!("{}/scim/acme/learning/v2", app.base_url));
     b.screenshot("token-issued").await;
 
@@ -60,7 +55,7 @@ async fn a_token_from_the_settings_page_provisions_people() {
     b.wait_for_title("Automate user management: Learning").await;
     let rows = b.find_all("table.table tbody tr").await;
     assert_eq!(rows.len(), 1);
-    let row = b.text(&rows[0]).await;
+    let row = rows[0].text().await.unwrap();
     assert!(row.contains("Live"), "{row}");
     assert!(row.contains("never"), "{row}");
     assert!(
@@ -68,7 +63,12 @@ async fn a_token_from_the_settings_page_provisions_people() {
         "the secret is shown again"
     );
     let prefix = b.find("table.table tbody td code").await;
-    let prefix = b.text(&prefix).await.trim_end_matches('…').to_owned();
+    let prefix = prefix
+        .text()
+        .await
+        .unwrap()
+        .trim_end_matches('…')
+        .to_owned();
     assert!(
         token.starts_with(&prefix),
         "{prefix} is not the start of the token"
@@ -95,8 +95,8 @@ async fn a_token_from_the_settings_page_provisions_people() {
     let rows = b.find_all("table.users-table tbody tr").await;
     assert_eq!(rows.len(), 3);
     for row in &rows {
-        let text = b.text(row).await;
-        let badge = b.find_all_in(row, ".badge-idp").await;
+        let text = row.text().await.unwrap();
+        let badge = row.find_all(Locator::Css(".badge-idp")).await.unwrap();
         assert_eq!(badge.len(), 1, "no IdP badge: {text}");
         assert!(text.contains("Learning: assigned"), "{text}");
     }
@@ -105,20 +105,20 @@ async fn a_token_from_the_settings_page_provisions_people() {
     // Settings now shows when the token was last used.
     b.goto(&b.current_url().await).await;
     let row = b.find("table.table tbody tr").await;
-    assert!(!b.text(&row).await.contains("never"));
+    assert!(!row.text().await.unwrap().contains("never"));
     b.screenshot("settings").await;
 
     // The overview counts the three Learning seats in use and SCIM on.
     support::nav(&mut b, "Overview").await;
     b.wait_for_title("Overview").await;
     let learning = b.find(".card").await;
-    let card = b.text(&learning).await;
+    let card = learning.text().await.unwrap();
     assert!(card.contains("SCIM on"), "{card}");
     let in_use = b.find(".card tbody tr td:nth-of-type(2)").await;
     assert!(
-        b.text(&in_use).await.starts_with("3 "),
+        in_use.text().await.unwrap().starts_with("3 "),
         "{}",
-        b.text(&in_use).await
+        in_use.text().await.unwrap()
     );
     b.screenshot("overview-provisioned").await;
 
@@ -130,8 +130,8 @@ async fn a_token_from_the_settings_page_provisions_people() {
         .await;
     b.wait_for_title("Your new SCIM token").await;
     let second = b.find("textarea#token").await;
-    let second = b.property(&second, "value").await;
-    let second = second.as_str().unwrap().trim().to_owned();
+    let second = second.prop("value").await.unwrap().unwrap();
+    let second = second.trim().to_owned();
     assert_ne!(second, token);
     b.click_on("a.button[href$='/settings/scim/learning']")
         .await;
@@ -144,7 +144,7 @@ async fn a_token_from_the_settings_page_provisions_people() {
     let states = b.find_all("table.table tbody td .badge").await;
     let mut labels = Vec::new();
     for state in &states {
-        labels.push(b.text(state).await);
+        labels.push(state.text().await.unwrap());
     }
     labels.sort();
     assert_eq!(labels, ["Live", "Revoked"]);

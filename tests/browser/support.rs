@@ -62,9 +62,9 @@ pub async fn sign_in(b: &mut Browser, app: &TestApp, slug: &str, who: &Admin) {
     b.wait_for_title(&format!("Sign in to {}", org_name(slug)))
         .await;
     let email = b.find("#email").await;
-    b.type_into(&email, &who.email).await;
+    email.send_keys(&who.email).await.unwrap();
     let password = b.find("#password").await;
-    b.type_into(&password, &who.password).await;
+    password.send_keys(&who.password).await.unwrap();
     b.click_on("form button[type=submit]").await;
     b.wait_for_title("Overview").await;
 }
@@ -107,8 +107,8 @@ pub async fn provision(app: &TestApp, base: &str, token: &str, user: &Value) -> 
 /// Follows the main navigation link labelled `label`, as a person would.
 pub async fn nav(b: &mut Browser, label: &str) {
     for link in b.find_all("nav.nav a").await {
-        if b.text(&link).await.trim() == label {
-            b.click(&link).await;
+        if link.text().await.unwrap().trim() == label {
+            link.click().await.unwrap();
             return;
         }
     }

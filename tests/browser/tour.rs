@@ -8,11 +8,51 @@ use serde_json::json;
 use crate::support;
 use crate::webdriver::Browser;
 
+/// In the page: how many lines the main navigation takes, whether the account links sit on the
+/// brand's line (rather than wrapped below it), and what is wider than its box (the page itself,
+/// `main`, a card; a `.table-scroll` is meant to scroll).
+const LAYOUT: &str = "
+    const lines = new Set([...document.querySelectorAll('nav.nav li')]
+        .map(li => Math.round(li.getBoundingClientRect().top)));
+    const middle = e => { const r = e.getBoundingClientRect(); return (r.top + r.bottom) / 2; };
+    const brand = document.querySelector('.topbar .brand');
+    const account = document.querySelector('.topbar .account');
+    const accountBesideBrand = !account || Math.abs(middle(account) - middle(brand)) < 12;
+    const boxes = [document.documentElement, ...document.querySelectorAll('main, .card')];
+    const overflowing = boxes.filter(e => e.scrollWidth > e.clientWidth)
+        .map(e => `${e.tagName.toLowerCase()}.${e.className}: ${e.scrollWidth} > ${e.clientWidth}`);
+    return {width: window.innerWidth, navLines: lines.size, accountBesideBrand, overflowing};
+";
+
 /// Checks what every page owes its readers and saves its screenshot as `name`.
 async fn visit(b: &mut Browser, name: &str, title: &str) {
     b.wait_for_title(title).await;
     let full = b.title().await;
     assert!(full.ends_with(" · rosterd"), "title `{full}`");
+    // At 1280 px the navigation is one line and nothing overflows its box.
+    let layout = b.script(LAYOUT).await;
+    assert_eq!(layout["width"], 1280, "{name}: the window is 1280 px wide");
+    assert!(
+        layout["navLines"].as_u64() <= Some(1),
+        "{name}: the navigation takes {} lines",
+        layout["navLines"]
+    );
+    assert_eq!(
+        layout["accountBesideBrand"], true,
+        "{name}: the account links wrapped below the brand"
+    );
+    assert_eq!(
+        layout["overflowing"],
+        json!([]),
+        "{name}: wider than its box"
+    );
+    // The icon the page names is there (no 404 for `favicon.ico` in the console).
+    let icon = b.find("link[rel=icon]").await;
+    let href = icon.prop("href").await.unwrap().unwrap();
+    assert!(
+        href.ends_with("/admin/static/favicon.svg"),
+        "{name}: icon {href}"
+    );
     assert_eq!(b.find_all("h1").await.len(), 1, "{name}: one h1");
     assert_eq!(
         b.find_all("main#main").await.len(),
@@ -24,12 +64,12 @@ async fn visit(b: &mut Browser, name: &str, title: &str) {
         .find_all("input:not([type=hidden]), select, textarea")
         .await
     {
-        let id = b.attribute(&field, "id").await.unwrap_or_default();
+        let id = field.attr("id").await.unwrap().unwrap_or_default();
         let labelled =
             !id.is_empty() && !b.find_all(&format!("label[for='{id}']")).await.is_empty();
-        let aria = b.attribute(&field, "aria-label").await.is_some();
+        let aria = field.attr("aria-label").await.unwrap().is_some();
         if !labelled && !aria {
-            let name_attr = b.attribute(&field, "name").await.unwrap_or_default();
+            let name_attr = field.attr("name").await.unwrap().unwrap_or_default();
             b.fail(&format!(
                 "{name}: field `{name_attr}` (id `{id}`) has no label"
             ))
@@ -133,6 +173,15 @@ async fn every_main_page_loads_labelled_and_is_captured() {
 
     b.goto(&format!("{}/admin/acme/login", app.base_url)).await;
     visit(&mut b, "login", "Sign in to Acme Corp").await;
+    let icon = app
+        .http
+        .get(format!("{}/admin/static/favicon.svg", app.base_url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(icon.status(), 200);
+    assert_eq!(icon.headers()["content-type"], "image/svg+xml");
+    assert!(icon.text().await.unwrap().starts_with("<svg"));
     support::sign_in(&mut b, &app, "acme", &admin).await;
     visit(&mut b, "overview", "Overview").await;
     support::nav(&mut b, "Users").await;
@@ -141,7 +190,7 @@ async fn every_main_page_loads_labelled_and_is_captured() {
         .await;
     b.wait_for_text("provisioned by").await;
     let name = b.find("h1").await;
-    let name = b.text(&name).await;
+    let name = name.text().await.unwrap();
     visit(&mut b, "person", name.trim_end_matches(" IdP")).await;
     support::nav(&mut b, "Groups").await;
     visit(&mut b, "groups", "Groups").await;

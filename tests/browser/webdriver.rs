@@ -1,8 +1,10 @@
-//! A small W3C WebDriver client for chromedriver over `reqwest`: one chromedriver per browser on
-//! a free loopback port, one headless Chromium session, and the handful of commands the flows
-//! use (navigate, find by CSS, type, click, read, key presses, cookies, screenshots). Dropping the
-//! [`Browser`] ends the session (which quits Chromium) and kills chromedriver.
+//! The browser the flows drive: one chromedriver per test on a free loopback port and one
+//! headless Chromium session through `fantoccini` (plain HTTP over loopback, no TLS), plus what
+//! the flows add on top: waits that fail the test with a screenshot and the page's HTML, key
+//! presses, full-page screenshots. Dropping the [`Browser`] ends the session (which quits
+//! Chromium) and kills chromedriver.
 
+use std::future::Future;
 use std::io::{Read as _, Write as _};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -10,11 +12,16 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
-use serde_json::{Value, json};
+use fantoccini::actions::{InputSource as _, KeyAction, KeyActions};
+use fantoccini::cookies::Cookie;
+use fantoccini::wd::WebDriverCompatibleCommand;
+use fantoccini::{Client, ClientBuilder};
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::json;
 use tokio::sync::{Semaphore, SemaphorePermit};
 
-/// The key of an element reference in WebDriver JSON.
-const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+pub use fantoccini::Locator;
+pub use fantoccini::elements::Element;
 
 /// How long a wait for an element or a condition lasts before the test fails.
 const WAIT: Duration = Duration::from_secs(15);
@@ -37,11 +44,9 @@ fn chromedriver() -> Option<PathBuf> {
 
 /// A headless Chromium driven through its own chromedriver.
 pub struct Browser {
-    http: reqwest::Client,
-    /// `http://127.0.0.1:PORT`
-    driver_url: String,
-    /// `{driver_url}/session/{id}`
-    session_url: String,
+    client: Client,
+    /// `127.0.0.1:PORT`
+    driver_addr: String,
     session_id: String,
     driver: Child,
     /// `target/browser-artifacts/<test>/`
@@ -50,10 +55,14 @@ pub struct Browser {
     _slot: SemaphorePermit<'static>,
 }
 
-/// An element found on the current page.
-#[derive(Debug, Clone)]
-pub struct Element {
-    id: String,
+/// A WebDriver command that must succeed: its error fails the test.
+async fn ok<T>(
+    what: &str,
+    command: impl Future<Output = Result<T, fantoccini::error::CmdError>>,
+) -> T {
+    command
+        .await
+        .unwrap_or_else(|e| panic!("WebDriver {what}: {e}"))
 }
 
 impl Browser {
@@ -89,7 +98,7 @@ impl Browser {
         std::fs::create_dir_all(&artifacts).unwrap();
 
         let port = free_port();
-        let driver = Command::new(&binary)
+        let mut driver = Command::new(&binary)
             .arg(format!("--port={port}"))
             .arg(format!(
                 "--log-path={}",
@@ -101,54 +110,19 @@ impl Browser {
             .stderr(Stdio::null())
             .spawn()
             .unwrap_or_else(|e| panic!("starting {}: {e}", binary.display()));
-        let driver_url = format!("http://127.0.0.1:{port}");
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(60))
-            .build()
-            .unwrap();
-
-        // Owns the process from here, so a failed start still kills it.
-        let mut browser = Self {
-            http,
-            session_url: String::new(),
-            session_id: String::new(),
-            driver_url,
-            driver,
-            artifacts,
-            failures: 0,
-            _slot: slot,
-        };
-        browser.wait_until_ready().await;
-        browser.new_session().await;
-        Some(browser)
-    }
-
-    async fn wait_until_ready(&mut self) {
+        let driver_addr = format!("127.0.0.1:{port}");
         let start = Instant::now();
-        loop {
-            let status = self
-                .command(
-                    reqwest::Method::GET,
-                    &format!("{}/status", self.driver_url),
-                    None,
-                )
-                .await;
-            if status.is_ok_and(|s| s["ready"] == true) {
-                return;
-            }
-            if let Ok(Some(status)) = self.driver.try_wait() {
+        while TcpStream::connect(&driver_addr).is_err() {
+            if let Ok(Some(status)) = driver.try_wait() {
                 panic!("chromedriver exited at start: {status}");
             }
-            assert!(
-                start.elapsed() < WAIT,
-                "chromedriver not ready on {}",
-                self.driver_url
-            );
+            if start.elapsed() > WAIT {
+                let _ = driver.kill();
+                panic!("chromedriver not listening on {driver_addr}");
+            }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-    }
 
-    async fn new_session(&mut self) {
         let mut options = json!({
             "args": [
                 "--headless",
@@ -164,156 +138,54 @@ impl Browser {
             options["binary"] = json!(chromium);
         }
         let caps = json!({
-            "capabilities": {
-                "alwaysMatch": {
-                    "browserName": "chrome",
-                    "goog:chromeOptions": options,
-                    "timeouts": {"implicit": 0, "pageLoad": 30_000, "script": 10_000},
-                }
-            }
+            "browserName": "chrome",
+            "goog:chromeOptions": options,
+            "timeouts": {"implicit": 0, "pageLoad": 30_000, "script": 10_000},
         });
-        let value = self
-            .command(
-                reqwest::Method::POST,
-                &format!("{}/session", self.driver_url),
-                Some(caps),
-            )
-            .await
-            .unwrap_or_else(|e| panic!("new session: {e}"));
-        self.session_id = value["sessionId"].as_str().unwrap().to_owned();
-        self.session_url = format!("{}/session/{}", self.driver_url, self.session_id);
-    }
-
-    /// Sends one WebDriver command; returns its `value`, or the WebDriver error as text.
-    async fn command(
-        &self,
-        method: reqwest::Method,
-        url: &str,
-        body: Option<Value>,
-    ) -> Result<Value, String> {
-        let mut req = self.http.request(method.clone(), url);
-        // POSTs always carry a JSON body, even an empty one.
-        if method == reqwest::Method::POST {
-            req = req.json(&body.unwrap_or_else(|| json!({})));
-        }
-        let res = req.send().await.map_err(|e| format!("{url}: {e}"))?;
-        let ok = res.status().is_success();
-        let body: Value = res.json().await.map_err(|e| format!("{url}: {e}"))?;
-        let value = body["value"].clone();
-        if ok {
-            Ok(value)
-        } else {
-            Err(format!(
-                "{}: {}",
-                value["error"].as_str().unwrap_or("error"),
-                value["message"].as_str().unwrap_or_default()
-            ))
-        }
-    }
-
-    /// A session command that must succeed.
-    async fn session(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
-        match self.try_session(method, path, body).await {
-            Ok(v) => v,
-            Err(e) => panic!("WebDriver {path}: {e}"),
-        }
-    }
-
-    /// A session command that may fail, e.g. on an element of a page being replaced by the next
-    /// one ("stale element reference"); waits retry those.
-    async fn try_session(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        body: Option<Value>,
-    ) -> Result<Value, String> {
-        let url = format!("{}{path}", self.session_url);
-        self.command(method, &url, body).await
+        let client = ClientBuilder::new(HttpConnector::new())
+            .capabilities(caps.as_object().unwrap().clone())
+            .connect(&format!("http://{driver_addr}"))
+            .await;
+        let client = match client {
+            Ok(client) => client,
+            Err(e) => {
+                let _ = driver.kill();
+                panic!("new WebDriver session: {e}");
+            }
+        };
+        let session_id = ok("session id", client.session_id()).await.unwrap();
+        Some(Self {
+            client,
+            driver_addr,
+            session_id,
+            driver,
+            artifacts,
+            failures: 0,
+            _slot: slot,
+        })
     }
 
     /// Opens `url` and waits for it to load.
     pub async fn goto(&self, url: &str) {
-        self.session(reqwest::Method::POST, "/url", Some(json!({ "url": url })))
-            .await;
+        ok(url, self.client.goto(url)).await;
     }
 
     pub async fn current_url(&self) -> String {
-        self.session(reqwest::Method::GET, "/url", None)
-            .await
-            .as_str()
-            .unwrap()
-            .to_owned()
+        ok("current url", self.client.current_url()).await.into()
     }
 
     pub async fn title(&self) -> String {
-        self.session(reqwest::Method::GET, "/title", None)
-            .await
-            .as_str()
-            .unwrap()
-            .to_owned()
+        ok("title", self.client.title()).await
     }
 
     /// The page's HTML, for failure messages.
     pub async fn source(&self) -> String {
-        self.session(reqwest::Method::GET, "/source", None)
-            .await
-            .as_str()
-            .unwrap_or_default()
-            .to_owned()
+        ok("source", self.client.source()).await
     }
 
     /// Every element matching `css` on the page now (possibly none).
     pub async fn find_all(&self, css: &str) -> Vec<Element> {
-        match self.try_find_all(css).await {
-            Ok(found) => found,
-            Err(e) => panic!("WebDriver find `{css}`: {e}"),
-        }
-    }
-
-    async fn try_find_all(&self, css: &str) -> Result<Vec<Element>, String> {
-        let found = self
-            .try_session(
-                reqwest::Method::POST,
-                "/elements",
-                Some(json!({"using": "css selector", "value": css})),
-            )
-            .await?;
-        Ok(found
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| Element {
-                id: e[ELEMENT].as_str().unwrap().to_owned(),
-            })
-            .collect())
-    }
-
-    /// Every element matching `css` inside `parent`.
-    pub async fn find_all_in(&self, parent: &Element, css: &str) -> Vec<Element> {
-        let found = self
-            .session(
-                reqwest::Method::POST,
-                &format!("/element/{}/elements", parent.id),
-                Some(json!({"using": "css selector", "value": css})),
-            )
-            .await;
-        found
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| Element {
-                id: e[ELEMENT].as_str().unwrap().to_owned(),
-            })
-            .collect()
-    }
-
-    /// The texts of `row`'s cells (`th` and `td`), in order.
-    pub async fn cells(&self, row: &Element) -> Vec<String> {
-        let mut texts = Vec::new();
-        for cell in self.find_all_in(row, "th, td").await {
-            texts.push(self.text(&cell).await);
-        }
-        texts
+        ok(css, self.client.find_all(Locator::Css(css))).await
     }
 
     /// The first element matching `css`, waiting for it to appear; fails the test (with a
@@ -322,30 +194,11 @@ impl Browser {
         let start = Instant::now();
         loop {
             // An error here is a page in the middle of loading: try again.
-            if let Some(e) = self
-                .try_find_all(css)
-                .await
-                .ok()
-                .and_then(|f| f.into_iter().next())
-            {
+            if let Ok(e) = self.client.find(Locator::Css(css)).await {
                 return e;
             }
             if start.elapsed() > WAIT {
                 self.fail(&format!("no element `{css}`")).await;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-
-    /// Waits until the page's visible text contains `text`; fails the test otherwise.
-    pub async fn wait_for_text(&mut self, text: &str) {
-        let start = Instant::now();
-        loop {
-            if self.body_text().await.contains(text) {
-                return;
-            }
-            if start.elapsed() > WAIT {
-                self.fail(&format!("`{text}` never appeared")).await;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
@@ -356,12 +209,7 @@ impl Browser {
     pub async fn reload_until(&mut self, css: &str) -> Element {
         let start = Instant::now();
         loop {
-            if let Some(e) = self
-                .try_find_all(css)
-                .await
-                .ok()
-                .and_then(|f| f.into_iter().next())
-            {
+            if let Ok(e) = self.client.find(Locator::Css(css)).await {
                 return e;
             }
             if start.elapsed() > WAIT {
@@ -373,13 +221,21 @@ impl Browser {
         }
     }
 
+    /// Waits until the page's visible text contains `text`; fails the test otherwise.
+    pub async fn wait_for_text(&mut self, text: &str) {
+        let start = Instant::now();
+        while !self.body_text().await.contains(text) {
+            if start.elapsed() > WAIT {
+                self.fail(&format!("`{text}` never appeared")).await;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// Waits until the page's title starts with `title`; fails the test otherwise.
     pub async fn wait_for_title(&mut self, title: &str) {
         let start = Instant::now();
-        loop {
-            if self.title().await.starts_with(title) {
-                return;
-            }
+        while !self.title().await.starts_with(title) {
             if start.elapsed() > WAIT {
                 self.fail(&format!("title never became `{title}…`")).await;
             }
@@ -387,26 +243,12 @@ impl Browser {
         }
     }
 
-    /// The rendered text of the whole page.
-    /// Empty while a page is being replaced by the next.
+    /// The rendered text of the whole page; empty while a page is being replaced by the next.
     pub async fn body_text(&self) -> String {
-        let Some(body) = self
-            .try_find_all("body")
-            .await
-            .ok()
-            .and_then(|f| f.into_iter().next())
-        else {
-            return String::new();
-        };
-        self.try_session(
-            reqwest::Method::GET,
-            &format!("/element/{}/text", body.id),
-            None,
-        )
-        .await
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
+        match self.client.find(Locator::Css("body")).await {
+            Ok(body) => body.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        }
     }
 
     /// Saves a screenshot, the page's HTML and its address, then fails the test with `why`.
@@ -425,131 +267,44 @@ impl Browser {
         );
     }
 
-    /// Types `text` into `element` (WebDriver key codes such as [`ENTER`] allowed).
-    pub async fn type_into(&self, element: &Element, text: &str) {
-        self.session(
-            reqwest::Method::POST,
-            &format!("/element/{}/value", element.id),
-            Some(json!({ "text": text })),
-        )
-        .await;
-    }
-
-    /// Empties an input.
-    pub async fn clear(&self, element: &Element) {
-        self.session(
-            reqwest::Method::POST,
-            &format!("/element/{}/clear", element.id),
-            None,
-        )
-        .await;
-    }
-
-    /// Clicks `element`; a click that submits a form waits for the next page to load.
-    pub async fn click(&self, element: &Element) {
-        self.session(
-            reqwest::Method::POST,
-            &format!("/element/{}/click", element.id),
-            None,
-        )
-        .await;
-    }
-
-    /// Finds `css` and clicks it.
+    /// Finds `css` and clicks it; a click that submits a form waits for the next page to load.
     pub async fn click_on(&mut self, css: &str) {
         let e = self.find(css).await;
-        self.click(&e).await;
+        ok(css, e.click()).await;
     }
 
-    /// The rendered text of `element`.
-    pub async fn text(&self, element: &Element) -> String {
-        self.session(
-            reqwest::Method::GET,
-            &format!("/element/{}/text", element.id),
-            None,
-        )
-        .await
-        .as_str()
-        .unwrap_or_default()
-        .to_owned()
-    }
-
-    /// An HTML attribute of `element`, as written in the page.
-    pub async fn attribute(&self, element: &Element, name: &str) -> Option<String> {
-        self.session(
-            reqwest::Method::GET,
-            &format!("/element/{}/attribute/{name}", element.id),
-            None,
-        )
-        .await
-        .as_str()
-        .map(str::to_owned)
-    }
-
-    /// A DOM property of `element` (e.g. `value` of an input, `href` resolved to absolute).
-    pub async fn property(&self, element: &Element, name: &str) -> Value {
-        self.session(
-            reqwest::Method::GET,
-            &format!("/element/{}/property/{name}", element.id),
-            None,
-        )
-        .await
+    /// Runs `js` (a function body: `return ...`) in the page and returns what it returns.
+    pub async fn script(&self, js: &str) -> serde_json::Value {
+        ok("execute script", self.client.execute(js, Vec::new())).await
     }
 
     /// The element that has keyboard focus.
     pub async fn focused(&self) -> Element {
-        let e = self
-            .session(reqwest::Method::GET, "/element/active", None)
-            .await;
-        Element {
-            id: e[ELEMENT].as_str().unwrap().to_owned(),
-        }
+        ok("active element", self.client.active_element()).await
     }
 
     /// Presses and releases each key of `keys` in turn on whatever has focus, as a person at a
     /// keyboard would.
     pub async fn press(&self, keys: &str) {
-        let actions: Vec<Value> = keys
-            .chars()
-            .flat_map(|c| {
-                [
-                    json!({"type": "keyDown", "value": c.to_string()}),
-                    json!({"type": "keyUp", "value": c.to_string()}),
-                ]
-            })
-            .collect();
-        self.session(
-            reqwest::Method::POST,
-            "/actions",
-            Some(json!({"actions": [{"type": "key", "id": "keyboard", "actions": actions}]})),
-        )
-        .await;
-        self.session(reqwest::Method::DELETE, "/actions", None)
-            .await;
+        let mut actions = KeyActions::new("keyboard".to_owned());
+        for value in keys.chars() {
+            actions = actions
+                .then(KeyAction::Down { value })
+                .then(KeyAction::Up { value });
+        }
+        ok("actions", self.client.perform_actions(actions)).await;
+        ok("release actions", self.client.release_actions()).await;
     }
 
-    /// The browser's cookie `name` for the current page (`HttpOnly` ones included): `value`,
-    /// `path`, `httpOnly`, `secure`, `sameSite`.
-    pub async fn cookie(&self, name: &str) -> Option<Value> {
-        let all = self.session(reqwest::Method::GET, "/cookie", None).await;
-        all.as_array()?.iter().find(|c| c["name"] == name).cloned()
+    /// The browser's cookie `name` for the current page (`HttpOnly` ones included).
+    pub async fn cookie(&self, name: &str) -> Option<Cookie<'static>> {
+        self.client.get_named_cookie(name).await.ok()
     }
 
     /// The page as the browser shows it, saved to `<artifacts>/<name>.png`: the whole page, not
     /// just the 1280×900 viewport.
     pub async fn screenshot(&self, name: &str) -> PathBuf {
-        // Chromium's own full-page capture (through chromedriver's CDP passthrough); the W3C
-        // screenshot would stop at the fold.
-        let shot = self
-            .session(
-                reqwest::Method::POST,
-                "/goog/cdp/execute",
-                Some(json!({
-                    "cmd": "Page.captureScreenshot",
-                    "params": {"format": "png", "captureBeyondViewport": true}
-                })),
-            )
-            .await;
+        let shot = ok("screenshot", self.client.issue_cmd(FullPageScreenshot)).await;
         let png = base64::engine::general_purpose::STANDARD
             .decode(shot["data"].as_str().unwrap())
             .unwrap();
@@ -563,23 +318,46 @@ impl Browser {
     }
 }
 
+/// Chromium's own full-page capture, through chromedriver's CDP passthrough: the W3C screenshot
+/// would stop at the fold.
+#[derive(Debug)]
+struct FullPageScreenshot;
+
+impl WebDriverCompatibleCommand for FullPageScreenshot {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        let body = json!({
+            "cmd": "Page.captureScreenshot",
+            "params": {"format": "png", "captureBeyondViewport": true}
+        });
+        (http::Method::POST, Some(body.to_string()))
+    }
+}
+
 impl Drop for Browser {
     /// Ends the session (Chromium quits with it), then stops chromedriver. Synchronous, so it
-    /// also runs when a test panics.
+    /// also runs when a test panics: `fantoccini` closes a session from a task on the test's
+    /// runtime, which is gone by then.
     fn drop(&mut self) {
-        if !self.session_id.is_empty() {
-            let addr = self.driver_url.trim_start_matches("http://");
-            if let Ok(mut stream) = TcpStream::connect(addr) {
-                let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
-                let request = format!(
-                    "DELETE /session/{} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 0\r\n\
-                     Connection: close\r\n\r\n",
-                    self.session_id
-                );
-                if stream.write_all(request.as_bytes()).is_ok() {
-                    let mut reply = Vec::new();
-                    let _ = stream.read_to_end(&mut reply);
-                }
+        if let Ok(mut stream) = TcpStream::connect(&self.driver_addr) {
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+            let request = format!(
+                "DELETE /session/{} HTTP/1.1\r\nHost: {}\r\nContent-Length: 0\r\n\
+                 Connection: close\r\n\r\n",
+                self.session_id, self.driver_addr
+            );
+            if stream.write_all(request.as_bytes()).is_ok() {
+                let _ = stream.read_to_end(&mut Vec::new());
             }
         }
         let _ = self.driver.kill();

@@ -1,4 +1,4 @@
-//! The admin center's CSS and its one small script, compiled into the binary so `rosterd serve`
+//! The admin center's CSS, its one small script and its icon, compiled into the binary so `rosterd serve`
 //! needs no files on disk. Served at `/admin/static/{file}`.
 
 use axum::extract::Path;
@@ -17,6 +17,11 @@ const FILES: &[(&str, &str, &str)] = &[
         "admin.js",
         "text/javascript; charset=utf-8",
         include_str!("../../../web/static/admin.js"),
+    ),
+    (
+        "favicon.svg",
+        "image/svg+xml",
+        include_str!("../../../web/static/favicon.svg"),
     ),
 ];
 

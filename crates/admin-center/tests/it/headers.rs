@@ -92,6 +92,9 @@ async fn static_assets_are_served_from_the_binary() {
     assert_eq!(css.headers["content-type"], "text/css; charset=utf-8");
     let js = browser.get("/admin/static/admin.js").await;
     js.expect(StatusCode::OK, "clipboard");
+    let icon = browser.get("/admin/static/favicon.svg").await;
+    icon.expect(StatusCode::OK, "<svg");
+    assert_eq!(icon.headers["content-type"], "image/svg+xml");
     browser
         .get("/admin/static/nope.css")
         .await
