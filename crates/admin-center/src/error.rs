@@ -57,8 +57,8 @@ impl From<rosterd_licensing::Error> for AdminError {
     }
 }
 
-impl From<sea_orm::DbErr> for AdminError {
-    fn from(err: sea_orm::DbErr) -> Self {
+impl From<rosterd_database::DatabaseError> for AdminError {
+    fn from(err: rosterd_database::DatabaseError) -> Self {
         AdminError::Internal(format!("database: {err}"))
     }
 }

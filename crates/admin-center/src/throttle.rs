@@ -146,12 +146,13 @@ async fn count(
         .to_owned();
     let row = db
         .query_one(db.get_database_backend().build(&upsert))
-        .await?
+        .await
+        .map_err(db_failure)?
         .ok_or_else(|| AdminError::internal("sign-in throttle: the count returned no row"))?;
     Ok(Counted {
         key,
-        attempts: row.try_get("", "failures")?,
-        window_started_at: row.try_get("", "window_started_at")?,
+        attempts: row.try_get("", "failures").map_err(db_failure)?,
+        window_started_at: row.try_get("", "window_started_at").map_err(db_failure)?,
     })
 }
 
@@ -163,7 +164,8 @@ async fn give_back(db: &impl ConnectionTrait, c: &Counted) -> Result<(), AdminEr
         .filter(Column::WindowStartedAt.eq(c.window_started_at))
         .filter(Column::Failures.gt(0))
         .exec(db)
-        .await?;
+        .await
+        .map_err(db_failure)?;
     Ok(())
 }
 
@@ -195,7 +197,8 @@ impl Ticket {
             if c.key == account {
                 entity::Entity::delete_by_id(account.clone())
                     .exec(db)
-                    .await?;
+                    .await
+                    .map_err(db_failure)?;
             } else {
                 give_back(db, c).await?;
             }
@@ -220,6 +223,11 @@ pub fn locked_message(wait: Duration) -> String {
         "Too many failed sign-in attempts. Try again in {n} minute{}.",
         if n == 1 { "" } else { "s" }
     )
+}
+
+/// A failed statement on the throttle's table, as the admin center reports it.
+fn db_failure(err: sea_orm::DbErr) -> AdminError {
+    rosterd_database::DatabaseError::from(err).into()
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
 //! A change by an actor to one tenant's data, as the use cases of every crate take it.
 
+use rosterd_database::DatabaseError;
 use rosterd_domain::{Clock, TenantId};
-use sea_orm::{ConnectionTrait, DbErr};
+use sea_orm::ConnectionTrait;
 
 use crate::{Actor, record};
 
@@ -58,7 +59,7 @@ impl<C> Change<'_, C> {
         action: &str,
         target: (&str, &str),
         detail: &str,
-    ) -> Result<(), DbErr> {
+    ) -> Result<(), DatabaseError> {
         record(
             conn,
             self.clock,

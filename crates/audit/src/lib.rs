@@ -14,10 +14,11 @@ pub use actor::{Actor, ActorKind};
 pub use change::Change;
 
 use chrono::{DateTime, Utc};
+use rosterd_database::DatabaseError;
 use rosterd_domain::{Clock, TenantId};
 use sea_orm::sea_query::{Condition, Expr, Func, LikeExpr};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, QueryTrait, Statement,
 };
 use serde::Serialize;
@@ -107,7 +108,7 @@ pub async fn record(
     clock: &dyn Clock,
     tenant: TenantId,
     event: NewEvent<'_>,
-) -> Result<(), DbErr> {
+) -> Result<(), DatabaseError> {
     let insert = record_statement(conn.get_database_backend(), clock, tenant, event);
     conn.execute(insert).await?;
     Ok(())
@@ -166,7 +167,7 @@ pub async fn list(
     conn: &impl ConnectionTrait,
     tenant: TenantId,
     query: &Query,
-) -> Result<Vec<Event>, DbErr> {
+) -> Result<Vec<Event>, DatabaseError> {
     let mut select = Entity::find().filter(Column::TenantId.eq(tenant.to_string()));
     if let Some(channel) = query.channel {
         select = select.filter(Column::Channel.eq(channel.as_str()));

@@ -49,6 +49,13 @@ impl From<DbErr> for Error {
     }
 }
 
+impl From<rosterd_database::DatabaseError> for Error {
+    fn from(err: rosterd_database::DatabaseError) -> Self {
+        tracing::error!(error = %err, "directory database error");
+        Error::Internal
+    }
+}
+
 /// Why a storage step did not finish.
 #[derive(Debug)]
 pub(crate) enum Failure {

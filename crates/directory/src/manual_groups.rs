@@ -93,6 +93,12 @@ pub enum GroupError {
     Directory(#[from] Error),
 }
 
+impl From<rosterd_database::DatabaseError> for GroupError {
+    fn from(err: rosterd_database::DatabaseError) -> Self {
+        GroupError::Directory(err.into())
+    }
+}
+
 impl From<sea_orm::DbErr> for GroupError {
     fn from(err: sea_orm::DbErr) -> Self {
         GroupError::Directory(err.into())

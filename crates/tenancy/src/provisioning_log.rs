@@ -12,11 +12,12 @@
 //! huge request cannot store a huge row and an entry is about 5 KB at the very most.
 
 use chrono::{DateTime, Utc};
+use rosterd_database::DatabaseError;
 use rosterd_domain::{Product, TenantId};
 use sea_orm::sea_query::{Condition, Expr, LikeExpr};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 use serde::{Deserialize, Serialize};
 
@@ -205,7 +206,10 @@ pub struct Query {
 }
 
 /// Records `entries` in one insert (the writer batches them), each within the bounds.
-pub async fn record(conn: &impl ConnectionTrait, entries: &[LogEntry]) -> Result<(), DbErr> {
+pub async fn record(
+    conn: &impl ConnectionTrait,
+    entries: &[LogEntry],
+) -> Result<(), DatabaseError> {
     if entries.is_empty() {
         return Ok(());
     }
@@ -251,7 +255,7 @@ pub async fn list(
     conn: &impl ConnectionTrait,
     tenant: TenantId,
     query: &Query,
-) -> Result<Vec<LogEntry>, DbErr> {
+) -> Result<Vec<LogEntry>, DatabaseError> {
     let mut select = Entity::find().filter(Column::TenantId.eq(tenant.to_string()));
     if let Some(product) = query.product {
         select = select.filter(Column::Product.eq(product.slug()));
@@ -332,7 +336,7 @@ pub async fn activity(
     conn: &impl ConnectionTrait,
     tenant: TenantId,
     since: DateTime<Utc>,
-) -> Result<Vec<AppActivity>, DbErr> {
+) -> Result<Vec<AppActivity>, DatabaseError> {
     let mut out = Vec::with_capacity(Product::ALL.len());
     for product in Product::ALL {
         let scoped = || {
@@ -365,7 +369,7 @@ pub async fn purge(
     conn: &impl ConnectionTrait,
     tenant: TenantId,
     before: DateTime<Utc>,
-) -> Result<u64, DbErr> {
+) -> Result<u64, DatabaseError> {
     let deleted = Entity::delete_many()
         .filter(Column::TenantId.eq(tenant.to_string()))
         .filter(Column::CreatedAt.lt(before))
