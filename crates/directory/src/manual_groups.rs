@@ -26,7 +26,7 @@ use serde_json::json;
 
 use crate::entity::{group_member, person, scim_user, user_group};
 use crate::error::{Error, is_unique_violation};
-use crate::scope::{SOURCE_IDP, SOURCE_MANUAL};
+use crate::scope::{SOURCE_IDP, SOURCE_MANUAL, TenantScope};
 
 /// The longest group name an admin may give.
 pub const MAX_NAME_CHARS: usize = 200;
@@ -229,7 +229,7 @@ pub async fn remove_member(
 }
 
 fn groups_of(tenant: TenantId) -> Select<user_group::Entity> {
-    user_group::Entity::find().filter(user_group::Column::TenantId.eq(tenant.to_string()))
+    TenantScope::of(tenant).groups()
 }
 
 fn info(row: user_group::Model, members: u64) -> crate::Result<GroupInfo> {
@@ -479,11 +479,9 @@ fn member(row: person::Model) -> crate::Result<Member> {
 
 /// The tenant's people, without those an admin removed (`people.removed_at`).
 fn people_of(tenant: TenantId) -> Select<person::Entity> {
-    person::Entity::find()
-        .filter(person::Column::TenantId.eq(tenant.to_string()))
-        .filter(
-            sea_orm::sea_query::Expr::col(sea_orm::sea_query::Alias::new("removed_at")).is_null(),
-        )
+    TenantScope::of(tenant).people().filter(
+        sea_orm::sea_query::Expr::col(sea_orm::sea_query::Alias::new("removed_at")).is_null(),
+    )
 }
 
 /// Escapes `%`, `_` and the escape character for a `LIKE` pattern.
@@ -674,13 +672,13 @@ pub(crate) async fn delete_row(
     let row = manual_row(txn, tenant, id).await?;
     let counts = member_counts(txn, tenant, Some(&row.id)).await?;
     let n = counts.get(&row.id).copied().unwrap_or(0);
-    group_member::Entity::delete_many()
-        .filter(group_member::Column::TenantId.eq(tenant.to_string()))
+    TenantScope::of(tenant)
+        .delete_members()
         .filter(group_member::Column::GroupId.eq(&row.id))
         .exec(txn)
         .await?;
-    user_group::Entity::delete_many()
-        .filter(user_group::Column::TenantId.eq(tenant.to_string()))
+    TenantScope::of(tenant)
+        .delete_groups()
         .filter(user_group::Column::Id.eq(&row.id))
         .exec(txn)
         .await?;
@@ -731,8 +729,8 @@ pub(crate) async fn delete_member(
     person: PersonId,
 ) -> GroupResult<(GroupInfo, bool)> {
     let row = manual_row(txn, tenant, id).await?;
-    let removed = group_member::Entity::delete_many()
-        .filter(group_member::Column::TenantId.eq(tenant.to_string()))
+    let removed = TenantScope::of(tenant)
+        .delete_members()
         .filter(group_member::Column::GroupId.eq(&row.id))
         .filter(group_member::Column::MemberId.eq(person.to_string()))
         .exec(txn)

@@ -10,14 +10,13 @@ use rosterd_audit::Change;
 use rosterd_domain::{Clock, PersonId, Product, TenantId};
 use sea_orm::sea_query::{Alias, Expr};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, QueryFilter, Set,
 };
 
 use crate::entity::{group_member, person, scim_user};
 use crate::error::{Error, Result, is_unique_violation};
 use crate::people::{NewPerson, Person, insert_manual};
-use crate::scope::begin_write;
+use crate::scope::{TenantScope, begin_write};
 
 /// A manual person's attributes as an admin edits them; empty optional fields are cleared.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -41,8 +40,8 @@ pub async fn idp_apps(
     tenant: TenantId,
     id: PersonId,
 ) -> Result<Vec<Product>> {
-    let rows = scim_user::Entity::find()
-        .filter(scim_user::Column::TenantId.eq(tenant.to_string()))
+    let rows = TenantScope::of(tenant)
+        .scim_users()
         .filter(scim_user::Column::PersonId.eq(id.to_string()))
         .all(db)
         .await?;
@@ -58,8 +57,8 @@ async fn manual_row(
     tenant: TenantId,
     id: PersonId,
 ) -> Result<person::Model> {
-    let row = person::Entity::find()
-        .filter(person::Column::TenantId.eq(tenant.to_string()))
+    let row = TenantScope::of(tenant)
+        .people()
         .filter(person::Column::Id.eq(id.to_string()))
         .filter(Expr::col(Alias::new("removed_at")).is_null())
         .one(db)
@@ -179,19 +178,19 @@ pub async fn remove_manual(
 ) -> Result<Person> {
     let row = manual_row(db, tenant, id).await?;
     let before = Person::try_from(row)?;
-    person::Entity::update_many()
+    TenantScope::of(tenant)
+        .update_people()
         .col_expr(Alias::new("removed_at"), Expr::value(clock.now()))
         .col_expr(
             person::Column::EmailLower,
             Expr::value(Option::<String>::None),
         )
         .col_expr(person::Column::UpdatedAt, Expr::value(clock.now()))
-        .filter(person::Column::TenantId.eq(tenant.to_string()))
         .filter(person::Column::Id.eq(id.to_string()))
         .exec(db)
         .await?;
-    group_member::Entity::delete_many()
-        .filter(group_member::Column::TenantId.eq(tenant.to_string()))
+    TenantScope::of(tenant)
+        .delete_members()
         .filter(group_member::Column::MemberId.eq(id.to_string()))
         .exec(db)
         .await?;

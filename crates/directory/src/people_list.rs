@@ -18,13 +18,14 @@ use chrono::{DateTime, Utc};
 use rosterd_domain::{LicenseKind, PersonId, Product, TenantId};
 use sea_orm::sea_query::{Alias, Expr};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, FromQueryResult, QueryFilter,
-    QueryResult, Statement, Value,
+    ColumnTrait, ConnectionTrait, DatabaseBackend, FromQueryResult, QueryFilter, QueryResult,
+    Statement, Value,
 };
 
 use crate::entity::{person, scim_user};
 use crate::error::Result;
 use crate::people::Person;
+use crate::scope::TenantScope;
 
 /// The name a person is listed and sorted by: the display name, else given and family name,
 /// else the email. Identical to the expression the migration indexes.
@@ -561,8 +562,8 @@ async fn with_apps_and_waiting(
         return Ok(Vec::new());
     }
     let ids: Vec<String> = people.iter().map(|p| p.id.to_string()).collect();
-    let links = scim_user::Entity::find()
-        .filter(scim_user::Column::TenantId.eq(tenant.to_string()))
+    let links = TenantScope::of(tenant)
+        .scim_users()
         .filter(scim_user::Column::PersonId.is_in(ids.iter().cloned()))
         .all(db)
         .await?;
@@ -613,8 +614,8 @@ pub async fn find_person(
     tenant: TenantId,
     id: PersonId,
 ) -> Result<Option<ListedPerson>> {
-    let Some(row) = person::Entity::find()
-        .filter(person::Column::TenantId.eq(tenant.to_string()))
+    let Some(row) = TenantScope::of(tenant)
+        .people()
         .filter(person::Column::Id.eq(id.to_string()))
         .filter(Expr::col(Alias::new("removed_at")).is_null())
         .one(db)

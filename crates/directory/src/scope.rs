@@ -3,6 +3,7 @@
 //! `WHERE tenant_id = ? AND product = ?` cannot be written. Membership rows carry no product;
 //! they are reached only through a group the scope has already found ([`ScopedGroup`]).
 
+use rosterd_domain::TenantId;
 use rosterd_scim::ScimContext;
 use sea_orm::sea_query::{Expr, IntoCondition, SimpleExpr};
 use sea_orm::{
@@ -10,13 +11,60 @@ use sea_orm::{
     DeleteMany, EntityTrait, QueryFilter, QuerySelect, Select, TransactionTrait, UpdateMany,
 };
 
-use crate::entity::{group_member, scim_user, scim_user_email, user_group};
+use crate::entity::{group_member, person, scim_user, scim_user_email, user_group};
 use crate::error::Outcome;
 
 /// `user_groups.source` of a group the IdP pushed.
 pub(crate) const SOURCE_IDP: &str = "idp";
 /// `user_groups.source` of a group an admin made in rosterd.
 pub(crate) const SOURCE_MANUAL: &str = "manual";
+
+/// One tenant, for the admin half (the admin center and the CLI, which see every app's people
+/// and groups): the only way into the tenant-owned tables there, as [`Scope`] is for SCIM.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TenantScope {
+    tenant: TenantId,
+}
+
+impl TenantScope {
+    pub fn of(tenant: TenantId) -> Self {
+        Self { tenant }
+    }
+
+    fn id(&self) -> String {
+        self.tenant.to_string()
+    }
+
+    /// The tenant's people, removed ones included.
+    pub fn people(&self) -> Select<person::Entity> {
+        person::Entity::find().filter(person::Column::TenantId.eq(self.id()))
+    }
+
+    /// A change to some of the tenant's people.
+    pub fn update_people(&self) -> UpdateMany<person::Entity> {
+        person::Entity::update_many().filter(person::Column::TenantId.eq(self.id()))
+    }
+
+    /// The tenant's groups, of every app and source.
+    pub fn groups(&self) -> Select<user_group::Entity> {
+        user_group::Entity::find().filter(user_group::Column::TenantId.eq(self.id()))
+    }
+
+    /// Deleting some of the tenant's groups.
+    pub fn delete_groups(&self) -> DeleteMany<user_group::Entity> {
+        user_group::Entity::delete_many().filter(user_group::Column::TenantId.eq(self.id()))
+    }
+
+    /// Deleting some of the tenant's memberships.
+    pub fn delete_members(&self) -> DeleteMany<group_member::Entity> {
+        group_member::Entity::delete_many().filter(group_member::Column::TenantId.eq(self.id()))
+    }
+
+    /// The SCIM users of every app of the tenant.
+    pub fn scim_users(&self) -> Select<scim_user::Entity> {
+        scim_user::Entity::find().filter(scim_user::Column::TenantId.eq(self.id()))
+    }
+}
 
 /// One tenant's product app: the only way into the directory tables.
 #[derive(Debug, Clone)]
