@@ -52,6 +52,10 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 - name: ROSTERD_SMTP_FROM
   value: {{ . | quote }}
 {{- end }}
+{{- with .Values.trustedProxies }}
+- name: ROSTERD_TRUSTED_PROXIES
+  value: {{ join "," . | quote }}
+{{- end }}
 {{- range $name, $value := .Values.env }}
 - name: {{ $name }}
   value: {{ $value | quote }}
