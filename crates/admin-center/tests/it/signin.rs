@@ -499,3 +499,41 @@ async fn a_flood_of_sign_ins_beyond_the_hashing_budget_gets_503_with_retry_after
     let verified = audit_actions(&app, "admin.sign_in_failed").await.len();
     assert_eq!(verified + busy, 60, "every other attempt was verified");
 }
+
+#[tokio::test]
+async fn wrong_current_passwords_on_the_password_form_count_against_sign_in() {
+    let app = TestApp::spawn_with(&[("ROSTERD_TRUSTED_PROXIES", "127.0.0.1")]).await;
+    app.tenant("acme").await;
+    let password = admin(&app, "acme", "ada@acme.example", "full-admin").await;
+    let mut thief = Browser::new(&app);
+    thief.forwarded_for = Some("203.0.113.9".into());
+    thief.login_ok("acme", "ada@acme.example", &password).await;
+    let form = "/admin/acme/account/password";
+    let new = "a much longer passphrase";
+    for n in 0..5 {
+        let page = thief
+            .submit(
+                form,
+                form,
+                &[
+                    ("current", "guess guess guess"),
+                    ("new", new),
+                    ("confirm", new),
+                ],
+            )
+            .await;
+        let says = if n < 4 {
+            "Your current password is not right."
+        } else {
+            "Too many failed sign-in attempts"
+        };
+        page.expect(StatusCode::UNPROCESSABLE_ENTITY, says);
+    }
+    // The account is locked for sign-in too, from anywhere.
+    let mut owner = Browser::new(&app);
+    owner.forwarded_for = Some("198.51.100.7".into());
+    owner
+        .login("acme", "ada@acme.example", &password)
+        .await
+        .expect(StatusCode::TOO_MANY_REQUESTS, "Try again in 15 minutes");
+}
