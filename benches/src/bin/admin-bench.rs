@@ -129,10 +129,9 @@ async fn run(db: &DatabaseConnection, args: &Args, backend: &str) -> Result<()> 
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let slug: TenantSlug = "bench".parse().map_err(|err| anyhow!("slug: {err:?}"))?;
     let tenant = rosterd_tenancy::create_tenant(db, clock.as_ref(), &slug, "Bench Corp").await?;
+    let actor = rosterd_ledger::Actor::operator();
     rosterd_tenancy::create_admin(
-        db,
-        clock.as_ref(),
-        tenant.id,
+        rosterd_tenancy::Change::new(db, clock.as_ref(), tenant.id, &actor),
         EMAIL,
         AdminRole::LicenseAdmin,
         &Secret::new(PASSWORD.to_owned()),

@@ -532,10 +532,11 @@ impl Provisioner {
     ) -> Result<Self> {
         let (_, _, ctx) = prepare(conn, writer, licensing == Licensing::On).await?;
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        let token =
-            rosterd_tenancy::issue_token(conn, clock.as_ref(), ctx.tenant, Product::Learning)
-                .await
-                .context("issuing the Learning token")?;
+        let actor = rosterd_ledger::Actor::operator();
+        let change = rosterd_tenancy::Change::new(conn, clock.as_ref(), ctx.tenant, &actor);
+        let token = rosterd_tenancy::issue_token(change, Product::Learning)
+            .await
+            .context("issuing the Learning token")?;
         let config = rosterd::config::Config::load_from(
             None,
             |_| None,

@@ -14,3 +14,17 @@ pub mod reports;
 pub mod resend;
 pub mod scim;
 pub mod users;
+
+/// The signed-in admin as the actor of the changes they make.
+pub(crate) fn admin_actor(who: &crate::auth::SignedIn) -> rosterd_audit::Actor {
+    rosterd_audit::Actor::admin(who.admin.email.clone())
+}
+
+/// A change to the signed-in admin's tenant, by `actor`, for the owning crate's use cases.
+pub(crate) fn change<'a>(
+    state: &'a crate::AdminState,
+    who: &crate::auth::SignedIn,
+    actor: &'a rosterd_audit::Actor,
+) -> rosterd_tenancy::Change<'a, sea_orm::DatabaseConnection> {
+    rosterd_tenancy::Change::new(&state.db, state.clock.as_ref(), who.tenant.id, actor)
+}

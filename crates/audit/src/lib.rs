@@ -6,7 +6,12 @@
 //! Knows nothing of HTTP, SCIM or licenses: the ledger, the admin center and the operator CLI
 //! each describe their own changes. Never put a secret in `detail`.
 
+mod actor;
+mod change;
 mod entity;
+
+pub use actor::{Actor, ActorKind};
+pub use change::Change;
 
 use chrono::{DateTime, Utc};
 use rosterd_domain::{Clock, TenantId};

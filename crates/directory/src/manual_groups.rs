@@ -15,6 +15,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use rosterd_audit::Change;
 use rosterd_domain::{Clock, GroupId, PersonId, Product, TenantId};
 use sea_orm::sea_query::{Alias, Expr, Func, LikeExpr, OnConflict, Order, Query, SelectStatement};
 use sea_orm::{
@@ -100,10 +101,125 @@ impl From<sea_orm::DbErr> for GroupError {
 
 type GroupResult<T> = std::result::Result<T, GroupError>;
 
-/// Begins a transaction for manual group writes (and the caller's audit event). On SQLite it
-/// takes the write lock at once, so reading first and writing later cannot fail as busy.
-pub async fn begin(db: &DatabaseConnection) -> crate::Result<DatabaseTransaction> {
+/// Begins a transaction for a manual group change and its audit event. On SQLite it takes the
+/// write lock at once, so reading first and writing later cannot fail as busy.
+async fn begin(db: &DatabaseConnection) -> crate::Result<DatabaseTransaction> {
     Ok(crate::scope::begin_write(db).await?)
+}
+
+/// A manual group change that was made and recorded: the group (after the change) and the
+/// sentence the audit log keeps, which is also what to tell the admin.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Changed {
+    pub group: GroupInfo,
+    pub summary: String,
+}
+
+/// A manual group change whose result is known before writing: made (and recorded) or not.
+async fn recorded(
+    change: Change<'_, DatabaseConnection>,
+    txn: DatabaseTransaction,
+    action: &str,
+    group: GroupInfo,
+    summary: String,
+) -> GroupResult<Changed> {
+    let id = group.id.to_string();
+    change
+        .record(&txn, action, ("group", &id), &summary)
+        .await?;
+    txn.commit().await?;
+    Ok(Changed { group, summary })
+}
+
+/// Creates a manual group of `product` named `name` (trimmed).
+pub async fn create_manual(
+    change: Change<'_, DatabaseConnection>,
+    product: Product,
+    name: &str,
+) -> GroupResult<Changed> {
+    let txn = begin(change.db).await?;
+    let group = insert_manual(&txn, change.clock, change.tenant, product, name).await?;
+    let summary = format!(
+        "Created manual group “{}” in {}.",
+        group.name,
+        product.display_name()
+    );
+    recorded(change, txn, "group.create", group, summary).await
+}
+
+/// Renames a manual group.
+pub async fn rename_manual(
+    change: Change<'_, DatabaseConnection>,
+    id: GroupId,
+    name: &str,
+) -> GroupResult<Changed> {
+    let txn = begin(change.db).await?;
+    let (before, after) = rename_row(&txn, change.clock, change.tenant, id, name).await?;
+    let summary = format!(
+        "Renamed manual group “{}” to “{}” in {}.",
+        before.name,
+        after.name,
+        after.product.display_name()
+    );
+    recorded(change, txn, "group.rename", after, summary).await
+}
+
+/// Deletes a manual group and its memberships (licenses stay as they are).
+pub async fn delete_manual(
+    change: Change<'_, DatabaseConnection>,
+    id: GroupId,
+) -> GroupResult<Changed> {
+    let txn = begin(change.db).await?;
+    let group = delete_row(&txn, change.tenant, id).await?;
+    let summary = format!(
+        "Deleted manual group “{}” of {} ({} members). Their licenses are unchanged.",
+        group.name,
+        group.product.display_name(),
+        group.members
+    );
+    recorded(change, txn, "group.delete", group, summary).await
+}
+
+/// Adds a person of the tenant (IdP-provisioned or manual) to a manual group; one already in
+/// it changes nothing and records nothing.
+pub async fn add_member(
+    change: Change<'_, DatabaseConnection>,
+    id: GroupId,
+    person: PersonId,
+) -> GroupResult<Changed> {
+    let txn = begin(change.db).await?;
+    let (group, member, added) =
+        insert_member(&txn, change.clock, change.tenant, id, person).await?;
+    let email = member.email.unwrap_or_else(|| person.to_string());
+    if !added {
+        let summary = format!("{email} is already in “{}”.", group.name);
+        txn.commit().await?;
+        return Ok(Changed { group, summary });
+    }
+    let summary = format!("Added {email} to manual group “{}”.", group.name);
+    recorded(change, txn, "group.member.add", group, summary).await
+}
+
+/// Removes a person from a manual group; one not in it changes nothing and records nothing.
+pub async fn remove_member(
+    change: Change<'_, DatabaseConnection>,
+    id: GroupId,
+    person: PersonId,
+) -> GroupResult<Changed> {
+    let txn = begin(change.db).await?;
+    let (group, removed) = delete_member(&txn, change.tenant, id, person).await?;
+    let label = people_by_ids(&txn, change.tenant, &[person])
+        .await?
+        .remove(&person)
+        .and_then(|m| m.email)
+        .unwrap_or_else(|| person.to_string());
+    if !removed {
+        let summary = format!("{label} was not in “{}”.", group.name);
+        txn.commit().await?;
+        return Ok(Changed { group, summary });
+    }
+    let summary = format!("Removed {label} from manual group “{}”.", group.name);
+    recorded(change, txn, "group.member.remove", group, summary).await
 }
 
 fn groups_of(tenant: TenantId) -> Select<user_group::Entity> {
@@ -471,7 +587,7 @@ fn taken_or(err: sea_orm::DbErr, name: &str) -> GroupError {
 }
 
 /// Creates a manual group of `product` named `name` (trimmed).
-pub async fn create_manual(
+pub(crate) async fn insert_manual(
     txn: &impl ConnectionTrait,
     clock: &dyn Clock,
     tenant: TenantId,
@@ -521,7 +637,7 @@ async fn manual_row(
 }
 
 /// Renames a manual group; returns it as it was before (for the audit trail) and after.
-pub async fn rename_manual(
+pub(crate) async fn rename_row(
     txn: &impl ConnectionTrait,
     clock: &dyn Clock,
     tenant: TenantId,
@@ -544,7 +660,7 @@ pub async fn rename_manual(
 }
 
 /// Deletes a manual group and its memberships; returns what it was.
-pub async fn delete_manual(
+pub(crate) async fn delete_row(
     txn: &impl ConnectionTrait,
     tenant: TenantId,
     id: GroupId,
@@ -567,7 +683,7 @@ pub async fn delete_manual(
 
 /// Adds a person of the tenant (IdP-provisioned or manual) to a manual group. Returns the
 /// group, the person, and whether they were not already a member.
-pub async fn add_member(
+pub(crate) async fn insert_member(
     txn: &impl ConnectionTrait,
     clock: &dyn Clock,
     tenant: TenantId,
@@ -602,7 +718,7 @@ pub async fn add_member(
 }
 
 /// Removes a person from a manual group. Returns the group and whether they were a member.
-pub async fn remove_member(
+pub(crate) async fn delete_member(
     txn: &impl ConnectionTrait,
     tenant: TenantId,
     id: GroupId,

@@ -6,13 +6,18 @@
 //! it `removed_at`, clears its email key so the address can be used again, and drops their
 //! direct group memberships. The caller revokes their licenses in the same transaction first.
 
+use rosterd_audit::Change;
 use rosterd_domain::{Clock, PersonId, Product, TenantId};
 use sea_orm::sea_query::{Alias, Expr};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    Set,
+};
 
 use crate::entity::{group_member, person, scim_user};
 use crate::error::{Error, Result, is_unique_violation};
-use crate::people::Person;
+use crate::people::{NewPerson, Person, insert_manual};
+use crate::scope::begin_write;
 
 /// A manual person's attributes as an admin edits them; empty optional fields are cleared.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -71,8 +76,69 @@ fn optional(value: Option<&String>) -> Option<String> {
     value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
 }
 
+/// Adds a person by hand (an admin or the operator) with the attributes of `edit`. An email
+/// another person has is `Err(EmailTaken)`.
+pub async fn add(change: Change<'_, DatabaseConnection>, edit: &PersonEdit) -> Result<Person> {
+    let txn = begin_write(change.db).await?;
+    let new = NewPerson {
+        email: &edit.email,
+        given: &edit.given_name,
+        family: &edit.family_name,
+        employee_number: edit.employee_number.as_deref(),
+    };
+    let created = insert_manual(&txn, change.clock, change.tenant, &new).await?;
+    // Department and title are not part of creating; set them in the same transaction.
+    let person = update_manual(&txn, change.clock, change.tenant, created.id, edit).await?;
+    let detail = format!("added {} ({})", person.name(), edit.email.trim());
+    let id = person.id.to_string();
+    change
+        .record(&txn, "person.create", ("person", &id), &detail)
+        .await?;
+    txn.commit().await?;
+    Ok(person)
+}
+
+/// Changes a manual person's attributes to `edit`; the audit event names the attributes that
+/// changed, not their values. An email another person has is `Err(EmailTaken)`.
+pub async fn edit(
+    change: Change<'_, DatabaseConnection>,
+    id: PersonId,
+    edit: &PersonEdit,
+) -> Result<Person> {
+    let txn = begin_write(change.db).await?;
+    let before = Person::try_from(manual_row(&txn, change.tenant, id).await?)?;
+    let person = update_manual(&txn, change.clock, change.tenant, id, edit).await?;
+    let changes = changed_fields(&before, &person);
+    let name = person.name();
+    let detail = if changes.is_empty() {
+        format!("saved {name} without changes")
+    } else {
+        format!("changed {} of {name}", changes.join(", "))
+    };
+    change
+        .record(&txn, "person.update", ("person", &id.to_string()), &detail)
+        .await?;
+    txn.commit().await?;
+    Ok(person)
+}
+
+/// The attributes that differ, by name (values stay out of the audit log's detail).
+fn changed_fields(a: &Person, b: &Person) -> Vec<&'static str> {
+    [
+        ("email", a.email != b.email),
+        ("given name", a.given_name != b.given_name),
+        ("family name", a.family_name != b.family_name),
+        ("employee number", a.employee_number != b.employee_number),
+        ("department", a.department != b.department),
+        ("title", a.title != b.title),
+    ]
+    .into_iter()
+    .filter_map(|(name, changed)| changed.then_some(name))
+    .collect()
+}
+
 /// Changes a manual person's attributes. An email another person has is `Err(EmailTaken)`.
-pub async fn update_manual(
+async fn update_manual(
     db: &impl ConnectionTrait,
     clock: &dyn Clock,
     tenant: TenantId,

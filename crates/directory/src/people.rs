@@ -38,6 +38,24 @@ pub struct Person {
     pub updated_at: DateTime<Utc>,
 }
 
+impl Person {
+    /// The name to show: the display name, else given and family name, else the email.
+    pub fn name(&self) -> String {
+        let joined = [self.given_name.as_deref(), self.family_name.as_deref()]
+            .into_iter()
+            .flatten()
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ");
+        self.display_name
+            .clone()
+            .filter(|s| !s.trim().is_empty())
+            .or_else(|| (!joined.is_empty()).then_some(joined))
+            .or_else(|| self.email.clone())
+            .unwrap_or_else(|| "(no name)".to_owned())
+    }
+}
+
 /// One page of [`list`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PeoplePage {
@@ -71,7 +89,7 @@ pub struct NewPerson<'a> {
 /// Creates a person by hand (source `manual`), e.g. to grant them a license before any IdP
 /// provisions them; a SCIM user with the same email later links to this person. An email
 /// another person of the tenant has (case-insensitively) is `Err(EmailTaken)`.
-pub async fn create_manual(
+pub(crate) async fn insert_manual(
     db: &impl ConnectionTrait,
     clock: &dyn Clock,
     tenant: TenantId,

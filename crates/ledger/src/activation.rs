@@ -28,11 +28,11 @@ use sea_orm::{
 use serde::Serialize;
 use sha2::{Digest as _, Sha256};
 
-use crate::actor::{Actor, ActorKind};
 use crate::entity::{activation_link, license};
 use crate::error::Error;
 use crate::license::{License, LicenseState, find_license, find_live};
 use crate::provision::activate;
+use rosterd_audit::{Actor, ActorKind};
 
 /// How long a link works.
 pub const ACTIVATION_LIFETIME_DAYS: i64 = 14;

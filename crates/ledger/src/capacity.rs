@@ -6,12 +6,12 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, sea_query::Expr,
 };
 
-use crate::actor::Actor;
 use crate::entity::seat_pool;
 use crate::entry::{EntryKind, NewEntry, append};
 use crate::error::{Error, Result};
 use crate::pool::{SeatPool, pool_from, pools, scoped};
 use crate::serving::serve_waitlist;
+use rosterd_audit::Actor;
 
 /// Creates every pool of a new tenant, with the given capacities (others start at zero).
 pub async fn create_pools(

@@ -13,11 +13,11 @@ use sea_orm::{
 };
 use serde::Serialize;
 
-use crate::actor::{Actor, ActorKind};
 use crate::batch::execute_together;
 use crate::entity::ledger_entry;
 use crate::error::{Error, Result};
 use crate::license::LicenseSource;
+use rosterd_audit::{Actor, ActorKind};
 
 /// What an entry records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

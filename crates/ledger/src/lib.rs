@@ -29,8 +29,8 @@
 //! the ledger never takes a seat behind an app's back).
 
 mod activation;
-mod actor;
 mod batch;
+mod by_hand;
 mod capacity;
 mod demand;
 pub mod entity;
@@ -55,7 +55,9 @@ pub use activation::{
     create_activation, issue_first_activation, licenses_awaiting_notice, link_problem, redeem,
     resend_activation,
 };
-pub use actor::{Actor, ActorKind};
+pub use by_hand::{
+    Given, describe_seats, give_license, resend_notice, revoke_license_by_hand, set_seats,
+};
 pub use capacity::{create_pools, set_capacity};
 pub use demand::{Demand, unmet_demand};
 pub use entry::{Entry, EntryKind, entries};
@@ -83,6 +85,7 @@ pub use reconcile::{
     ledger_state, plan_policy, preview_policy, reconcile,
 };
 pub use release::{change, revoke};
+pub use rosterd_audit::{Actor, ActorKind};
 pub use serving::serve_waitlist;
 pub use usage::{
     StateCount, live_holdings, live_license_counts, recent_refusals, seat_moves_since,

@@ -11,7 +11,6 @@ use sea_orm::{
 };
 use serde::Serialize;
 
-use crate::actor::Actor;
 use crate::batch::{after_one_change, execute_together};
 use crate::entity::license;
 use crate::entry::{EntryKind, NewEntry, append, append_statements};
@@ -20,6 +19,7 @@ use crate::handle::TenantLedger;
 use crate::license::{License, LicenseSource, LicenseState, find_license, find_live};
 use crate::pool::{lock_pools, pool_full, release_seat, take_seat, take_seat_statement};
 use crate::waitlist::dequeue;
+use rosterd_audit::Actor;
 
 /// A revoked license and the licenses its freed seat gave to the waiting list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

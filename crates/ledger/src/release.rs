@@ -4,7 +4,6 @@
 use rosterd_domain::{Clock, LicenseKind, PersonId, TenantId};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
-use crate::actor::Actor;
 use crate::entity::license;
 use crate::entry::{EntryKind, NewEntry, append};
 use crate::error::{Error, Result};
@@ -13,6 +12,7 @@ use crate::license::{License, LicenseState, find_live};
 use crate::pool::{lock_pools, release_seat};
 use crate::provision::{Changed, Revoked, change_seat};
 use crate::serving::serve_waitlist;
+use rosterd_audit::Actor;
 
 /// Revokes the person's live license of `kind` and frees its seat, then serves the pool's
 /// waiting list with that seat. `Ok(None)` when there was nothing to revoke (idempotent).

@@ -4,13 +4,13 @@
 use rosterd_domain::{Clock, LicenseKind, TenantId};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
-use crate::actor::Actor;
 use crate::entity::seat_pool;
 use crate::error::{Error, Result};
 use crate::handle::TenantLedger;
 use crate::license::{License, LicenseSource, find_live, licenses_of};
 use crate::provision::{assign_tracked, change_seat};
 use crate::waitlist::{dequeue, waitlist};
+use rosterd_audit::Actor;
 
 /// Gives free seats of the kind's pool to waiting people, in serving order, until the pool is
 /// full or nobody waits; returns the licenses given. Each is owned by the SCIM app that made

@@ -12,11 +12,15 @@ mod app;
 mod change;
 mod error;
 mod hooks;
+mod people;
 mod reconcile;
 mod shared;
+mod tenant;
 
 pub use app::{PolicySource, ProductApp};
 pub use change::{policy_subject, preview_policy, save_policy};
 pub use error::{Error, Result};
 pub use hooks::Licensing;
+pub use people::{Removed, remove_manual_person};
 pub use shared::Shared;
+pub use tenant::{NewTenant, open_tenant};

@@ -83,6 +83,8 @@ pub struct Context<'a> {
     pub db: DatabaseConnection,
     pub json: bool,
     pub out: &'a mut (dyn Write + Send),
+    /// Who the CLI's changes are by: the operator (the CLI has no account of its own).
+    pub actor: rosterd_audit::Actor,
 }
 
 impl Context<'_> {
@@ -127,6 +129,7 @@ pub async fn run(cli: Cli, out: &mut (dyn Write + Send)) -> anyhow::Result<ExitC
         db,
         json: cli.json,
         out,
+        actor: rosterd_audit::Actor::operator(),
     };
     match cli.command {
         Command::Serve(_) => unreachable!("serve returned above"),
@@ -148,30 +151,12 @@ pub async fn run(cli: Cli, out: &mut (dyn Write + Send)) -> anyhow::Result<ExitC
     }
 }
 
-/// Records an audit event of the operator CLI on the caller's transaction: channel Operator, the
-/// actor the CLI (it has no account of its own), `target` as `(type, id)`.
-pub(crate) async fn record_operator(
-    conn: &impl sea_orm::ConnectionTrait,
-    tenant: rosterd_domain::TenantId,
-    action: &str,
-    (target_type, target_id): (&str, &str),
-    detail: &str,
-) -> anyhow::Result<()> {
-    rosterd_audit::record(
-        conn,
-        clock(),
-        tenant,
-        rosterd_audit::NewEvent {
-            channel: rosterd_audit::Channel::Operator,
-            actor: &rosterd_ledger::Actor::operator().name,
-            action,
-            target_type,
-            target_id,
-            detail,
-        },
-    )
-    .await?;
-    Ok(())
+/// A change to `tenant` by the operator, for the owning crate's use cases.
+pub(crate) fn operator_change<'a>(
+    ctx: &'a Context<'_>,
+    tenant: &rosterd_tenancy::Tenant,
+) -> rosterd_tenancy::Change<'a, DatabaseConnection> {
+    rosterd_tenancy::Change::new(&ctx.db, clock(), tenant.id, &ctx.actor)
 }
 
 /// The clock every command uses.

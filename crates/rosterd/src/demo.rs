@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use rosterd_domain::{Clock as _, LicenseKind, Product, Secret, SystemClock, TenantSlug};
 use rosterd_ledger::Actor;
 use rosterd_tenancy::AdminRole;
-use sea_orm::{DatabaseConnection, TransactionTrait as _};
+use sea_orm::DatabaseConnection;
 
 use crate::config::Config;
 
@@ -34,41 +34,25 @@ pub async fn ensure(db: &DatabaseConnection, config: &Config) -> anyhow::Result<
     let (tenant, created) = match rosterd_tenancy::find_tenant(db, SLUG).await {
         Ok(tenant) => (tenant, false),
         Err(rosterd_tenancy::Error::TenantNotFound(_)) => {
-            let txn = db.begin().await?;
-            let tenant = rosterd_tenancy::create_tenant(
-                &txn,
-                &rosterd_domain::SystemClock,
-                &slug,
-                "Demo Org",
-            )
-            .await?;
-            rosterd_ledger::create_pools(
-                &txn,
-                &rosterd_domain::SystemClock,
-                tenant.id,
-                &SEATS,
-                &Actor::operator(),
-            )
-            .await?;
-            txn.commit().await?;
+            let new = rosterd_licensing::NewTenant {
+                slug: &slug,
+                name: "Demo Org",
+                seats: &SEATS,
+            };
+            let tenant =
+                rosterd_licensing::open_tenant(db, &SystemClock, &Actor::operator(), &new).await?;
             (tenant, true)
         }
         Err(err) => return Err(err.into()),
     };
+    let actor = Actor::system();
+    let change = rosterd_tenancy::Change::new(db, &SystemClock, tenant.id, &actor);
     let admins = rosterd_tenancy::list_admins(db, tenant.id).await?;
     let admin_password = if admins.iter().any(|a| a.email == ADMIN_EMAIL) {
         None
     } else {
         let password = rosterd_tenancy::generate_password();
-        rosterd_tenancy::create_admin(
-            db,
-            &rosterd_domain::SystemClock,
-            tenant.id,
-            ADMIN_EMAIL,
-            AdminRole::FullAdmin,
-            &password,
-        )
-        .await?;
+        rosterd_tenancy::create_admin(change, ADMIN_EMAIL, AdminRole::FullAdmin, &password).await?;
         Some(password)
     };
     let now = SystemClock.now();
@@ -82,13 +66,7 @@ pub async fn ensure(db: &DatabaseConnection, config: &Config) -> anyhow::Result<
         {
             Some(existing) => apps.push((product, base, None, existing.prefix.clone())),
             None => {
-                let issued = rosterd_tenancy::issue_token(
-                    db,
-                    &rosterd_domain::SystemClock,
-                    tenant.id,
-                    product,
-                )
-                .await?;
+                let issued = rosterd_tenancy::issue_token(change, product).await?;
                 apps.push((product, base, Some(issued.secret), issued.info.prefix));
             }
         }

@@ -39,6 +39,15 @@ impl AdminRole {
             AdminRole::Reporting => "reporting",
         }
     }
+
+    /// The role as an admin reads it.
+    pub fn label(self) -> &'static str {
+        match self {
+            AdminRole::FullAdmin => "Full admin",
+            AdminRole::LicenseAdmin => "License admin",
+            AdminRole::Reporting => "Reporting (read-only)",
+        }
+    }
 }
 
 impl FromStr for AdminRole {
@@ -111,7 +120,7 @@ pub(crate) fn valid_email(email: &str) -> bool {
 }
 
 /// Creates an admin account.
-pub async fn create_admin(
+pub(crate) async fn insert_admin(
     db: &impl ConnectionTrait,
     clock: &dyn Clock,
     tenant: TenantId,

@@ -4,6 +4,7 @@
 
 mod admin;
 mod auth;
+mod changes;
 pub mod entity;
 mod error;
 mod operator;
@@ -13,21 +14,21 @@ mod tenant;
 mod token;
 
 pub use admin::{
-    AdminAccount, AdminRole, change_admin_password, create_admin, find_admin, generate_password,
-    list_admins, record_admin_login, verify_admin_password,
+    AdminAccount, AdminRole, change_admin_password, find_admin, generate_password, list_admins,
+    record_admin_login, verify_admin_password,
 };
 pub use admin::{AdminSignIn, check_admin_sign_in};
 pub use auth::{AppContext, AuthError, Scope, authenticate, token_owner};
+pub use changes::{create_admin, issue_token, revoke_token, set_scim_enabled, set_tenant_status};
 pub use error::{Error, Result};
 pub use operator::{
     OperatorAccount, create_operator, find_operator, list_operators, record_operator_login,
     verify_operator_password,
 };
 pub use password::{MIN_PASSWORD_LEN, PasswordWork};
+pub use rosterd_audit::Change;
 pub use tenant::{
     ProductApp, Tenant, TenantStatus, create_tenant, find_tenant, find_tenant_by_id, list_tenants,
-    product_apps, set_scim_enabled, set_tenant_status,
+    product_apps,
 };
-pub use token::{
-    IssuedToken, TOKEN_LIFETIME_DAYS, TokenInfo, issue_token, list_tokens, revoke_token,
-};
+pub use token::{IssuedToken, TOKEN_LIFETIME_DAYS, TokenInfo, list_tokens};

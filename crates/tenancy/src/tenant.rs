@@ -163,7 +163,7 @@ pub async fn product_apps(db: &impl ConnectionTrait, tenant: TenantId) -> Result
 }
 
 /// Turns SCIM on or off for one product app. Off answers every SCIM request with 403.
-pub async fn set_scim_enabled(
+pub(crate) async fn update_scim_enabled(
     db: &impl ConnectionTrait,
     tenant: TenantId,
     product: Product,
@@ -180,7 +180,7 @@ pub async fn set_scim_enabled(
 
 /// Suspends or reactivates a tenant. A suspended tenant's SCIM requests are refused with 403 and
 /// its admins cannot sign in; nothing is deleted, so reactivating restores everything.
-pub async fn set_tenant_status(
+pub(crate) async fn update_tenant_status(
     db: &impl ConnectionTrait,
     tenant: TenantId,
     status: TenantStatus,

@@ -18,7 +18,7 @@ use sha2::{Digest as _, Sha256};
 
 use crate::entity::scim_token;
 use crate::error::{Error, Result};
-use crate::tenant::set_scim_enabled;
+use crate::tenant::update_scim_enabled;
 
 /// What every rosterd SCIM token starts with.
 pub const TOKEN_PREFIX: &str = "rosterd_scim_";
@@ -81,7 +81,7 @@ fn info_from(m: scim_token::Model) -> Option<TokenInfo> {
 
 /// Issues a new token for a product app and enables the app's SCIM (issuing a token is how an
 /// admin turns SCIM on). Earlier tokens stay live until revoked or expired.
-pub async fn issue_token(
+pub(crate) async fn insert_token(
     db: &impl ConnectionTrait,
     clock: &dyn Clock,
     tenant: TenantId,
@@ -105,7 +105,7 @@ pub async fn issue_token(
     }
     .insert(db)
     .await?;
-    set_scim_enabled(db, tenant, product, true).await?;
+    update_scim_enabled(db, tenant, product, true).await?;
     let info = info_from(model).ok_or_else(|| {
         Error::Database(rosterd_database::DatabaseError::internal(
             "token row unreadable",
@@ -138,7 +138,7 @@ pub async fn list_tokens(
 }
 
 /// Revokes a token, named by its id or its display prefix. Revoking twice is harmless.
-pub async fn revoke_token(
+pub(crate) async fn mark_revoked(
     db: &impl ConnectionTrait,
     clock: &dyn Clock,
     tenant: TenantId,

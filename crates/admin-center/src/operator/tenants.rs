@@ -9,7 +9,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use rosterd_domain::{LicenseKind, TenantSlug};
 use rosterd_ledger::{Actor, ActorKind};
 use rosterd_tenancy::{Tenant, TenantStatus};
-use sea_orm::TransactionTrait as _;
 
 use super::Operator;
 use crate::AdminState;
@@ -61,40 +60,6 @@ struct SeatInput {
 
 fn field(kind: LicenseKind) -> String {
     format!("seats-{kind}")
-}
-
-/// An operator audit event by the signed-in operator, recorded on `conn`.
-async fn record_operator(
-    conn: &impl sea_orm::ConnectionTrait,
-    state: &AdminState,
-    op: &Operator,
-    tenant: &Tenant,
-    action: &str,
-    detail: &str,
-) -> Result<(), AdminError> {
-    crate::pages::audit::record(
-        conn,
-        state.clock.as_ref(),
-        tenant.id,
-        rosterd_audit::NewEvent {
-            channel: rosterd_audit::Channel::Operator,
-            actor: &op.account.email,
-            action,
-            target_type: "tenant",
-            target_id: &tenant.id.to_string(),
-            detail,
-        },
-    )
-    .await
-}
-
-/// `Learning 500, Sales Navigator Core 0, ...`.
-fn describe_seats(seats: &[(LicenseKind, i64)]) -> String {
-    seats
-        .iter()
-        .map(|(kind, n)| format!("{} {n}", kind.display_name()))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 fn operator_actor(op: &Operator) -> Actor {
@@ -191,33 +156,23 @@ pub async fn create(
         Ok(seats) => seats,
         Err(message) => return invalid(message).await,
     };
-    let clock = state.clock.as_ref();
-    let txn = state.db.begin().await?;
-    let tenant = match rosterd_tenancy::create_tenant(&txn, clock, &slug, form.get("name")).await {
-        Ok(tenant) => tenant,
-        Err(err) => {
-            // Finish the transaction before the page reads the database again.
-            txn.rollback().await?;
-            return match err {
-                rosterd_tenancy::Error::TenantExists(slug) => {
-                    invalid(format!("A tenant with the slug `{slug}` already exists.")).await
-                }
-                rosterd_tenancy::Error::EmptyName => {
-                    invalid("Enter the organisation's name.".into()).await
-                }
-                other => Err(other.into()),
-            };
-        }
+    let actor = operator_actor(&op);
+    let new = rosterd_licensing::NewTenant {
+        slug: &slug,
+        name: form.get("name"),
+        seats: &seats,
     };
-    rosterd_ledger::create_pools(&txn, clock, tenant.id, &seats, &operator_actor(&op)).await?;
-    let detail = format!(
-        "Tenant {} ({}) created with seats: {}",
-        tenant.slug,
-        tenant.name,
-        describe_seats(&seats)
-    );
-    record_operator(&txn, &state, &op, &tenant, "tenant.create", &detail).await?;
-    txn.commit().await?;
+    let opened = rosterd_licensing::open_tenant(&state.db, state.clock.as_ref(), &actor, &new);
+    let tenant = match opened.await {
+        Ok(tenant) => tenant,
+        Err(rosterd_licensing::Error::Tenancy(rosterd_tenancy::Error::TenantExists(slug))) => {
+            return invalid(format!("A tenant with the slug `{slug}` already exists.")).await;
+        }
+        Err(rosterd_licensing::Error::Tenancy(rosterd_tenancy::Error::EmptyName)) => {
+            return invalid("Enter the organisation's name.".into()).await;
+        }
+        Err(other) => return Err(other.into()),
+    };
     session::notify(&op.session, format!("Tenant {} created.", tenant.slug)).await?;
     Ok(Redirect::to(&format!("/operator/tenants/{}", tenant.slug)).into_response())
 }
@@ -307,37 +262,23 @@ pub async fn set_seats(
         Ok(seats) => seats,
         Err(message) => return invalid(message).await,
     };
-    let txn = state.db.begin().await?;
-    let detail = format!("Seat capacities set: {}", describe_seats(&seats));
-    for (kind, capacity) in seats {
-        let set = rosterd_ledger::set_capacity(
-            &txn,
-            state.clock.as_ref(),
-            tenant.id,
+    let actor = operator_actor(&op);
+    let change = rosterd_tenancy::Change::new(&state.db, state.clock.as_ref(), tenant.id, &actor);
+    match rosterd_ledger::set_seats(change, &seats).await {
+        Ok(()) => {}
+        Err(rosterd_ledger::Error::CapacityBelowUse {
             kind,
-            capacity,
-            &operator_actor(&op),
-        )
-        .await;
-        match set {
-            Ok(_) => {}
-            Err(rosterd_ledger::Error::CapacityBelowUse {
-                kind,
-                in_use,
-                requested,
-            }) => {
-                txn.rollback().await?;
-                return invalid(format!(
-                    "{} has {in_use} seats in use, so its capacity can't go below {in_use} (you asked for {requested}). Nothing was changed.",
-                    kind.display_name()
-                ))
-                .await;
-            }
-            Err(other) => return Err(other.into()),
+            in_use,
+            requested,
+        }) => {
+            return invalid(format!(
+                "{} has {in_use} seats in use, so its capacity can't go below {in_use} (you asked for {requested}). Nothing was changed.",
+                kind.display_name()
+            ))
+            .await;
         }
+        Err(other) => return Err(other.into()),
     }
-    record_operator(&txn, &state, &op, &tenant, "tenant.seats", &detail).await?;
-    txn.commit().await?;
     session::notify(
         &op.session,
         format!("Seat capacities of {} saved.", tenant.slug),
@@ -359,20 +300,9 @@ pub async fn set_status(
         "active" => TenantStatus::Active,
         _ => return Err(AdminError::BadRequest),
     };
-    let txn = state.db.begin().await?;
-    rosterd_tenancy::set_tenant_status(&txn, tenant.id, status).await?;
-    let (action, detail) = match status {
-        TenantStatus::Suspended => (
-            "tenant.suspend",
-            format!("Tenant {} suspended", tenant.slug),
-        ),
-        TenantStatus::Active => (
-            "tenant.reactivate",
-            format!("Tenant {} reactivated", tenant.slug),
-        ),
-    };
-    record_operator(&txn, &state, &op, &tenant, action, &detail).await?;
-    txn.commit().await?;
+    let actor = operator_actor(&op);
+    let change = rosterd_tenancy::Change::new(&state.db, state.clock.as_ref(), tenant.id, &actor);
+    rosterd_tenancy::set_tenant_status(change, status).await?;
     let notice = match status {
         TenantStatus::Suspended => format!(
             "{} is suspended: its SCIM apps get 403 and its admins cannot sign in. Nothing was deleted.",

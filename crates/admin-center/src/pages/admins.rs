@@ -7,15 +7,13 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use rosterd_tenancy::{AdminAccount, AdminRole};
-use sea_orm::TransactionTrait as _;
 use serde::Deserialize;
 
 use crate::AdminState;
 use crate::auth::{FullAdmin, Section, SignedIn, role_label};
 use crate::csrf::{Checked, csrf_form};
 use crate::error::AdminError;
-use crate::pages::audit::record;
-use crate::pages::scim::admin_event;
+use crate::pages::{admin_actor, change};
 use crate::render::{Chrome, page, when, when_or_never};
 
 const ROLES: [AdminRole; 3] = [
@@ -147,28 +145,10 @@ pub async fn create(
         return render(&state, &who, invalid, &form, error, None).await;
     };
     let password = rosterd_tenancy::generate_password();
-    let txn = state.db.begin().await?;
-    let created = rosterd_tenancy::create_admin(
-        &txn,
-        state.clock.as_ref(),
-        who.tenant.id,
-        &form.email,
-        role,
-        &password,
-    )
-    .await;
-    if let Ok(account) = &created {
-        let detail = format!("{} added as {}", account.email, role_label(account.role));
-        let id = account.id.to_string();
-        record(
-            &txn,
-            state.clock.as_ref(),
-            who.tenant.id,
-            admin_event(&who, "admin.create", "admin", &id, &detail),
-        )
-        .await?;
-    }
-    txn.commit().await?;
+    let actor = admin_actor(&who);
+    let created =
+        rosterd_tenancy::create_admin(change(&state, &who, &actor), &form.email, role, &password)
+            .await;
     let error = match created {
         Ok(account) => {
             let created = Created {

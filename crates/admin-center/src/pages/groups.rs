@@ -177,52 +177,15 @@ pub async fn create(
         let error = Some("Choose the product the group is for.".to_owned());
         return render(&state, &who, invalid, &form, error).await;
     };
-    let tenant = who.tenant.id;
-    let txn = manual_groups::begin(&state.db).await.map_err(dir_error)?;
-    let group =
-        match manual_groups::create_manual(&txn, state.clock.as_ref(), tenant, product, &form.name)
-            .await
-        {
-            Ok(group) => group,
-            Err(err) => {
-                drop(txn);
-                let error = name_problem(err, product)?;
-                return render(&state, &who, invalid, &form, Some(error)).await;
-            }
-        };
-    let detail = format!(
-        "Created manual group “{}” in {}.",
-        group.name,
-        product.display_name()
-    );
-    audit(&state, &txn, &who, "group.create", &group, &detail).await?;
-    txn.commit().await?;
-    session::notify(&who.session, detail).await?;
-    Ok(Redirect::to(&group_url(&who, &group)).into_response())
-}
-
-/// Records a manual group change on its transaction: channel admin, actor the admin's email.
-pub(crate) async fn audit(
-    state: &AdminState,
-    txn: &sea_orm::DatabaseTransaction,
-    who: &SignedIn,
-    action: &str,
-    group: &GroupInfo,
-    detail: &str,
-) -> Result<(), AdminError> {
-    rosterd_audit::record(
-        txn,
-        state.clock.as_ref(),
-        who.tenant.id,
-        rosterd_audit::NewEvent {
-            channel: rosterd_audit::Channel::Admin,
-            actor: &who.admin.email,
-            action,
-            target_type: "group",
-            target_id: &group.id.to_string(),
-            detail,
-        },
-    )
-    .await?;
-    Ok(())
+    let actor = crate::pages::admin_actor(&who);
+    let change = crate::pages::change(&state, &who, &actor);
+    let created = match manual_groups::create_manual(change, product, &form.name).await {
+        Ok(created) => created,
+        Err(err) => {
+            let error = name_problem(err, product)?;
+            return render(&state, &who, invalid, &form, Some(error)).await;
+        }
+    };
+    session::notify(&who.session, created.summary).await?;
+    Ok(Redirect::to(&group_url(&who, &created.group)).into_response())
 }

@@ -6,7 +6,6 @@
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use rosterd_domain::{LicenseKind, PersonId};
-use sea_orm::TransactionTrait as _;
 
 use crate::AdminState;
 use crate::auth::LicenseAdmin;
@@ -24,10 +23,11 @@ pub async fn resend(
     let person: PersonId = person.parse().map_err(|_| AdminError::NotFound)?;
     let kind: LicenseKind = kind.parse().map_err(|_| AdminError::NotFound)?;
     let back = format!("{}/users/{person}", who.base());
-    let txn = state.db.begin().await?;
+    let actor = crate::pages::admin_actor(&who);
+    let change = crate::pages::change(&state, &who, &actor);
     // The query is the tenant's: a person of another tenant has no license here, and is a 404.
-    let license = match rosterd_ledger::resend_activation(&txn, who.tenant.id, person, kind).await {
-        Ok(license) => license,
+    match rosterd_ledger::resend_notice(change, person, kind).await {
+        Ok(_) => {}
         Err(rosterd_ledger::Error::NoLiveLicense { .. }) => return Err(AdminError::NotFound),
         Err(rosterd_ledger::Error::AlreadyActive) => {
             session::notify(
@@ -42,24 +42,6 @@ pub async fn resend(
         }
         Err(other) => return Err(other.into()),
     };
-    rosterd_audit::record(
-        &txn,
-        state.clock.as_ref(),
-        who.tenant.id,
-        rosterd_audit::NewEvent {
-            channel: rosterd_audit::Channel::Admin,
-            actor: &who.admin.email,
-            action: "license.resend",
-            target_type: "license",
-            target_id: &license.id.to_string(),
-            detail: &format!(
-                "activation notice for the {} license of person {person} sent again; earlier links no longer work",
-                kind.display_name()
-            ),
-        },
-    )
-    .await?;
-    txn.commit().await?;
     session::notify(
         &who.session,
         format!(

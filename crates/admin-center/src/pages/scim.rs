@@ -9,14 +9,13 @@ use axum::response::{IntoResponse, Redirect, Response};
 use rosterd_audit::{Channel, NewEvent};
 use rosterd_domain::Product;
 use rosterd_tenancy::TokenInfo;
-use sea_orm::TransactionTrait as _;
 use serde::Deserialize;
 
 use crate::AdminState;
 use crate::auth::{FullAdmin, Section, SignedIn};
 use crate::csrf::{Checked, CsrfOnly, csrf_form};
 use crate::error::AdminError;
-use crate::pages::audit::record;
+use crate::pages::{admin_actor, change};
 use crate::render::{Chrome, page, when, when_or_never};
 use crate::session;
 
@@ -190,27 +189,8 @@ pub async fn set_status(
         "off" => false,
         _ => return Err(AdminError::BadRequest),
     };
-    let txn = state.db.begin().await?;
-    rosterd_tenancy::set_scim_enabled(&txn, who.tenant.id, product, enabled).await?;
-    let (action, detail) = if enabled {
-        (
-            "scim.enable",
-            format!("SCIM turned on for {}", product.display_name()),
-        )
-    } else {
-        (
-            "scim.disable",
-            format!("SCIM turned off for {}", product.display_name()),
-        )
-    };
-    record(
-        &txn,
-        state.clock.as_ref(),
-        who.tenant.id,
-        admin_event(&who, action, "app", product.slug(), &detail),
-    )
-    .await?;
-    txn.commit().await?;
+    let actor = admin_actor(&who);
+    rosterd_tenancy::set_scim_enabled(change(&state, &who, &actor), product, enabled).await?;
     let notice = if enabled {
         format!("SCIM provisioning for {} is on.", product.display_name())
     } else {
@@ -231,25 +211,8 @@ pub async fn issue(
     Checked(_): Checked<CsrfOnly>,
 ) -> Result<Response, AdminError> {
     let product = product_of(&product)?;
-    let txn = state.db.begin().await?;
-    let issued =
-        rosterd_tenancy::issue_token(&txn, state.clock.as_ref(), who.tenant.id, product).await?;
-    // The prefix only: the secret is never written anywhere but the page that shows it once.
-    let detail = format!(
-        "Token {}… issued for {}, expires {}",
-        issued.info.prefix,
-        product.display_name(),
-        when(issued.info.expires_at)
-    );
-    let id = issued.info.id.to_string();
-    record(
-        &txn,
-        state.clock.as_ref(),
-        who.tenant.id,
-        admin_event(&who, "token.issue", "token", &id, &detail),
-    )
-    .await?;
-    txn.commit().await?;
+    let actor = admin_actor(&who);
+    let issued = rosterd_tenancy::issue_token(change(&state, &who, &actor), product).await?;
     tracing::info!(tenant = %who.tenant.slug, %product, prefix = %issued.info.prefix, "SCIM token issued in the admin center");
     Ok(page(
         StatusCode::CREATED,
@@ -281,22 +244,8 @@ pub async fn revoke(
     if !owned {
         return Err(AdminError::NotFound);
     }
-    let txn = state.db.begin().await?;
-    let revoked =
-        rosterd_tenancy::revoke_token(&txn, state.clock.as_ref(), who.tenant.id, &id).await?;
-    let detail = format!(
-        "Token {}… of {} revoked",
-        revoked.prefix,
-        product.display_name()
-    );
-    record(
-        &txn,
-        state.clock.as_ref(),
-        who.tenant.id,
-        admin_event(&who, "token.revoke", "token", &id, &detail),
-    )
-    .await?;
-    txn.commit().await?;
+    let actor = admin_actor(&who);
+    let revoked = rosterd_tenancy::revoke_token(change(&state, &who, &actor), &id).await?;
     session::notify(
         &who.session,
         format!(

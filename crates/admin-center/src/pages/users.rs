@@ -24,18 +24,7 @@ fn person_id(raw: &str) -> Result<PersonId, AdminError> {
 
 /// How a person is named on pages: display name, else given and family name, else email.
 fn display_name(p: &rosterd_directory::Person) -> String {
-    let joined = [p.given_name.as_deref(), p.family_name.as_deref()]
-        .into_iter()
-        .flatten()
-        .filter(|s| !s.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ");
-    p.display_name
-        .clone()
-        .filter(|s| !s.trim().is_empty())
-        .or_else(|| (!joined.is_empty()).then_some(joined))
-        .or_else(|| p.email.clone())
-        .unwrap_or_else(|| "(no name)".to_owned())
+    p.name()
 }
 
 /// Whether this admin may change people and licenses.

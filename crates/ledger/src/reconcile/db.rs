@@ -8,13 +8,13 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 use super::model::{Holding, LedgerState, PoolNumbers, WaitingPerson};
 use super::plan::{Plan, plan_policy};
 use super::{Books, Candidate, Held, Mode, PolicySubject, Refusal, Seat, settle_all};
-use crate::actor::Actor;
 use crate::entity::{license, license_waitlist};
 use crate::error::{Error, Result};
 use crate::handle::TenantLedger;
 use crate::license::{License, LicenseSource, LicenseState, licenses_of, scoped};
 use crate::policy::{LicensePolicy, StoredPolicy, set_policy};
 use crate::waitlist::WaitKey;
+use rosterd_audit::Actor;
 
 /// Settles `candidates` of the product app in the caller's transaction (see [`super`]).
 /// `Ok(Some(refusal))`: the request must be refused whole; roll back.

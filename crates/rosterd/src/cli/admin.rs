@@ -7,9 +7,7 @@ use clap::Subcommand;
 use rosterd_domain::Secret;
 use rosterd_tenancy::AdminRole;
 
-use sea_orm::TransactionTrait as _;
-
-use super::{Context, clock, record_operator};
+use super::{Context, operator_change};
 
 #[derive(Debug, Subcommand)]
 pub enum AdminCommand {
@@ -45,14 +43,8 @@ pub async fn run(ctx: &mut Context<'_>, command: AdminCommand) -> anyhow::Result
             } else {
                 (rosterd_tenancy::generate_password(), true)
             };
-            let txn = ctx.db.begin().await?;
-            let account =
-                rosterd_tenancy::create_admin(&txn, clock(), tenant.id, &email, role, &password)
-                    .await?;
-            let event = format!("{} added as {}", account.email, account.role.slug());
-            let id = account.id.to_string();
-            record_operator(&txn, tenant.id, "admin.create", ("admin", &id), &event).await?;
-            txn.commit().await?;
+            let change = operator_change(ctx, &tenant);
+            let account = rosterd_tenancy::create_admin(change, &email, role, &password).await?;
             let login_url = format!("{}/admin/{}/login", ctx.config.public_url, tenant.slug);
             let value = serde_json::json!({
                 "tenant": tenant.slug,

@@ -9,11 +9,10 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::Subcommand;
 use rosterd_domain::{LicenseKind, PersonId, TenantId};
-use rosterd_ledger::{Actor, License, LicenseQuery, LicenseState, Waiting};
-use sea_orm::TransactionTrait as _;
+use rosterd_ledger::{License, LicenseQuery, LicenseState, Waiting};
 use serde::Serialize;
 
-use super::{Context, clock};
+use super::{Context, operator_change};
 
 #[derive(Debug, Subcommand)]
 pub enum LicenseCommand {
@@ -76,15 +75,12 @@ pub async fn run(ctx: &mut Context<'_>, command: LicenseCommand) -> anyhow::Resu
         } => {
             let tenant = rosterd_tenancy::find_tenant(&ctx.db, &tenant).await?;
             let person = person_id(ctx, tenant.id, &email).await?;
-            let txn = ctx.db.begin().await?;
-            let license = rosterd_ledger::grant_manual(
-                &rosterd_ledger::TenantLedger::new(&txn, clock(), tenant.id, &Actor::operator()),
-                person,
-                kind,
-                &format!("{email}: granted by hand"),
-            )
-            .await?;
-            txn.commit().await?;
+            let reason = format!("{email}: granted by hand");
+            let given =
+                rosterd_ledger::give_license(operator_change(ctx, &tenant), person, kind, &reason)
+                    .await?;
+            let (rosterd_ledger::Given::New(license) | rosterd_ledger::Given::AlreadyHeld(license)) =
+                given;
             let view = LicenseView {
                 license,
                 email: Some(email),
@@ -106,16 +102,11 @@ pub async fn run(ctx: &mut Context<'_>, command: LicenseCommand) -> anyhow::Resu
         } => {
             let tenant = rosterd_tenancy::find_tenant(&ctx.db, &tenant).await?;
             let person = person_id(ctx, tenant.id, &email).await?;
-            let txn = ctx.db.begin().await?;
-            let revoked = rosterd_ledger::revoke_manual(
-                &rosterd_ledger::TenantLedger::new(&txn, clock(), tenant.id, &Actor::operator()),
-                person,
-                kind,
-                &format!("{email}: revoked by hand"),
-            )
-            .await
-            .with_context(|| format!("cannot revoke {email}'s {kind} license"))?;
-            txn.commit().await?;
+            let reason = format!("{email}: revoked by hand");
+            let change = operator_change(ctx, &tenant);
+            let revoked = rosterd_ledger::revoke_license_by_hand(change, person, kind, &reason)
+                .await
+                .with_context(|| format!("cannot revoke {email}'s {kind} license"))?;
             ctx.emit(&revoked, || {
                 let mut text = format!("revoked {email}'s {kind} license\n");
                 if !revoked.served.is_empty() {
@@ -134,27 +125,10 @@ pub async fn run(ctx: &mut Context<'_>, command: LicenseCommand) -> anyhow::Resu
         } => {
             let tenant = rosterd_tenancy::find_tenant(&ctx.db, &tenant).await?;
             let person = person_id(ctx, tenant.id, &email).await?;
-            let txn = ctx.db.begin().await?;
-            let license = rosterd_ledger::resend_activation(&txn, tenant.id, person, kind)
-                .await
-                .with_context(|| format!("cannot resend {email}'s {kind} activation notice"))?;
-            rosterd_audit::record(
-                &txn,
-                clock(),
-                tenant.id,
-                rosterd_audit::NewEvent {
-                    channel: rosterd_audit::Channel::Operator,
-                    actor: "cli",
-                    action: "license.resend",
-                    target_type: "license",
-                    target_id: &license.id.to_string(),
-                    detail: &format!(
-                        "{email}: activation notice sent again; earlier links no longer work"
-                    ),
-                },
-            )
-            .await?;
-            txn.commit().await?;
+            let license =
+                rosterd_ledger::resend_notice(operator_change(ctx, &tenant), person, kind)
+                    .await
+                    .with_context(|| format!("cannot resend {email}'s {kind} activation notice"))?;
             let view = LicenseView {
                 license,
                 email: Some(email),

@@ -8,7 +8,7 @@ use rosterd_directory::Person;
 use rosterd_domain::PersonId;
 use serde::Serialize;
 
-use super::{Context, clock};
+use super::{Context, operator_change};
 
 #[derive(Debug, Subcommand)]
 pub enum PersonCommand {
@@ -62,18 +62,16 @@ pub async fn run(ctx: &mut Context<'_>, command: PersonCommand) -> anyhow::Resul
             employee_number,
         } => {
             let tenant = rosterd_tenancy::find_tenant(&ctx.db, &tenant).await?;
-            let person = rosterd_directory::people::create_manual(
-                &ctx.db,
-                clock(),
-                tenant.id,
-                &rosterd_directory::people::NewPerson {
-                    email: &email,
-                    given: &given,
-                    family: &family,
-                    employee_number: employee_number.as_deref(),
-                },
-            )
-            .await?;
+            let edit = rosterd_directory::manual_people::PersonEdit {
+                email,
+                given_name: given,
+                family_name: family,
+                employee_number,
+                department: None,
+                title: None,
+            };
+            let change = operator_change(ctx, &tenant);
+            let person = rosterd_directory::manual_people::add(change, &edit).await?;
             let view = PersonView::from(person);
             ctx.emit(&view, || {
                 format!(

@@ -5,12 +5,11 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::Subcommand;
 use rosterd_domain::{LicenseKind, TenantSlug};
-use rosterd_ledger::{Actor, SeatPool};
+use rosterd_ledger::SeatPool;
 use rosterd_tenancy::{ProductApp, Tenant, TokenInfo};
-use sea_orm::TransactionTrait as _;
 use serde::Serialize;
 
-use super::{Context, clock, record_operator};
+use super::{Context, clock, operator_change};
 use crate::apps::scim_base_url;
 
 #[derive(Debug, Subcommand)]
@@ -82,25 +81,12 @@ pub async fn run(ctx: &mut Context<'_>, command: TenantCommand) -> anyhow::Resul
         TenantCommand::Create { slug, name, seats } => {
             let slug: TenantSlug = slug.parse()?;
             let seats = parse_seats(&seats)?;
-            let txn = ctx.db.begin().await?;
-            let tenant = rosterd_tenancy::create_tenant(&txn, clock(), &slug, &name).await?;
-            rosterd_ledger::create_pools(&txn, clock(), tenant.id, &seats, &Actor::operator())
-                .await?;
-            let event = format!(
-                "Tenant {} ({}) created with seats: {}",
-                tenant.slug,
-                tenant.name,
-                describe_seats(&seats)
-            );
-            record_operator(
-                &txn,
-                tenant.id,
-                "tenant.create",
-                ("tenant", &tenant.id.to_string()),
-                &event,
-            )
-            .await?;
-            txn.commit().await?;
+            let new = rosterd_licensing::NewTenant {
+                slug: &slug,
+                name: &name,
+                seats: &seats,
+            };
+            let tenant = rosterd_licensing::open_tenant(&ctx.db, clock(), &ctx.actor, &new).await?;
             let detail = detail(ctx, &tenant.slug.to_string()).await?;
             ctx.emit(&detail, || {
                 format!(
@@ -138,42 +124,12 @@ pub async fn run(ctx: &mut Context<'_>, command: TenantCommand) -> anyhow::Resul
         TenantCommand::Seats { slug, seats } => {
             let seats = parse_seats(&seats)?;
             let tenant = rosterd_tenancy::find_tenant(&ctx.db, &slug).await?;
-            let txn = ctx.db.begin().await?;
-            let event = format!("Seat capacities set: {}", describe_seats(&seats));
-            for (kind, capacity) in seats {
-                rosterd_ledger::set_capacity(
-                    &txn,
-                    clock(),
-                    tenant.id,
-                    kind,
-                    capacity,
-                    &Actor::operator(),
-                )
-                .await?;
-            }
-            record_operator(
-                &txn,
-                tenant.id,
-                "tenant.seats",
-                ("tenant", &tenant.id.to_string()),
-                &event,
-            )
-            .await?;
-            txn.commit().await?;
+            rosterd_ledger::set_seats(operator_change(ctx, &tenant), &seats).await?;
             let detail = detail(ctx, &slug).await?;
             ctx.emit(&detail.pools, || describe(&detail))?;
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// `Learning 500, Sales Navigator Core 0, ...`.
-fn describe_seats(seats: &[(LicenseKind, i64)]) -> String {
-    seats
-        .iter()
-        .map(|(kind, n)| format!("{} {n}", kind.display_name()))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 async fn detail(ctx: &Context<'_>, slug: &str) -> anyhow::Result<TenantDetail> {

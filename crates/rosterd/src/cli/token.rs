@@ -8,10 +8,8 @@ use rosterd_domain::Product;
 use rosterd_tenancy::TokenInfo;
 use serde::Serialize;
 
+use super::{Context, clock, operator_change};
 use crate::apps::scim_base_url;
-use sea_orm::TransactionTrait as _;
-
-use super::{Context, clock, record_operator};
 
 #[derive(Debug, Subcommand)]
 pub enum TokenCommand {
@@ -50,17 +48,8 @@ pub async fn run(ctx: &mut Context<'_>, command: TokenCommand) -> anyhow::Result
     match command {
         TokenCommand::Issue { tenant, product } => {
             let tenant = rosterd_tenancy::find_tenant(&ctx.db, &tenant).await?;
-            let txn = ctx.db.begin().await?;
-            let issued = rosterd_tenancy::issue_token(&txn, clock(), tenant.id, product).await?;
-            let event = format!(
-                "Token {}… issued for {}, expires {}",
-                issued.info.prefix,
-                product.display_name(),
-                issued.info.expires_at.format("%Y-%m-%d"),
-            );
-            let id = issued.info.id.to_string();
-            record_operator(&txn, tenant.id, "token.issue", ("token", &id), &event).await?;
-            txn.commit().await?;
+            let issued =
+                rosterd_tenancy::issue_token(operator_change(ctx, &tenant), product).await?;
             let out = Issued {
                 token: issued.secret.expose(),
                 prefix: &issued.info.prefix,
@@ -88,16 +77,7 @@ pub async fn run(ctx: &mut Context<'_>, command: TokenCommand) -> anyhow::Result
         }
         TokenCommand::Revoke { tenant, token } => {
             let tenant = rosterd_tenancy::find_tenant(&ctx.db, &tenant).await?;
-            let txn = ctx.db.begin().await?;
-            let info = rosterd_tenancy::revoke_token(&txn, clock(), tenant.id, &token).await?;
-            let event = format!(
-                "Token {}… of {} revoked",
-                info.prefix,
-                info.product.display_name()
-            );
-            let id = info.id.to_string();
-            record_operator(&txn, tenant.id, "token.revoke", ("token", &id), &event).await?;
-            txn.commit().await?;
+            let info = rosterd_tenancy::revoke_token(operator_change(ctx, &tenant), &token).await?;
             ctx.emit(&info, || {
                 format!("revoked {} ({})\n", info.prefix, info.product)
             })?;
@@ -112,16 +92,7 @@ pub async fn run_app(ctx: &mut Context<'_>, command: AppCommand) -> anyhow::Resu
         AppCommand::Disable { tenant, product } => (tenant, product, false),
     };
     let tenant = rosterd_tenancy::find_tenant(&ctx.db, &tenant).await?;
-    let txn = ctx.db.begin().await?;
-    rosterd_tenancy::set_scim_enabled(&txn, tenant.id, product, enabled).await?;
-    let (action, turned) = if enabled {
-        ("scim.enable", "on")
-    } else {
-        ("scim.disable", "off")
-    };
-    let event = format!("SCIM turned {turned} for {}", product.display_name());
-    record_operator(&txn, tenant.id, action, ("app", product.slug()), &event).await?;
-    txn.commit().await?;
+    rosterd_tenancy::set_scim_enabled(operator_change(ctx, &tenant), product, enabled).await?;
     let state = if enabled { "enabled" } else { "disabled" };
     ctx.emit(
         &serde_json::json!({ "tenant": tenant.slug, "product": product, "scim_enabled": enabled }),

@@ -10,11 +10,12 @@ use rosterd_directory::manual_groups::{self, GroupError, GroupInfo, GroupSource}
 use rosterd_domain::{GroupId, PersonId};
 use serde::Deserialize;
 
-use super::{audit, dir_error, group_url, may_edit, name_problem, source_label};
+use super::{dir_error, group_url, may_edit, name_problem, source_label};
 use crate::AdminState;
 use crate::auth::{LicenseAdmin, Section, SignedIn};
 use crate::csrf::{Checked, CsrfOnly, csrf_form};
 use crate::error::AdminError;
+use crate::pages::{admin_actor, change};
 use crate::render::{Chrome, page, when};
 use crate::session;
 
@@ -233,21 +234,14 @@ pub async fn rename(
     Checked(form): Checked<RenameForm>,
 ) -> Result<Response, AdminError> {
     let current = group(&state, &who, &id).await?;
-    let txn = manual_groups::begin(&state.db).await.map_err(dir_error)?;
-    let renamed = manual_groups::rename_manual(
-        &txn,
-        state.clock.as_ref(),
-        who.tenant.id,
-        current.id,
-        &form.name,
-    )
-    .await;
-    let (before, after) = match renamed {
-        Ok(pair) => pair,
+    let actor = admin_actor(&who);
+    let renamed =
+        manual_groups::rename_manual(change(&state, &who, &actor), current.id, &form.name).await;
+    let renamed = match renamed {
+        Ok(renamed) => renamed,
         Err(
             err @ (GroupError::EmptyName | GroupError::NameTooLong | GroupError::NameTaken { .. }),
         ) => {
-            drop(txn);
             let error = name_problem(err, current.product)?;
             let invalid = StatusCode::UNPROCESSABLE_ENTITY;
             return render(
@@ -262,16 +256,8 @@ pub async fn rename(
         }
         Err(err) => return Err(change_error(err, &who)),
     };
-    let detail = format!(
-        "Renamed manual group “{}” to “{}” in {}.",
-        before.name,
-        after.name,
-        after.product.display_name()
-    );
-    audit(&state, &txn, &who, "group.rename", &after, &detail).await?;
-    txn.commit().await?;
-    session::notify(&who.session, detail).await?;
-    Ok(Redirect::to(&group_url(&who, &after)).into_response())
+    session::notify(&who.session, renamed.summary).await?;
+    Ok(Redirect::to(&group_url(&who, &renamed.group)).into_response())
 }
 
 /// `GET /admin/{tenant}/groups/{id}/delete`: asks before deleting.
@@ -307,19 +293,11 @@ pub async fn delete(
     Checked(_): Checked<CsrfOnly>,
 ) -> Result<Response, AdminError> {
     let id = group_id(&id)?;
-    let txn = manual_groups::begin(&state.db).await.map_err(dir_error)?;
-    let group = manual_groups::delete_manual(&txn, who.tenant.id, id)
+    let actor = admin_actor(&who);
+    let deleted = manual_groups::delete_manual(change(&state, &who, &actor), id)
         .await
         .map_err(|e| change_error(e, &who))?;
-    let detail = format!(
-        "Deleted manual group “{}” of {} ({} members). Their licenses are unchanged.",
-        group.name,
-        group.product.display_name(),
-        group.members
-    );
-    audit(&state, &txn, &who, "group.delete", &group, &detail).await?;
-    txn.commit().await?;
-    session::notify(&who.session, detail).await?;
+    session::notify(&who.session, deleted.summary).await?;
     Ok(Redirect::to(&format!("{}/groups", who.base())).into_response())
 }
 
@@ -332,22 +310,12 @@ pub async fn add_member(
 ) -> Result<Response, AdminError> {
     let id = group_id(&id)?;
     let person: PersonId = form.person.parse().map_err(|_| AdminError::NotFound)?;
-    let txn = manual_groups::begin(&state.db).await.map_err(dir_error)?;
-    let (group, member, added) =
-        manual_groups::add_member(&txn, state.clock.as_ref(), who.tenant.id, id, person)
-            .await
-            .map_err(|e| change_error(e, &who))?;
-    let email = member.email.unwrap_or_else(|| person.to_string());
-    let detail = if added {
-        let detail = format!("Added {email} to manual group “{}”.", group.name);
-        audit(&state, &txn, &who, "group.member.add", &group, &detail).await?;
-        detail
-    } else {
-        format!("{email} is already in “{}”.", group.name)
-    };
-    txn.commit().await?;
-    session::notify(&who.session, detail).await?;
-    Ok(Redirect::to(&group_url(&who, &group)).into_response())
+    let actor = admin_actor(&who);
+    let added = manual_groups::add_member(change(&state, &who, &actor), id, person)
+        .await
+        .map_err(|e| change_error(e, &who))?;
+    session::notify(&who.session, added.summary).await?;
+    Ok(Redirect::to(&group_url(&who, &added.group)).into_response())
 }
 
 /// `POST /admin/{tenant}/groups/{id}/members/{person}/remove`.
@@ -359,24 +327,10 @@ pub async fn remove_member(
 ) -> Result<Response, AdminError> {
     let id = group_id(&id)?;
     let person: PersonId = person.parse().map_err(|_| AdminError::NotFound)?;
-    let txn = manual_groups::begin(&state.db).await.map_err(dir_error)?;
-    let (group, removed) = manual_groups::remove_member(&txn, who.tenant.id, id, person)
+    let actor = admin_actor(&who);
+    let removed = manual_groups::remove_member(change(&state, &who, &actor), id, person)
         .await
         .map_err(|e| change_error(e, &who))?;
-    let label = manual_groups::people_by_ids(&txn, who.tenant.id, &[person])
-        .await
-        .map_err(dir_error)?
-        .remove(&person)
-        .and_then(|m| m.email)
-        .unwrap_or_else(|| person.to_string());
-    let detail = if removed {
-        let detail = format!("Removed {label} from manual group “{}”.", group.name);
-        audit(&state, &txn, &who, "group.member.remove", &group, &detail).await?;
-        detail
-    } else {
-        format!("{label} was not in “{}”.", group.name)
-    };
-    txn.commit().await?;
-    session::notify(&who.session, detail).await?;
-    Ok(Redirect::to(&group_url(&who, &group)).into_response())
+    session::notify(&who.session, removed.summary).await?;
+    Ok(Redirect::to(&group_url(&who, &removed.group)).into_response())
 }

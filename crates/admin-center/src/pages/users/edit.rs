@@ -8,8 +8,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use rosterd_directory::manual_people::{self, PersonEdit};
 use rosterd_domain::PersonId;
-use rosterd_ledger::{Actor, LicenseSource};
-use sea_orm::TransactionTrait as _;
 use serde::Deserialize;
 
 use super::person::{PersonPath, load};
@@ -18,6 +16,7 @@ use crate::AdminState;
 use crate::auth::{LicenseAdmin, Section, SignedIn};
 use crate::csrf::{Checked, CsrfOnly, csrf_form};
 use crate::error::AdminError;
+use crate::pages::{admin_actor, change};
 use crate::render::{Chrome, page};
 use crate::session;
 
@@ -84,36 +83,6 @@ impl PersonForm {
     }
 }
 
-fn actor(who: &SignedIn) -> Actor {
-    Actor::admin(who.admin.email.clone())
-}
-
-/// Records an admin's change to a person on `conn` (the change's transaction).
-async fn audit(
-    conn: &impl sea_orm::ConnectionTrait,
-    state: &AdminState,
-    who: &SignedIn,
-    action: &str,
-    person: PersonId,
-    detail: &str,
-) -> Result<(), AdminError> {
-    rosterd_audit::record(
-        conn,
-        state.clock.as_ref(),
-        who.tenant.id,
-        rosterd_audit::NewEvent {
-            channel: rosterd_audit::Channel::Admin,
-            actor: &who.admin.email,
-            action,
-            target_type: "person",
-            target_id: &person.to_string(),
-            detail,
-        },
-    )
-    .await?;
-    Ok(())
-}
-
 fn form_page(
     who: &SignedIn,
     status: StatusCode,
@@ -166,20 +135,8 @@ pub async fn create(
     if let Some(problem) = form.problem() {
         return Ok(form_page(&who, invalid, None, form, Some(problem)));
     }
-    let edit = form.edit();
-    let txn = state.db.begin().await?;
-    let created = rosterd_directory::people::create_manual(
-        &txn,
-        state.clock.as_ref(),
-        who.tenant.id,
-        &rosterd_directory::people::NewPerson {
-            email: &edit.email,
-            given: &edit.given_name,
-            family: &edit.family_name,
-            employee_number: edit.employee_number.as_deref(),
-        },
-    )
-    .await;
+    let actor = admin_actor(&who);
+    let created = manual_people::add(change(&state, &who, &actor), &form.edit()).await;
     let person = match created {
         Ok(person) => person,
         Err(rosterd_directory::Error::EmailTaken(email)) => {
@@ -188,22 +145,7 @@ pub async fn create(
         }
         Err(other) => return Err(super::directory_failure(other)),
     };
-    // Department and title are not part of creating; set them in the same transaction.
-    let person =
-        manual_people::update_manual(&txn, state.clock.as_ref(), who.tenant.id, person.id, &edit)
-            .await
-            .map_err(super::directory_failure)?;
     let name = display_name(&person);
-    audit(
-        &txn,
-        &state,
-        &who,
-        "person.create",
-        person.id,
-        &format!("added {name} ({})", edit.email),
-    )
-    .await?;
-    txn.commit().await?;
     session::notify(
         &who.session,
         format!("{name} was added. Give them a license below."),
@@ -266,10 +208,8 @@ pub async fn update(
     if let Some(problem) = form.problem() {
         return Ok(form_page(&who, invalid, editing, form, Some(problem)));
     }
-    let edit = form.edit();
-    let txn = state.db.begin().await?;
-    let updated =
-        manual_people::update_manual(&txn, state.clock.as_ref(), who.tenant.id, id, &edit).await;
+    let actor = admin_actor(&who);
+    let updated = manual_people::edit(change(&state, &who, &actor), id, &form.edit()).await;
     let person = match updated {
         Ok(person) => person,
         Err(rosterd_directory::Error::EmailTaken(email)) => {
@@ -284,35 +224,9 @@ pub async fn update(
         }
         Err(other) => return Err(super::directory_failure(other)),
     };
-    let changes = changed_fields(&before, &person);
     let name = display_name(&person);
-    let detail = if changes.is_empty() {
-        format!("saved {name} without changes")
-    } else {
-        format!("changed {} of {name}", changes.join(", "))
-    };
-    audit(&txn, &state, &who, "person.update", id, &detail).await?;
-    txn.commit().await?;
     session::notify(&who.session, format!("{name} was saved.")).await?;
     Ok(Redirect::to(&format!("{}/users/{id}", who.base())).into_response())
-}
-
-/// The attributes that differ, by name (values stay out of the audit log's detail).
-fn changed_fields(
-    a: &rosterd_directory::Person,
-    b: &rosterd_directory::Person,
-) -> Vec<&'static str> {
-    [
-        ("email", a.email != b.email),
-        ("given name", a.given_name != b.given_name),
-        ("family name", a.family_name != b.family_name),
-        ("employee number", a.employee_number != b.employee_number),
-        ("department", a.department != b.department),
-        ("title", a.title != b.title),
-    ]
-    .into_iter()
-    .filter_map(|(name, changed)| changed.then_some(name))
-    .collect()
 }
 
 /// `GET /admin/{tenant}/users/{person_id}/remove`: what removing will do, and the confirmation.
@@ -356,45 +270,21 @@ pub async fn remove(
     if !listed.apps.is_empty() {
         return Err(AdminError::Forbidden(managed_reason(&listed.apps)));
     }
-    let name = display_name(&listed.person);
-    let tenant = who.tenant.id;
-    let clock = state.clock.as_ref();
-    let txn = state.db.begin().await?;
-    let live: Vec<_> = rosterd_ledger::licenses_of(&txn, tenant, id)
-        .await?
-        .into_iter()
-        .filter(|l| l.state.is_live())
-        .collect();
-    if let Some(owned) = live.iter().find(|l| l.source != LicenseSource::Manual) {
-        return Err(AdminError::Forbidden(format!(
-            "{name} holds a {} license that an identity provider manages; it must be revoked there before {name} can be removed.",
-            owned.kind.display_name()
-        )));
-    }
-    let reason = format!("{name} removed by {}", who.admin.email);
-    for license in &live {
-        rosterd_ledger::revoke_manual(
-            &rosterd_ledger::TenantLedger::new(&txn, clock, tenant, &actor(&who)),
-            id,
-            license.kind,
-            &reason,
-        )
-        .await?;
-    }
-    for kind in &listed.waiting {
-        rosterd_ledger::dequeue(&txn, tenant, id, *kind).await?;
-    }
-    manual_people::remove_manual(&txn, clock, tenant, id)
-        .await
-        .map_err(super::directory_failure)?;
-    let revoked: Vec<&str> = live.iter().map(|l| l.kind.display_name()).collect();
-    let detail = if revoked.is_empty() {
-        format!("removed {name}")
-    } else {
-        format!("removed {name}, revoking {}", revoked.join(", "))
+    let actor = admin_actor(&who);
+    let removed = rosterd_licensing::remove_manual_person(change(&state, &who, &actor), id).await;
+    let removed = match removed {
+        Ok(removed) => removed,
+        Err(err @ rosterd_licensing::Error::HeldThroughIdp { .. }) => {
+            return Err(AdminError::Forbidden(err.to_string()));
+        }
+        Err(rosterd_licensing::Error::Directory(rosterd_directory::Error::ManagedByIdp(apps))) => {
+            return Err(AdminError::Forbidden(managed_reason(&apps)));
+        }
+        Err(rosterd_licensing::Error::Directory(err)) => return Err(super::directory_failure(err)),
+        Err(other) => return Err(AdminError::internal(other.to_string())),
     };
-    audit(&txn, &state, &who, "person.remove", id, &detail).await?;
-    txn.commit().await?;
+    let name = display_name(&removed.person);
+    let revoked: Vec<&str> = removed.revoked.iter().map(|k| k.display_name()).collect();
     let notice = if revoked.is_empty() {
         format!("{name} was removed.")
     } else {

@@ -6,16 +6,15 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use rosterd_domain::LicenseKind;
-use rosterd_ledger::Actor;
-use sea_orm::TransactionTrait as _;
 use serde::Deserialize;
 
 use super::person::{PersonPath, load, render};
 use super::{display_name, person_id};
 use crate::AdminState;
-use crate::auth::{LicenseAdmin, SignedIn};
+use crate::auth::LicenseAdmin;
 use crate::csrf::{Checked, CsrfOnly, csrf_form};
 use crate::error::AdminError;
+use crate::pages::{admin_actor, change};
 use crate::session;
 
 /// The give form.
@@ -34,10 +33,6 @@ pub struct LicensePath {
     kind: String,
 }
 
-fn actor(who: &SignedIn) -> Actor {
-    Actor::admin(who.admin.email.clone())
-}
-
 /// `POST /admin/{tenant}/users/{person_id}/licenses`: gives a license of the chosen kind.
 pub async fn give(
     State(state): State<AdminState>,
@@ -53,55 +48,33 @@ pub async fn give(
         let message = "Choose which license to give.".to_owned();
         return render(&state, &who, id, invalid, Some(message)).await;
     };
-    let tenant = who.tenant.id;
-    let txn = state.db.begin().await?;
-    let held = rosterd_ledger::licenses_of(&txn, tenant, id)
-        .await?
-        .into_iter()
-        .find(|l| l.state.is_live() && l.kind.product() == kind.product());
-    if let Some(held) = held {
-        // The page is read on the pool, not on this transaction: end it first.
-        drop(txn);
-        let message = if held.kind == kind {
-            format!("{name} already holds a {} license.", kind.display_name())
-        } else {
-            format!(
-                "{name} already holds a {} license. Revoke it first to give {} instead.",
-                held.kind.display_name(),
-                kind.display_name()
-            )
-        };
+    let reason = format!("given by {} in the admin center", who.admin.email);
+    let actor = admin_actor(&who);
+    let given = rosterd_ledger::give_license(change(&state, &who, &actor), id, kind, &reason).await;
+    let message = match given {
+        Ok(rosterd_ledger::Given::New(_)) => None,
+        Ok(rosterd_ledger::Given::AlreadyHeld(_)) => Some(format!(
+            "{name} already holds a {} license.",
+            kind.display_name()
+        )),
+        Err(rosterd_ledger::Error::AlreadyLicensed { kind: held }) => Some(format!(
+            "{name} already holds a {} license. Revoke it first to give {} instead.",
+            held.display_name(),
+            kind.display_name()
+        )),
+        Err(err @ rosterd_ledger::Error::PoolFull { .. }) => Some(format!(
+            "No {} seat is free, so {name} was not given one and nothing changed ({err}). Ask rosterd to raise the pool's capacity, or revoke a license you no longer need.",
+            kind.display_name()
+        )),
+        Err(rosterd_ledger::Error::PoolNotFound(_)) => Some(format!(
+            "Your organisation has no {} seats. Ask rosterd to add some.",
+            kind.display_name()
+        )),
+        Err(other) => return Err(other.into()),
+    };
+    if let Some(message) = message {
         return render(&state, &who, id, StatusCode::CONFLICT, Some(message)).await;
     }
-    let reason = format!("given by {} in the admin center", who.admin.email);
-    let granted = rosterd_ledger::grant_manual(
-        &rosterd_ledger::TenantLedger::new(&txn, state.clock.as_ref(), tenant, &actor(&who)),
-        id,
-        kind,
-        &reason,
-    )
-    .await;
-    match granted {
-        Ok(_) => {}
-        Err(err @ rosterd_ledger::Error::PoolFull { .. }) => {
-            drop(txn);
-            let message = format!(
-                "No {} seat is free, so {name} was not given one and nothing changed ({err}). Ask rosterd to raise the pool's capacity, or revoke a license you no longer need.",
-                kind.display_name()
-            );
-            return render(&state, &who, id, StatusCode::CONFLICT, Some(message)).await;
-        }
-        Err(rosterd_ledger::Error::PoolNotFound(_)) => {
-            drop(txn);
-            let message = format!(
-                "Your organisation has no {} seats. Ask rosterd to add some.",
-                kind.display_name()
-            );
-            return render(&state, &who, id, StatusCode::CONFLICT, Some(message)).await;
-        }
-        Err(other) => return Err(other.into()),
-    }
-    txn.commit().await?;
     session::notify(
         &who.session,
         format!(
@@ -125,16 +98,11 @@ pub async fn revoke(
     let kind: LicenseKind = path.kind.parse().map_err(|_| AdminError::NotFound)?;
     let listed = load(&state, &who, id).await?;
     let name = display_name(&listed.person);
-    let tenant = who.tenant.id;
-    let txn = state.db.begin().await?;
     let reason = format!("revoked by {} in the admin center", who.admin.email);
-    let revoked = rosterd_ledger::revoke_manual(
-        &rosterd_ledger::TenantLedger::new(&txn, state.clock.as_ref(), tenant, &actor(&who)),
-        id,
-        kind,
-        &reason,
-    )
-    .await;
+    let actor = admin_actor(&who);
+    let revoked =
+        rosterd_ledger::revoke_license_by_hand(change(&state, &who, &actor), id, kind, &reason)
+            .await;
     let message = match revoked {
         Ok(_) => None,
         Err(rosterd_ledger::Error::OwnedByScim { product }) => Some(format!(
@@ -149,10 +117,8 @@ pub async fn revoke(
         Err(other) => return Err(other.into()),
     };
     if let Some(message) = message {
-        drop(txn);
         return render(&state, &who, id, StatusCode::CONFLICT, Some(message)).await;
     }
-    txn.commit().await?;
     session::notify(
         &who.session,
         format!(

@@ -1,4 +1,4 @@
-//! Who caused a ledger entry.
+//! Who made a change: the actor every audit event and ledger entry names.
 
 use serde::Serialize;
 
@@ -44,13 +44,13 @@ impl ActorKind {
     }
 
     /// The audit log's channel for this kind of actor.
-    pub fn channel(self) -> rosterd_audit::Channel {
+    pub fn channel(self) -> crate::Channel {
         match self {
-            ActorKind::ScimApp => rosterd_audit::Channel::Scim,
-            ActorKind::Admin => rosterd_audit::Channel::Admin,
-            ActorKind::Operator => rosterd_audit::Channel::Operator,
-            ActorKind::System => rosterd_audit::Channel::System,
-            ActorKind::Person => rosterd_audit::Channel::Person,
+            ActorKind::ScimApp => crate::Channel::Scim,
+            ActorKind::Admin => crate::Channel::Admin,
+            ActorKind::Operator => crate::Channel::Operator,
+            ActorKind::System => crate::Channel::System,
+            ActorKind::Person => crate::Channel::Person,
         }
     }
 }
@@ -102,6 +102,25 @@ impl Actor {
     pub fn with_cause(mut self, cause: impl Into<String>) -> Self {
         self.cause = Some(cause.into());
         self
+    }
+
+    /// The audit event of this actor doing `action` to `target` (`(type, id)`), described by
+    /// `detail`. The actor's cause, when it has one, is not part of it: callers that want it in
+    /// the log put it in `detail`.
+    pub fn event<'a>(
+        &'a self,
+        action: &'a str,
+        (target_type, target_id): (&'a str, &'a str),
+        detail: &'a str,
+    ) -> crate::NewEvent<'a> {
+        crate::NewEvent {
+            channel: self.kind.channel(),
+            actor: &self.name,
+            action,
+            target_type,
+            target_id,
+            detail,
+        }
     }
 
     /// rosterd acting on its own because of what this actor did (a freed seat serving the
