@@ -81,6 +81,10 @@ true
 - name: ROSTERD_METRICS_LISTEN
   value: {{ printf "0.0.0.0:%v" .Values.metrics.port | quote }}
 {{- end }}
+{{- with .Values.trustedProxies }}
+- name: ROSTERD_TRUSTED_PROXIES
+  value: {{ join "," . | quote }}
+{{- end }}
 {{- range $name, $value := .Values.env }}
 - name: {{ $name }}
   value: {{ $value | quote }}

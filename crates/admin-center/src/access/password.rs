@@ -72,7 +72,7 @@ pub async fn submit(
     if form.new != form.confirm {
         return again("The new password and its confirmation don't match.".into());
     }
-    let account_key = throttle::account_key("admin", &who.tenant.id.to_string(), &who.admin.email);
+    let account_key = throttle::account_key("admin", who.tenant.slug.as_str(), &who.admin.email);
     let keys = addr.keys(account_key.clone());
     let ticket = match throttle::attempt(&state.db, state.clock.as_ref(), &keys).await? {
         Attempt::Allowed(ticket) => ticket,

@@ -93,8 +93,8 @@ async fn thirty_concurrent_wrong_passwords_verify_at_most_five_and_then_the_righ
     // Fewer when the account's and the address's counts interleave (a request may find one
     // key at 5 and the other at 6), never more.
     assert!(failed >= 1, "the first attempts were verified");
-    // The failure that used up a key's fifth attempt already says locked.
-    assert!(wrong < failed, "{wrong} plain failures of {failed}");
+    // Each plain failure was verified (the one that used up a key's fifth attempt says locked).
+    assert!(wrong <= failed, "{wrong} plain failures of {failed}");
     let refusals = audit_actions(&app, "admin.sign_in_refused").await.len();
     assert!(
         (1..=2).contains(&refusals),
@@ -498,4 +498,42 @@ async fn a_flood_of_sign_ins_beyond_the_hashing_budget_gets_503_with_retry_after
     assert!(busy > 0, "some were refused as busy");
     let verified = audit_actions(&app, "admin.sign_in_failed").await.len();
     assert_eq!(verified + busy, 60, "every other attempt was verified");
+}
+
+#[tokio::test]
+async fn wrong_current_passwords_on_the_password_form_count_against_sign_in() {
+    let app = TestApp::spawn_with_env(&[("ROSTERD_TRUSTED_PROXIES", "127.0.0.1")]).await;
+    app.tenant("acme").await;
+    let password = admin(&app, "acme", "ada@acme.example", "full-admin").await;
+    let mut thief = Browser::new(&app);
+    thief.forwarded_for = Some("203.0.113.9".into());
+    thief.login_ok("acme", "ada@acme.example", &password).await;
+    let form = "/admin/acme/account/password";
+    let new = "a much longer passphrase";
+    for n in 0..5 {
+        let page = thief
+            .submit(
+                form,
+                form,
+                &[
+                    ("current", "guess guess guess"),
+                    ("new", new),
+                    ("confirm", new),
+                ],
+            )
+            .await;
+        let says = if n < 4 {
+            "Your current password is not right."
+        } else {
+            "Too many failed sign-in attempts"
+        };
+        page.expect(StatusCode::UNPROCESSABLE_ENTITY, says);
+    }
+    // The account is locked for sign-in too, from anywhere.
+    let mut owner = Browser::new(&app);
+    owner.forwarded_for = Some("198.51.100.7".into());
+    owner
+        .login("acme", "ada@acme.example", &password)
+        .await
+        .expect(StatusCode::TOO_MANY_REQUESTS, "Try again in 15 minutes");
 }
