@@ -21,8 +21,8 @@ use tower_sessions::Session;
 use tower_sessions::cookie::{Cookie, SameSite};
 
 use crate::AdminState;
+use crate::area::Area;
 use crate::error::AdminError;
-use crate::session::Area;
 
 const KEY: &str = "csrf";
 

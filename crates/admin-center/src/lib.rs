@@ -9,6 +9,7 @@
 
 mod access;
 mod activation;
+mod area;
 pub mod auth;
 mod csrf;
 mod error;

@@ -22,6 +22,7 @@ use tower_sessions::cookie::time::Duration as CookieDuration;
 use tower_sessions::{Expiry, Session, SessionManagerLayer};
 
 use crate::AdminState;
+pub use crate::area::Area;
 use crate::error::AdminError;
 use redis_store::RedisSessionStore;
 use store::DbSessionStore;
@@ -37,45 +38,6 @@ const TOUCH_EVERY: Duration = Duration::minutes(1);
 
 const SIGN_IN: &str = "sign_in";
 const NOTICE: &str = "notice";
-
-/// The two browser areas, each with its own cookie.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Area {
-    Admin,
-    Operator,
-}
-
-impl Area {
-    fn cookie(self) -> &'static str {
-        match self {
-            Area::Admin => "rosterd_admin",
-            Area::Operator => "rosterd_operator",
-        }
-    }
-
-    /// The sign-in form's double-submit CSRF cookie (see [`crate::csrf::LoginToken`]).
-    pub(crate) fn login_cookie(self) -> &'static str {
-        match self {
-            Area::Admin => "rosterd_admin_login",
-            Area::Operator => "rosterd_operator_login",
-        }
-    }
-
-    pub(crate) fn path(self) -> &'static str {
-        match self {
-            Area::Admin => "/admin",
-            Area::Operator => "/operator",
-        }
-    }
-
-    /// The Redis key prefix of the area's sessions.
-    fn redis_prefix(self) -> &'static str {
-        match self {
-            Area::Admin => "rosterd:session:admin:",
-            Area::Operator => "rosterd:session:operator:",
-        }
-    }
-}
 
 /// Where sessions are kept.
 #[derive(Debug, Clone)]
