@@ -7,8 +7,9 @@
 //! Existing secrets get their routes here. The hash-only indexes stay, non-unique, for the
 //! lookup of a secret an older rosterd issues while this upgrade rolls out (it writes no route).
 
+use sea_orm_migration::SchemaManagerConnection;
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::ConnectionTrait;
+use sea_orm_migration::sea_orm::{ConnectionTrait, TransactionTrait};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -41,21 +42,24 @@ const DOWN: [&str; 7] = [
     "DROP TABLE secret_routes",
 ];
 
+/// Runs `statements` in one transaction, on one connection: no index is left dropped half-way,
+/// and no pooled SQLite connection with an old view of the schema (which still sees the dropped
+/// index) re-creates it.
+async fn run(db: &SchemaManagerConnection<'_>, statements: &[&str]) -> Result<(), DbErr> {
+    let txn = db.begin().await?;
+    for statement in statements {
+        txn.execute_unprepared(statement).await?;
+    }
+    txn.commit().await
+}
+
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let db = manager.get_connection();
-        for statement in UP {
-            db.execute_unprepared(statement).await?;
-        }
-        Ok(())
+        run(manager.get_connection(), &UP).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let db = manager.get_connection();
-        for statement in DOWN {
-            db.execute_unprepared(statement).await?;
-        }
-        Ok(())
+        run(manager.get_connection(), &DOWN).await
     }
 }
