@@ -8,6 +8,7 @@
 
 mod activation;
 mod auth;
+mod citus_ready;
 mod cli;
 mod concurrency;
 mod discovery;

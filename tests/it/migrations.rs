@@ -61,7 +61,10 @@ async fn the_capacity_invariant_is_also_a_database_constraint() {
 async fn ledger_entries_keep_their_order_across_the_sequence_migration() {
     let db = TestDb::fresh_unmigrated().await;
     let backend = db.conn.get_database_backend();
-    let before_sequence_migration = Migrator::migrations().len() - 1;
+    let before_sequence_migration = Migrator::migrations()
+        .iter()
+        .position(|m| m.name() == "m20261123_000011_ledger_entry_sequence")
+        .unwrap();
     Migrator::up(&db.conn, Some(before_sequence_migration as u32))
         .await
         .unwrap();

@@ -12,13 +12,16 @@
 //! and so makes the worker send a new notice with a new link.
 //!
 //! A link finds its tenant through its hash (like a SCIM token): the person following it is not
-//! signed in, and the 256-bit secret is the capability. [`licenses_awaiting_notice`] serves
+//! signed in, and the 256-bit secret is the capability. The hash's route
+//! ([`rosterd_database::secret_route`], written with the link) names the tenant, and the link is
+//! then read by `(tenant_id, token_hash)`, so no unique key lacks `tenant_id`. [`licenses_awaiting_notice`] serves
 //! every tenant (the worker's sweep); everything else is tenant-scoped.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Duration, Utc};
 use rand::RngCore as _;
+use rosterd_database::secret_route::{self, SecretKind};
 use rosterd_domain::{Clock, LedgerEntryId, LicenseId, LicenseKind, PersonId, Secret, TenantId};
 use sea_orm::sea_query::{Condition, Expr, Query};
 use sea_orm::{
@@ -245,11 +248,19 @@ async fn insert_link(
     let token = format!("{TOKEN_PREFIX}{}", URL_SAFE_NO_PAD.encode(random));
     let now = clock.now();
     let expires_at = now + Duration::days(ACTIVATION_LIFETIME_DAYS);
+    let token_hash = hash_token(&token);
+    secret_route::add(
+        db,
+        &token_hash,
+        &tenant.to_string(),
+        SecretKind::ActivationLink,
+    )
+    .await?;
     activation_link::ActiveModel {
         tenant_id: Set(tenant.to_string()),
         id: Set(license_id.to_string()),
         license_id: Set(license_id.to_string()),
-        token_hash: Set(hash_token(&token)),
+        token_hash: Set(token_hash),
         created_at: Set(now),
         expires_at: Set(expires_at),
         used_at: Set(None),
@@ -271,7 +282,7 @@ async fn check(
     if !looks_like_token(token) {
         return Err(ActivationError::Unknown);
     }
-    check_hash(db, clock, &hash_token(token)).await
+    check_hash(db, clock, None, &hash_token(token)).await
 }
 
 /// Why the link stored under `token_hash` in `tenant` no longer activates its license (the
@@ -283,7 +294,7 @@ pub async fn link_problem(
     tenant: TenantId,
     token_hash: &str,
 ) -> Result<Option<ActivationError>, Error> {
-    match check_hash(db, clock, token_hash).await {
+    match check_hash(db, clock, Some(tenant), token_hash).await {
         Ok((_, owner, _)) if owner == tenant => Ok(None),
         Ok(_) => Ok(Some(ActivationError::Unknown)),
         Err(ActivationError::Ledger(err)) => Err(err),
@@ -291,14 +302,27 @@ pub async fn link_problem(
     }
 }
 
-/// [`check`] of the link stored under `token_hash`.
+/// [`check`] of the link stored under `token_hash`, in `tenant` when the caller knows it, else
+/// in the tenant its route names (or, for a link an older rosterd issued during an upgrade,
+/// which has no route, by the hash alone).
 async fn check_hash(
     db: &impl ConnectionTrait,
     clock: &dyn Clock,
+    tenant: Option<TenantId>,
     token_hash: &str,
 ) -> Result<(activation_link::Model, TenantId, License), ActivationError> {
-    let link = activation_link::Entity::find()
-        .filter(activation_link::Column::TokenHash.eq(token_hash))
+    let owner = match tenant {
+        Some(tenant) => Some(tenant.to_string()),
+        None => secret_route::find(db, token_hash, SecretKind::ActivationLink)
+            .await
+            .map_err(Error::from)?,
+    };
+    let mut query =
+        activation_link::Entity::find().filter(activation_link::Column::TokenHash.eq(token_hash));
+    if let Some(owner) = owner {
+        query = query.filter(activation_link::Column::TenantId.eq(owner));
+    }
+    let link = query
         .one(db)
         .await
         .map_err(Error::from)?

@@ -8,7 +8,7 @@ use subtle::ConstantTimeEq as _;
 
 use crate::entity::{product_app, scim_token};
 use crate::tenant::{TenantStatus, find_tenant_by_id, product_apps};
-use crate::token::{hash_secret, looks_like_token};
+use crate::token::{hash_secret, looks_like_token, token_by_hash};
 
 /// Which app a request addresses.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -98,9 +98,7 @@ pub async fn authenticate(
     }
     let hash = hash_secret(token);
     let db_err = |e: sea_orm::DbErr| AuthError::Database(e.to_string());
-    let row = scim_token::Entity::find()
-        .filter(scim_token::Column::SecretHash.eq(hash.as_str()))
-        .one(db)
+    let row = token_by_hash(db, &hash)
         .await
         .map_err(db_err)?
         .ok_or(AuthError::Unknown)?;
@@ -170,11 +168,7 @@ pub async fn token_owner(
     if !scheme.eq_ignore_ascii_case("bearer") || !looks_like_token(token) {
         return Ok(None);
     }
-    let Some(row) = scim_token::Entity::find()
-        .filter(scim_token::Column::SecretHash.eq(hash_secret(token)))
-        .one(db)
-        .await?
-    else {
+    let Some(row) = token_by_hash(db, &hash_secret(token)).await? else {
         return Ok(None);
     };
     Ok(row.tenant_id.parse().ok().zip(row.product.parse().ok()))

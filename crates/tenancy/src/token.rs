@@ -4,14 +4,19 @@
 //! A token reads `rosterd_scim_<43 base64url characters>` (256 random bits). The fixed prefix
 //! makes a leaked token recognisable to secret scanners; the first eight random characters are
 //! kept in clear as the token's display prefix so admins can tell tokens apart.
+//!
+//! A presented token finds its tenant through its route ([`rosterd_database::secret_route`]),
+//! then its row by `(tenant_id, secret_hash)`, so no unique key lacks `tenant_id`.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Duration, Utc};
 use rand::RngCore as _;
+use rosterd_database::secret_route::{self, SecretKind};
 use rosterd_domain::{Clock, Product, Secret, TenantId, TokenId};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    Set,
 };
 use serde::Serialize;
 use sha2::{Digest as _, Sha256};
@@ -67,6 +72,19 @@ pub(crate) fn looks_like_token(candidate: &str) -> bool {
     })
 }
 
+/// The token row whose secret hashes to `hash`: in the tenant its route names, or, for a token
+/// an older rosterd issued during an upgrade (no route), by the hash alone.
+pub(crate) async fn token_by_hash(
+    db: &impl ConnectionTrait,
+    hash: &str,
+) -> Result<Option<scim_token::Model>, DbErr> {
+    let mut query = scim_token::Entity::find().filter(scim_token::Column::SecretHash.eq(hash));
+    if let Some(tenant) = secret_route::find(db, hash, SecretKind::ScimToken).await? {
+        query = query.filter(scim_token::Column::TenantId.eq(tenant));
+    }
+    query.one(db).await
+}
+
 fn info_from(m: scim_token::Model) -> Option<TokenInfo> {
     Some(TokenInfo {
         id: m.id.parse().ok()?,
@@ -92,12 +110,14 @@ pub(crate) async fn insert_token(
     let secret = format!("{TOKEN_PREFIX}{}", URL_SAFE_NO_PAD.encode(random));
     let prefix = secret[..TOKEN_PREFIX.len() + 8].to_owned();
     let now = clock.now();
+    let secret_hash = hash_secret(&secret);
+    secret_route::add(db, &secret_hash, &tenant.to_string(), SecretKind::ScimToken).await?;
     let model = scim_token::ActiveModel {
         tenant_id: Set(tenant.to_string()),
         id: Set(TokenId::new().to_string()),
         product: Set(product.slug().to_owned()),
         prefix: Set(prefix),
-        secret_hash: Set(hash_secret(&secret)),
+        secret_hash: Set(secret_hash),
         created_at: Set(now),
         expires_at: Set(now + Duration::days(TOKEN_LIFETIME_DAYS)),
         last_used_at: Set(None),
