@@ -54,7 +54,7 @@ impl TestApp {
 
     /// Starts a server whose clock reads `now` until moved.
     pub async fn spawn_at(now: DateTime<Utc>) -> Self {
-        Self::spawn_configured(now, |_| {}).await
+        Self::spawn_configured(now, false, |_| {}).await
     }
 
     /// Starts a server with the configuration changed by `configure` (limits, timeouts).
@@ -64,10 +64,14 @@ impl TestApp {
             reason = "the test clock starts at real time"
         )]
         let now = Utc::now();
-        Self::spawn_configured(now, configure).await
+        Self::spawn_configured(now, true, configure).await
     }
 
-    async fn spawn_configured(now: DateTime<Utc>, configure: impl FnOnce(&mut Config)) -> Self {
+    async fn spawn_configured(
+        now: DateTime<Utc>,
+        configured: bool,
+        configure: impl FnOnce(&mut Config),
+    ) -> Self {
         let db = TestDb::fresh().await;
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -85,11 +89,19 @@ impl TestApp {
         let mut config = config;
         configure(&mut config);
         let clock = ManualClock::new(now);
+        // A configured server connects as `rosterd serve` does (its pool, its statement
+        // timeout); the others share the test database's connection, to keep PostgreSQL's
+        // connection count low when many tests run at once.
+        let conn = if configured {
+            rosterd::db::connect(&config).await.unwrap()
+        } else {
+            db.conn.clone()
+        };
         let state = AppState {
-            db: db.conn.clone(),
-            writer: rosterd_database::connect_writer(&db.url, &db.conn)
+            writer: rosterd_database::connect_writer(&db.url, &conn)
                 .await
                 .unwrap(),
+            db: conn,
             clock: Arc::new(clock.clone()),
             config: Arc::new(config),
         };
