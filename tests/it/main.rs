@@ -11,6 +11,7 @@ mod auth;
 mod cli;
 mod concurrency;
 mod discovery;
+mod fair_share;
 mod health;
 mod idp_entra;
 mod idp_okta;

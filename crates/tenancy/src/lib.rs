@@ -6,6 +6,7 @@ mod admin;
 mod auth;
 pub mod entity;
 mod error;
+pub mod fair_share;
 mod operator;
 mod password;
 pub mod provisioning_log;
