@@ -137,7 +137,11 @@ async fn more_patch_operations_than_the_cap_are_refused_naming_the_cap() {
 
 #[tokio::test]
 async fn ten_thousand_members_in_one_patch_are_accepted() {
-    let app = TestApp::spawn().await;
+    // Ten Bulk writes at once: more than the default tenant write budget lets run together.
+    let app = TestApp::spawn_with(|config| {
+        config.fair_share.tenant_max_concurrent_writes = 10;
+    })
+    .await;
     let acme = app.tenant("acme").await;
     let scim = Scim::new(&app, &acme, Product::Learning);
     // Inactive users hold no seat, so the app's seat pool does not stop the test. Ten Bulk
