@@ -12,6 +12,7 @@ mod citus_ready;
 mod cli;
 mod concurrency;
 mod discovery;
+mod fair_share;
 mod filters;
 mod health;
 mod idp_entra;

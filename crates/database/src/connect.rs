@@ -20,15 +20,39 @@ const AUTOCHECKPOINT_PAGES: &str = "16384";
 /// The size a SQLite WAL file is cut back to after a checkpoint resets it (64 MiB).
 const WAL_SIZE_LIMIT: &str = "67108864";
 
+/// How long one PostgreSQL statement may run unless the server is configured otherwise.
+pub const DEFAULT_STATEMENT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Opens the database at `url` with the server's pool sizes and [`DEFAULT_STATEMENT_TIMEOUT`]
+/// (see [`connect_url_with`]).
+pub async fn connect_url(url: &str) -> Result<DatabaseConnection, DbErr> {
+    connect_url_with(url, DEFAULT_STATEMENT_TIMEOUT).await
+}
+
 /// Opens the database at `url` with the server's pool sizes. Every SQLite connection of the
 /// pool is set up alike: WAL, so readers never wait for the writer; `synchronous = NORMAL`,
 /// which in WAL mode syncs at checkpoints rather than at every commit (a commit survives a crash
 /// of the process; a power cut may lose the last ones, never corrupt the file); and a high
 /// auto-checkpoint threshold, because the server checkpoints in the background. These are
 /// per-connection settings, so they go into the connect options, not a statement run once.
-pub async fn connect_url(url: &str) -> Result<DatabaseConnection, DbErr> {
+///
+/// On PostgreSQL every connection gets `statement_timeout` (set at connect time, so no
+/// statement escapes it): a statement that runs longer, or waits longer for a lock, is
+/// cancelled and [`crate::classify`] calls it [`crate::DbFailure::Timeout`], which the SCIM
+/// surface answers 503 with `Retry-After`. One heavy request then costs its tenant an error,
+/// not every tenant a connection of the pool for minutes.
+pub async fn connect_url_with(
+    url: &str,
+    statement_timeout: Duration,
+) -> Result<DatabaseConnection, DbErr> {
     let pool_size = if url.starts_with("sqlite:") { 8 } else { 32 };
-    Database::connect(options(url, pool_size)).await
+    let mut options = options(url, pool_size);
+    if !url.starts_with("sqlite:") {
+        let millis = statement_timeout.as_millis().to_string();
+        options
+            .map_sqlx_postgres_opts(move |pg| pg.options([("statement_timeout", millis.as_str())]));
+    }
+    Database::connect(options).await
 }
 
 /// The connection SCIM writes and the provisioning log run on (the server's `AppState::writer`). For a

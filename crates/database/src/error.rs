@@ -14,6 +14,10 @@ pub enum DbFailure {
     Contention,
     /// The row the statement needed is gone.
     NotFound,
+    /// The database did not do the work in time: a PostgreSQL statement ran past
+    /// `statement_timeout` (57014), or no pooled connection came free within the acquire
+    /// timeout. Retrying later can succeed: answer 503 with `Retry-After`.
+    Timeout,
     /// Anything else: an internal failure.
     Other,
 }
@@ -28,7 +32,16 @@ pub fn classify(err: &DbErr) -> DbFailure {
     if matches!(err, DbErr::RecordNotFound(_)) {
         return DbFailure::NotFound;
     }
+    if matches!(
+        err,
+        DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::Timeout)
+    ) {
+        return DbFailure::Timeout;
+    }
     let text = err.to_string();
+    if text.contains("canceling statement due to statement timeout") || text.contains("57014") {
+        return DbFailure::Timeout;
+    }
     let contention = [
         "database is locked",
         "database table is locked",
@@ -111,6 +124,16 @@ mod tests {
             let err = DbErr::Custom(message.to_owned());
             assert_eq!(classify(&err), DbFailure::Contention, "{message}");
         }
+    }
+
+    #[test]
+    fn a_statement_timeout_or_an_empty_pool_is_a_timeout() {
+        let err = DbErr::Custom(
+            "error returned from database: canceling statement due to statement timeout".into(),
+        );
+        assert_eq!(classify(&err), DbFailure::Timeout);
+        let err = DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::Timeout);
+        assert_eq!(classify(&err), DbFailure::Timeout);
     }
 
     #[test]

@@ -11,5 +11,8 @@ mod connect;
 mod error;
 pub mod secret_route;
 
-pub use connect::{connect_url, connect_writer, ping, spawn_checkpointer, sqlite_path};
+pub use connect::{
+    DEFAULT_STATEMENT_TIMEOUT, connect_url, connect_url_with, connect_writer, ping,
+    spawn_checkpointer, sqlite_path,
+};
 pub use error::{DatabaseError, DbFailure, classify, is_unique_violation};

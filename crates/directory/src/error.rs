@@ -90,6 +90,10 @@ impl From<DbErr> for Failure {
                 tracing::debug!(error = %err, "write contention; retrying the transaction");
                 Failure::Retry
             }
+            DbFailure::Timeout => {
+                tracing::warn!(error = %err, "a directory statement timed out");
+                Failure::Scim(busy())
+            }
             DbFailure::Other => {
                 tracing::error!(error = %err, "directory database error");
                 Failure::Scim(ScimError::internal())
@@ -105,11 +109,25 @@ impl Failure {
             Failure::Scim(err) => err,
             Failure::Refused(refusal) => refusal.0,
             Failure::Retry => {
-                tracing::error!("a write kept losing to concurrent writers; giving up");
-                ScimError::internal()
+                tracing::warn!("a write kept losing to concurrent writers; giving up");
+                busy()
             }
         }
     }
+}
+
+/// Seconds a client is asked to wait when the database could not do the work in time.
+const BUSY_RETRY_AFTER_SECS: u64 = 5;
+
+/// 503 with `Retry-After`: the database did not finish in time (a statement timeout, no free
+/// connection, or a write that kept losing to others). Not a 500: nothing is broken, and
+/// the same request later can succeed.
+fn busy() -> ScimError {
+    ScimError::unavailable(
+        "The database could not finish this request in time; nothing was changed. Retry after \
+         the Retry-After delay, or send less per request.",
+        BUSY_RETRY_AFTER_SECS,
+    )
 }
 
 pub(crate) use rosterd_database::is_unique_violation;

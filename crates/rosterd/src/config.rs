@@ -72,6 +72,8 @@ pub struct FairShareConfig {
     pub burst: u32,
     /// SCIM writes of one tenant running at once; more wait their turn.
     pub tenant_max_concurrent_writes: u32,
+    /// How long a write waits for its turn before it is refused with 429.
+    pub write_wait: Duration,
 }
 
 /// The provisioning log's settings.
@@ -132,6 +134,7 @@ struct Raw {
     fair_share_requests_per_second: Option<String>,
     fair_share_burst: Option<String>,
     fair_share_tenant_max_concurrent_writes: Option<String>,
+    fair_share_write_wait_ms: Option<String>,
 }
 
 /// A configuration value that cannot be used.
@@ -212,6 +215,10 @@ const ENV: &[(&str, &str)] = &[
     (
         "fair_share_tenant_max_concurrent_writes",
         "ROSTERD_FAIR_SHARE_TENANT_MAX_CONCURRENT_WRITES",
+    ),
+    (
+        "fair_share_write_wait_ms",
+        "ROSTERD_FAIR_SHARE_WRITE_WAIT_MS",
     ),
 ];
 
@@ -341,6 +348,7 @@ impl Raw {
             "fair_share_tenant_max_concurrent_writes" => {
                 &mut self.fair_share_tenant_max_concurrent_writes
             }
+            "fair_share_write_wait_ms" => &mut self.fair_share_write_wait_ms,
             _ => return,
         };
         *slot = Some(value);
@@ -549,6 +557,12 @@ impl Raw {
                 4,
                 1,
             )?,
+            write_wait: Duration::from_millis(number(
+                self.fair_share_write_wait_ms,
+                "fair_share.write_wait_ms (ROSTERD_FAIR_SHARE_WRITE_WAIT_MS)",
+                10_000,
+                1,
+            )?),
         };
         Ok(Config {
             database_url: Secret::new(database_url),

@@ -5,7 +5,7 @@ use rosterd_migrations::Migrator;
 use rosterd_migrations::MigratorTrait as _;
 use sea_orm::DatabaseConnection;
 
-use rosterd_database::{connect_url, sqlite_path};
+use rosterd_database::{connect_url_with, sqlite_path};
 
 use crate::config::Config;
 
@@ -19,7 +19,7 @@ pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
         std::fs::create_dir_all(dir)
             .with_context(|| format!("creating the data directory {}", dir.display()))?;
     }
-    connect_url(url)
+    connect_url_with(url, config.database_statement_timeout)
         .await
         .context("connecting to the database (check database_url / DATABASE_URL)")
 }

@@ -8,6 +8,7 @@ pub mod config;
 pub mod connections;
 pub mod db;
 pub mod demo;
+pub mod fair_share;
 pub mod outbox;
 pub mod provisioning_log;
 pub mod server;

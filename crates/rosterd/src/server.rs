@@ -15,6 +15,7 @@ use axum::{Json, Router};
 use rosterd_domain::{Clock, Product};
 use rosterd_scim::discovery::ServiceLimits;
 use rosterd_scim::{ScimContext, ScimError};
+use rosterd_tenancy::fair_share::{FairShare, FairShareLimits};
 use rosterd_tenancy::{AuthError, Scope};
 use sea_orm::DatabaseConnection;
 use serde_json::json;
@@ -76,7 +77,19 @@ pub fn app_with_licensing(state: AppState, recorder: Recorder, licensing: Licens
         limits,
         ledger: licensing == Licensing::On,
     };
+    let fair_share = FairShare::new(FairShareLimits {
+        requests_per_second: state.config.fair_share.requests_per_second,
+        burst: state.config.fair_share.burst,
+        tenant_max_concurrent_writes: state.config.fair_share.tenant_max_concurrent_writes,
+        write_wait: state.config.fair_share.write_wait,
+    });
     let scim_routes: Router<AppState> = scim_apps(&shared)
+        // Inside authentication: it needs the request's app; its refusals are attributed and
+        // so reach the provisioning log.
+        .layer(middleware::from_fn_with_state(
+            fair_share,
+            crate::fair_share::apply,
+        ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             authenticate_scim,

@@ -7,6 +7,7 @@ mod auth;
 mod changes;
 pub mod entity;
 mod error;
+pub mod fair_share;
 mod operator;
 mod password;
 pub mod provisioning_log;

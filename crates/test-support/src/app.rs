@@ -54,7 +54,7 @@ impl TestApp {
 
     /// Starts a server whose clock reads `now` until moved.
     pub async fn spawn_at(now: DateTime<Utc>) -> Self {
-        Self::spawn_configured(now, &[], |_| {}).await
+        Self::spawn_configured(now, &[], false, |_| {}).await
     }
 
     /// Starts a server configured with these environment variables (e.g.
@@ -65,7 +65,7 @@ impl TestApp {
             reason = "the test clock starts at real time"
         )]
         let now = Utc::now();
-        Self::spawn_configured(now, env, |_| {}).await
+        Self::spawn_configured(now, env, false, |_| {}).await
     }
 
     /// Starts a server with the configuration changed by `configure` (limits, timeouts).
@@ -75,12 +75,13 @@ impl TestApp {
             reason = "the test clock starts at real time"
         )]
         let now = Utc::now();
-        Self::spawn_configured(now, &[], configure).await
+        Self::spawn_configured(now, &[], true, configure).await
     }
 
     async fn spawn_configured(
         now: DateTime<Utc>,
         env: &[(&str, &str)],
+        configured: bool,
         configure: impl FnOnce(&mut Config),
     ) -> Self {
         let db = TestDb::fresh().await;
@@ -105,11 +106,19 @@ impl TestApp {
         let mut config = config;
         configure(&mut config);
         let clock = ManualClock::new(now);
+        // A configured server connects as `rosterd serve` does (its pool, its statement
+        // timeout); the others share the test database's connection, to keep PostgreSQL's
+        // connection count low when many tests run at once.
+        let conn = if configured {
+            rosterd::db::connect(&config).await.unwrap()
+        } else {
+            db.conn.clone()
+        };
         let state = AppState {
-            db: db.conn.clone(),
-            writer: rosterd_database::connect_writer(&db.url, &db.conn)
+            writer: rosterd_database::connect_writer(&db.url, &conn)
                 .await
                 .unwrap(),
+            db: conn,
             clock: Arc::new(clock.clone()),
             config: Arc::new(config),
         };
