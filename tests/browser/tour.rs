@@ -208,6 +208,24 @@ async fn every_main_page_loads_labelled_and_is_captured() {
     visit(&mut b, "audit-log", "Audit log").await;
     support::nav(&mut b, "Settings").await;
     visit(&mut b, "settings", "Automate user management: Learning").await;
+    // The Okta guide, inside the admin center, with this tenant's Learning URL to paste.
+    b.click_on("a[href$='/settings/scim/learning/guides/okta']")
+        .await;
+    visit(&mut b, "guide-okta", "Okta set-up guide: Learning").await;
+    let learning_url = format!("{}/scim/acme/learning/v2", app.base_url);
+    let pasted = b.find("input#base-url").await;
+    assert_eq!(
+        pasted.prop("value").await.unwrap().as_deref(),
+        Some(learning_url.as_str())
+    );
+    b.wait_for_text(&format!(
+        "SCIM connector base URL the product's SCIM base URL from step 1, e.g. {learning_url}"
+    ))
+    .await;
+    b.click_on("a[href='#4-push-groups']").await;
+    assert!(b.current_url().await.ends_with("#4-push-groups"));
+    support::nav(&mut b, "Settings").await;
+    b.wait_for_title("Automate user management: Learning").await;
     support::nav(&mut b, "Admins").await;
     visit(&mut b, "admins", "Admins").await;
     b.click_on(".account a.account-link").await;

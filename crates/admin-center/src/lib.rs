@@ -130,6 +130,7 @@ pub fn router<S: Clone + Send + Sync + 'static>(state: AdminState) -> Router<S> 
         .route(&format!("{t}/audit"), get(pages::audit::show))
         .route(&format!("{t}/audit.csv"), get(pages::audit::csv))
         .route(&format!("{scim}/cleanup"), get(pages::cleanup::show))
+        .route(&format!("{scim}/guides/{{idp}}"), get(pages::guides::show))
         .route(&scim, get(pages::scim::show))
         .route(&format!("{scim}/status"), post(pages::scim::set_status))
         .route(&format!("{scim}/tokens"), post(pages::scim::issue))

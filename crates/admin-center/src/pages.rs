@@ -6,6 +6,7 @@ pub mod audit;
 pub mod cleanup;
 pub mod exports;
 pub mod groups;
+pub mod guides;
 pub mod licenses;
 pub mod overview;
 pub mod policy;

@@ -39,11 +39,30 @@ async fn the_settings_page_shows_the_app_its_tokens_and_the_guides() {
         &format!("{}/scim/acme/learning/v2", app.base_url),
     )
     .expect(StatusCode::OK, r#"<span class="badge badge-on">On</span>"#)
-    .expect(StatusCode::OK, "docs/idp/okta.md")
-    .expect(StatusCode::OK, "docs/idp/entra-id.md")
-    .expect(StatusCode::OK, "docs/idp/onelogin.md")
+    .expect(StatusCode::OK, &format!(r#"href="{PAGE}/guides/okta""#))
+    .expect(StatusCode::OK, &format!(r#"href="{PAGE}/guides/entra-id""#))
+    .expect(StatusCode::OK, &format!(r#"href="{PAGE}/guides/onelogin""#))
     .expect(StatusCode::OK, "Revoke token rosterd_scim_");
     assert!(page.body.contains(r#"aria-current="page">Learning</a>"#));
+    // Each guide is a page of the admin center with this tenant's URL to paste.
+    for (idp, title) in [
+        ("okta", "Connect Okta to rosterd"),
+        ("entra-id", "Microsoft Entra ID"),
+        ("onelogin", "OneLogin"),
+    ] {
+        browser
+            .get(&format!("{PAGE}/guides/{idp}"))
+            .await
+            .expect(StatusCode::OK, title)
+            .expect(
+                StatusCode::OK,
+                &format!(r#"value="{}/scim/acme/learning/v2""#, app.base_url),
+            );
+    }
+    assert_eq!(
+        browser.get(&format!("{PAGE}/guides/nope")).await.status,
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[tokio::test]
