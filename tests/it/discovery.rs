@@ -97,3 +97,20 @@ async fn resource_types_and_schemas_are_listed_and_addressable() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(body["status"], "404");
 }
+
+#[tokio::test]
+async fn an_unknown_endpoint_of_an_app_is_a_scim_404_that_says_where_to_look() {
+    let app = TestApp::spawn().await;
+    let acme = app.tenant("acme").await;
+    for product in Product::ALL {
+        let url = format!("{}/Nowhere/else", acme.base(product));
+        let (status, body) = get_json(&app, &url, acme.token(product)).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{product}");
+        assert_eq!(body["status"], "404");
+        assert_eq!(
+            body["detail"],
+            "`/Nowhere/else` is not a SCIM endpoint of this app; see /ServiceProviderConfig and /ResourceTypes",
+            "{product}"
+        );
+    }
+}

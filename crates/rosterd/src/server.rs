@@ -182,13 +182,19 @@ fn scim_apps<S: Clone + Send + Sync + 'static>(shared: &rosterd_licensing::Share
     });
     router
         .nest_service("/scim/v2", by_token)
-        .route("/scim/{tenant}/{product}/v2", any(no_such_app))
-        .route("/scim/{tenant}/{product}/v2/{*rest}", any(no_such_app))
+        .route("/scim/{tenant}/{product}/v2", any(not_an_endpoint))
+        .route("/scim/{tenant}/{product}/v2/{*rest}", any(not_an_endpoint))
 }
 
-/// Never reached: authentication refuses a path naming no product first.
-async fn no_such_app() -> Response {
-    ScimError::not_found("no such SCIM endpoint").into_response()
+/// A path below a product app's base URL that none of its routes matches (these routes match
+/// before the nested app's own fallback would), answered as the app answers it: the path below
+/// the base URL, and where to look. A path naming no product never gets here: authentication
+/// refuses it first.
+async fn not_an_endpoint(uri: axum::http::Uri) -> Response {
+    let path = uri.path();
+    let below = path.find("/v2").map_or(path, |at| &path[at + 3..]);
+    let below = if below.is_empty() { "/" } else { below };
+    rosterd_scim::router::not_an_endpoint(below).into_response()
 }
 
 /// The admin center's state: sessions in Redis when `REDIS_URL` is set, else in the database.

@@ -92,8 +92,13 @@ async fn schema(
 }
 
 async fn not_found(uri: http::Uri) -> ScimError {
+    not_an_endpoint(uri.path())
+}
+
+/// The answer to `path` (below an app's base URL) that no route of the app matches: a SCIM 404
+/// that says where to look.
+pub fn not_an_endpoint(path: &str) -> ScimError {
     ScimError::not_found(format!(
-        "`{}` is not a SCIM endpoint of this app; see /ServiceProviderConfig and /ResourceTypes",
-        uri.path()
+        "`{path}` is not a SCIM endpoint of this app; see /ServiceProviderConfig and /ResourceTypes"
     ))
 }
