@@ -16,3 +16,19 @@ pub use connect::{
     spawn_checkpointer, sqlite_path,
 };
 pub use error::{DatabaseError, DbFailure, classify, is_unique_violation};
+
+/// Begins a write transaction. On SQLite it takes the database write lock at once (what
+/// `BEGIN IMMEDIATE` does): a transaction that reads first and writes later would otherwise fail
+/// with `SQLITE_BUSY` when another writer committed in between, without waiting. The statement
+/// matches no row.
+pub async fn begin_write(
+    db: &sea_orm::DatabaseConnection,
+) -> Result<sea_orm::DatabaseTransaction, sea_orm::DbErr> {
+    use sea_orm::{ConnectionTrait as _, TransactionTrait as _};
+    let txn = db.begin().await?;
+    if txn.get_database_backend() == sea_orm::DatabaseBackend::Sqlite {
+        txn.execute_unprepared("UPDATE people SET updated_at = updated_at WHERE 0 = 1")
+            .await?;
+    }
+    Ok(txn)
+}

@@ -7,8 +7,8 @@ use rosterd_domain::TenantId;
 use rosterd_scim::ScimContext;
 use sea_orm::sea_query::{Expr, IntoCondition, SimpleExpr};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, DatabaseTransaction,
-    DeleteMany, EntityTrait, QueryFilter, QuerySelect, Select, TransactionTrait, UpdateMany,
+    ColumnTrait, DatabaseConnection, DatabaseTransaction, DeleteMany, EntityTrait, QueryFilter,
+    QuerySelect, Select, UpdateMany,
 };
 
 use crate::entity::{group_member, person, scim_user, scim_user_email, user_group};
@@ -211,15 +211,8 @@ impl ScopedGroup {
     }
 }
 
-/// Begins a write transaction. On SQLite it takes the database write lock at once (what
-/// `BEGIN IMMEDIATE` does): a transaction that reads first and writes later would otherwise fail
-/// with `SQLITE_BUSY` when another writer committed in between, without waiting. The statement
-/// matches no row.
+/// Begins a write transaction that holds the SQLite write lock from the start
+/// ([`rosterd_database::begin_write`]).
 pub(crate) async fn begin_write(db: &DatabaseConnection) -> Outcome<DatabaseTransaction> {
-    let txn = db.begin().await?;
-    if txn.get_database_backend() == DatabaseBackend::Sqlite {
-        txn.execute_unprepared("UPDATE people SET updated_at = updated_at WHERE 0 = 1")
-            .await?;
-    }
-    Ok(txn)
+    Ok(rosterd_database::begin_write(db).await?)
 }

@@ -22,7 +22,7 @@ use lettre::{AsyncSmtpTransport, AsyncTransport as _, Message, Tokio1Executor};
 use rosterd_domain::{Clock, PersonId, TenantId};
 use rosterd_ledger::{License, NewNotification, Notification};
 use sea_orm::sea_query::{Alias, Expr, Query};
-use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait as _};
+use sea_orm::{ConnectionTrait, DatabaseConnection};
 
 use crate::config::SmtpConfig;
 
@@ -229,7 +229,8 @@ impl OutboxWorker {
     }
 
     async fn queue_notice(&self, tenant: TenantId, license: &License) -> anyhow::Result<bool> {
-        let txn = self.db.begin().await?;
+        // Reads, then writes: on SQLite it must hold the write lock from the start.
+        let txn = rosterd_database::begin_write(&self.db).await?;
         let Some(issued) =
             rosterd_ledger::issue_first_activation(&txn, self.clock.as_ref(), tenant, license.id)
                 .await?
