@@ -23,6 +23,7 @@ mod licensing;
 mod licensing_manual;
 mod licensing_policy;
 mod licensing_sales;
+mod metrics;
 mod migrations;
 mod provisioning_log;
 mod root_search;

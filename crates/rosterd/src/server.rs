@@ -37,6 +37,8 @@ pub struct AppState {
     pub writer: DatabaseConnection,
     pub clock: Arc<dyn Clock>,
     pub config: Arc<Config>,
+    /// The operator's metrics ([`crate::metrics`]); no-ops unless configured.
+    pub metrics: crate::metrics::Metrics,
 }
 
 /// The whole application's router. Starts the provisioning log's writer, which ends (after
@@ -96,9 +98,15 @@ pub fn app_with_licensing(state: AppState, recorder: Recorder, licensing: Licens
         ))
         // Outside authentication: it logs what authentication attributed to an app.
         .layer(middleware::from_fn_with_state(
-            recorder,
+            recorder.clone(),
             crate::provisioning_log::capture,
+        ))
+        // Outermost: counts and times every answer, refusals included.
+        .layer(middleware::from_fn_with_state(
+            state.metrics.clone(),
+            crate::metrics::record,
         ));
+    state.metrics.watch_log_drops(recorder.drop_counter());
     let admin = admin_state(&state).unwrap_or_else(|err| {
         // `serve` refuses to start with such a URL; a caller of `app` alone gets database
         // sessions and this error.
@@ -390,6 +398,13 @@ pub async fn serve(
         state.config.provisioning_log.retention_days,
     );
     let checkpointer = rosterd_database::spawn_checkpointer(&state.db);
+    let metrics = crate::metrics::start(
+        &state.metrics,
+        state.config.metrics_listen,
+        state.config.otlp_endpoint.is_some(),
+        &state.db,
+    )
+    .await?;
     let (recorder, writer) = Recorder::start(state.writer.clone(), state.clock.clone());
     // The peer address reaches handlers (the admin center throttles sign-in per address).
     let limits = state.config.http;
@@ -401,6 +416,7 @@ pub async fn serve(
     )
     .await;
     purge.abort();
+    drop(metrics);
     if let Some(checkpointer) = checkpointer {
         checkpointer.abort();
     }

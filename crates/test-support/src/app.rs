@@ -120,6 +120,7 @@ impl TestApp {
                 .unwrap(),
             db: conn,
             clock: Arc::new(clock.clone()),
+            metrics: rosterd::metrics::Metrics::from_config(&config).unwrap(),
             config: Arc::new(config),
         };
         let (tx, rx) = oneshot::channel::<()>();
