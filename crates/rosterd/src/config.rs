@@ -79,6 +79,9 @@ pub struct FairShareConfig {
     pub tenant_max_concurrent_writes: u32,
     /// How long a write waits for its turn before it is refused with 429.
     pub write_wait: Duration,
+    /// How long after its last request another tenant still competes (the limits above bite
+    /// only while one does).
+    pub contention_window: Duration,
 }
 
 /// The provisioning log's settings.
@@ -142,6 +145,7 @@ struct Raw {
     fair_share_burst: Option<String>,
     fair_share_tenant_max_concurrent_writes: Option<String>,
     fair_share_write_wait_ms: Option<String>,
+    fair_share_contention_window_ms: Option<String>,
 }
 
 /// A configuration value that cannot be used.
@@ -231,6 +235,10 @@ const ENV: &[(&str, &str)] = &[
     (
         "fair_share_write_wait_ms",
         "ROSTERD_FAIR_SHARE_WRITE_WAIT_MS",
+    ),
+    (
+        "fair_share_contention_window_ms",
+        "ROSTERD_FAIR_SHARE_CONTENTION_WINDOW_MS",
     ),
 ];
 
@@ -363,6 +371,7 @@ impl Raw {
                 &mut self.fair_share_tenant_max_concurrent_writes
             }
             "fair_share_write_wait_ms" => &mut self.fair_share_write_wait_ms,
+            "fair_share_contention_window_ms" => &mut self.fair_share_contention_window_ms,
             _ => return,
         };
         *slot = Some(value);
@@ -597,6 +606,12 @@ impl Raw {
                 "fair_share.write_wait_ms (ROSTERD_FAIR_SHARE_WRITE_WAIT_MS)",
                 10_000,
                 1,
+            )?),
+            contention_window: Duration::from_millis(number(
+                self.fair_share_contention_window_ms,
+                "fair_share.contention_window_ms (ROSTERD_FAIR_SHARE_CONTENTION_WINDOW_MS)",
+                2_000,
+                0,
             )?),
         };
         Ok(Config {
@@ -910,6 +925,7 @@ mod tests {
         assert_eq!(config.database_statement_timeout, Duration::from_secs(30));
         assert_eq!(config.fair_share.requests_per_second, 50);
         assert_eq!(config.fair_share.tenant_max_concurrent_writes, 4);
+        assert_eq!(config.fair_share.contention_window, Duration::from_secs(2));
         let dir = std::env::temp_dir().join(format!("rosterd-limits-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("rosterd.toml");

@@ -84,6 +84,7 @@ pub fn app_with_licensing(state: AppState, recorder: Recorder, licensing: Licens
         burst: state.config.fair_share.burst,
         tenant_max_concurrent_writes: state.config.fair_share.tenant_max_concurrent_writes,
         write_wait: state.config.fair_share.write_wait,
+        contention_window: state.config.fair_share.contention_window,
     });
     let scim_routes: Router<AppState> = scim_apps(&shared)
         // Inside authentication: it needs the request's app; its refusals are attributed and
