@@ -25,6 +25,7 @@ mod licensing_policy;
 mod licensing_sales;
 mod migrations;
 mod provisioning_log;
+mod read_path;
 mod root_search;
 mod scim_client;
 mod scim_rules;
