@@ -35,4 +35,4 @@ pub use tenant::{
     product_apps,
 };
 pub use token::{IssuedToken, TOKEN_LIFETIME_DAYS, TokenInfo, list_tokens};
-pub use token_cache::TokenCache;
+pub use token_cache::{REFRESH as TOKEN_CACHE_REFRESH, TokenCache};
