@@ -26,6 +26,7 @@ mod licensing_sales;
 mod metrics;
 mod migrations;
 mod provisioning_log;
+mod read_path;
 mod root_search;
 mod scim_client;
 mod scim_rules;

@@ -94,7 +94,7 @@ pub fn app_with_licensing(state: AppState, recorder: Recorder, licensing: Licens
             crate::fair_share::apply,
         ))
         .layer(middleware::from_fn_with_state(
-            state.clone(),
+            (state.clone(), rosterd_tenancy::TokenCache::new()),
             authenticate_scim,
         ))
         // Outside authentication: it logs what authentication attributed to an app.
@@ -302,7 +302,7 @@ fn scim_scope(path: &str) -> Result<(Option<(String, Product)>, String), ScimErr
 /// [`Attribution`] for the provisioning log: the request's app, or, for a request refused with a
 /// token of ours (revoked, expired, app disabled, tenant suspended), the token's app.
 async fn authenticate_scim(
-    State(state): State<AppState>,
+    State((state, tokens)): State<(AppState, rosterd_tenancy::TokenCache)>,
     mut req: Request,
     next: Next,
 ) -> Response {
@@ -325,30 +325,30 @@ async fn authenticate_scim(
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
-    let app =
-        match rosterd_tenancy::authenticate(&state.db, state.clock.as_ref(), authorization, scope)
-            .await
-        {
-            Ok(app) => app,
-            Err(err) => {
-                let owner = match err {
-                    AuthError::Database(_) => None,
-                    _ => rosterd_tenancy::token_owner(&state.db, authorization)
-                        .await
-                        .ok()
-                        .flatten(),
-                };
-                let mut res = auth_error(err);
-                if let Some((tenant, product)) = owner {
-                    res.extensions_mut().insert(Attribution {
-                        tenant,
-                        product,
-                        request_id: uuid::Uuid::now_v7().to_string(),
-                    });
-                }
-                return res;
+    let app = match tokens
+        .authenticate(&state.db, state.clock.as_ref(), authorization, scope)
+        .await
+    {
+        Ok(app) => app,
+        Err(err) => {
+            let owner = match err {
+                AuthError::Database(_) => None,
+                _ => rosterd_tenancy::token_owner(&state.db, authorization)
+                    .await
+                    .ok()
+                    .flatten(),
+            };
+            let mut res = auth_error(err);
+            if let Some((tenant, product)) = owner {
+                res.extensions_mut().insert(Attribution {
+                    tenant,
+                    product,
+                    request_id: uuid::Uuid::now_v7().to_string(),
+                });
             }
-        };
+            return res;
+        }
+    };
     let span = Span::current();
     span.record("tenant", app.tenant_slug.as_str());
     span.record("product", app.product.slug());
