@@ -14,6 +14,7 @@ mod concurrency;
 mod discovery;
 mod fair_share;
 mod filters;
+mod group_members;
 mod health;
 mod idp_entra;
 mod idp_okta;
