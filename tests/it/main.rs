@@ -24,6 +24,7 @@ mod licensing_manual;
 mod licensing_policy;
 mod licensing_sales;
 mod migrations;
+mod oauth;
 mod provisioning_log;
 mod root_search;
 mod scim_client;

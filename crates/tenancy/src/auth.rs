@@ -64,6 +64,14 @@ pub enum AuthError {
     Disabled(&'static str),
     #[error("This organisation's account is suspended; contact rosterd support.")]
     Suspended,
+    #[error(
+        "The access token expired at {0}. Access tokens are short-lived: get a new one from this app's OAuth token endpoint with the client id and secret."
+    )]
+    AccessTokenExpired(String),
+    #[error(
+        "The OAuth client this access token was issued to, or the client secret it was issued for, has been revoked. Use a live client secret, or create a new client in the admin center."
+    )]
+    ClientRevoked,
     #[error("authentication could not be checked: {0}")]
     Database(String),
 }
@@ -93,6 +101,9 @@ pub async fn authenticate(
     let header = authorization.ok_or(AuthError::Missing)?.trim();
     let (scheme, token) = header.split_once(' ').ok_or(AuthError::Malformed)?;
     let token = token.trim();
+    if scheme.eq_ignore_ascii_case("bearer") && crate::oauth::is_access_token(token) {
+        return crate::oauth::authenticate_access_token(db, clock, token, scope).await;
+    }
     if !scheme.eq_ignore_ascii_case("bearer") || !looks_like_token(token) {
         return Err(AuthError::Malformed);
     }
@@ -165,6 +176,9 @@ pub async fn token_owner(
         return Ok(None);
     };
     let token = token.trim();
+    if scheme.eq_ignore_ascii_case("bearer") && crate::oauth::is_access_token(token) {
+        return crate::oauth::access_token_owner(db, token).await;
+    }
     if !scheme.eq_ignore_ascii_case("bearer") || !looks_like_token(token) {
         return Ok(None);
     }
