@@ -26,6 +26,7 @@ mod licensing_policy;
 mod licensing_sales;
 mod metrics;
 mod migrations;
+mod oauth;
 mod provisioning_log;
 mod read_path;
 mod root_search;

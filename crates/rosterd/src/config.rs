@@ -50,6 +50,8 @@ pub struct Config {
     pub database_statement_timeout: Duration,
     /// Each app's request rate and each tenant's concurrent writes.
     pub fair_share: FairShareConfig,
+    /// How long an access token of the OAuth token endpoint lives, in minutes (60..=360).
+    pub oauth_access_token_minutes: u32,
 }
 
 /// The HTTP server's limits on connections (see `docs/operations.md`, "Limits").
@@ -146,6 +148,7 @@ struct Raw {
     fair_share_tenant_max_concurrent_writes: Option<String>,
     fair_share_write_wait_ms: Option<String>,
     fair_share_contention_window_ms: Option<String>,
+    oauth_access_token_minutes: Option<String>,
 }
 
 /// A configuration value that cannot be used.
@@ -239,6 +242,10 @@ const ENV: &[(&str, &str)] = &[
     (
         "fair_share_contention_window_ms",
         "ROSTERD_FAIR_SHARE_CONTENTION_WINDOW_MS",
+    ),
+    (
+        "oauth_access_token_minutes",
+        "ROSTERD_OAUTH_ACCESS_TOKEN_MINUTES",
     ),
 ];
 
@@ -372,6 +379,7 @@ impl Raw {
             }
             "fair_share_write_wait_ms" => &mut self.fair_share_write_wait_ms,
             "fair_share_contention_window_ms" => &mut self.fair_share_contention_window_ms,
+            "oauth_access_token_minutes" => &mut self.oauth_access_token_minutes,
             _ => return,
         };
         *slot = Some(value);
@@ -614,6 +622,8 @@ impl Raw {
                 0,
             )?),
         };
+        let oauth_access_token_minutes =
+            oauth_access_token_minutes(self.oauth_access_token_minutes)?;
         Ok(Config {
             database_url: Secret::new(database_url),
             redis_url,
@@ -634,8 +644,32 @@ impl Raw {
             http,
             database_statement_timeout,
             fair_share,
+            oauth_access_token_minutes,
         })
     }
+}
+
+/// The OAuth access tokens' lifetime: what Microsoft Entra ID accepts, 60 to 360 minutes.
+fn oauth_access_token_minutes(value: Option<String>) -> Result<u32, ConfigError> {
+    const KEY: &str = "oauth_access_token_minutes (ROSTERD_OAUTH_ACCESS_TOKEN_MINUTES)";
+    let range = rosterd_tenancy::oauth::ACCESS_TOKEN_MINUTES_RANGE;
+    let minutes = number(
+        value,
+        KEY,
+        rosterd_tenancy::oauth::ACCESS_TOKEN_MINUTES_DEFAULT,
+        0,
+    )?;
+    if !range.contains(&minutes) {
+        return Err(invalid(
+            KEY,
+            format!(
+                "expected {} to {} minutes (what Microsoft Entra ID accepts), got {minutes}",
+                range.start(),
+                range.end()
+            ),
+        ));
+    }
+    Ok(minutes)
 }
 
 fn smtp(url: Option<String>, from: Option<String>) -> Result<Option<SmtpConfig>, ConfigError> {
@@ -946,6 +980,24 @@ mod tests {
             err.starts_with("http.idle_timeout_secs (ROSTERD_HTTP_IDLE_TIMEOUT_SECS)"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn oauth_access_tokens_live_an_hour_unless_set_within_60_to_360_minutes() {
+        assert_eq!(load(&[]).unwrap().oauth_access_token_minutes, 60);
+        let config = load(&[("ROSTERD_OAUTH_ACCESS_TOKEN_MINUTES", "360")]).unwrap();
+        assert_eq!(config.oauth_access_token_minutes, 360);
+        for bad in ["59", "361", "0", "an hour"] {
+            let err = load(&[("ROSTERD_OAUTH_ACCESS_TOKEN_MINUTES", bad)])
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.starts_with(
+                    "oauth_access_token_minutes (ROSTERD_OAUTH_ACCESS_TOKEN_MINUTES): expected"
+                ),
+                "{bad}: {err}"
+            );
+        }
     }
 
     #[test]

@@ -124,6 +124,11 @@ pub fn app_with_licensing(state: AppState, recorder: Recorder, licensing: Licens
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .merge(scim_routes)
+        .merge(crate::oauth::router(crate::oauth::TokenEndpoint {
+            db: state.writer.clone(),
+            clock: state.clock.clone(),
+            lifetime: chrono::Duration::minutes(state.config.oauth_access_token_minutes.into()),
+        }))
         .merge(rosterd_admin_center::router(admin))
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
         // A body that stops arriving fails its read (400) instead of holding the request.

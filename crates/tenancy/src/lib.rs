@@ -9,6 +9,7 @@ mod changes;
 pub mod entity;
 mod error;
 pub mod fair_share;
+pub mod oauth;
 mod operator;
 mod password;
 pub mod provisioning_log;
