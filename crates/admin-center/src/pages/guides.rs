@@ -199,6 +199,16 @@ mod tests {
                 "{slug}: numbered sections get ids"
             );
             assert!(html.contains(URL), "{slug}: the tenant's URL is filled in");
+            if slug == "entra-id" {
+                assert!(
+                    html.contains(TOKEN_URL),
+                    "{slug}: the token endpoint is filled in"
+                );
+            }
+            assert!(
+                !html.contains("rosterd.example.com/scim/acme/learning/oauth"),
+                "{slug}"
+            );
             assert!(
                 !html.contains("rosterd.example.com/scim/acme/learning"),
                 "{slug}: an example URL is left"
