@@ -78,7 +78,7 @@ async fn members(sales: &App<'_>, group: &str, op: &str, id: &str) {
             json!([{"op": op, "path": "members", "value": [{"value": id}]}]),
         )
         .await;
-    assert_eq!(status, 200, "{body}");
+    assert_eq!(status, 204, "{body}");
 }
 
 /// Every live license as `email kind`, sorted: what `rosterd license list` shows.

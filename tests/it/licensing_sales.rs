@@ -32,7 +32,7 @@ async fn members(app: &App<'_>, group: &str, op: &str, ids: &[&str]) {
             json!([{"op": op, "path": "members", "value": value}]),
         )
         .await;
-    assert_eq!(status, 200, "{body}");
+    assert_eq!(status, 204, "{body}");
 }
 
 #[tokio::test]
