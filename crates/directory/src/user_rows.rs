@@ -63,11 +63,16 @@ pub(crate) fn with_groups(scope: &Scope, backend: DatabaseBackend) -> (SimpleExp
         }
         _ => "json_group_array(json_array(g.id, g.display_name) ORDER BY g.display_name_lower)",
     };
+    // sea-query's custom expressions take the backend's own placeholders.
+    let (product, source) = match backend {
+        DatabaseBackend::Postgres => ("$1", "$2"),
+        _ => ("?", "?"),
+    };
     let sql = format!(
         "(SELECT {aggregate} FROM group_members m JOIN user_groups g \
          ON g.tenant_id = m.tenant_id AND g.id = m.group_id \
          WHERE m.tenant_id = scim_users.tenant_id AND m.member_id = scim_users.id \
-         AND g.product = ? AND g.source = ?)"
+         AND g.product = {product} AND g.source = {source})"
     );
     (
         Expr::cust_with_values(sql, [scope.product, SOURCE_IDP]),
