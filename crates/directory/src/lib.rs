@@ -26,6 +26,7 @@ mod refusal;
 mod scope;
 mod store;
 pub mod subjects;
+mod user_pages;
 mod users;
 
 use std::sync::Arc;
@@ -51,6 +52,8 @@ pub struct Directory {
     /// The most values a User's multi-valued attribute may hold (see
     /// [`Directory::with_max_values_per_attribute`]).
     max_values_per_attribute: u32,
+    /// Sampled user ids for paging apps' user lists by key ([`user_pages`]).
+    user_pages: user_pages::UserPages,
 }
 
 /// The cap on a multi-valued attribute's values unless the server sets another.
@@ -73,6 +76,7 @@ impl Directory {
             clock,
             hooks: None,
             max_values_per_attribute: DEFAULT_MAX_VALUES_PER_ATTRIBUTE,
+            user_pages: user_pages::UserPages::default(),
         }
     }
 

@@ -133,7 +133,10 @@ pub(crate) async fn list(
     match kind {
         ResourceKind::User => {
             let (total, rows, start, next) =
-                plan.run(&dir.db, scope.users().filter(condition)).await?;
+                match dir.user_pages.page(&dir.db, scope, query).await? {
+                    Some((total, rows, start)) => (total, rows, Some(start), None),
+                    None => plan.run(&dir.db, scope.users().filter(condition)).await?,
+                };
             let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
             let mut groups = if query.wants.groups && !ids.is_empty() {
                 Some(members::groups_of(&dir.db, scope, &ids).await?)
@@ -206,19 +209,20 @@ impl Plan<'_> {
         E: EntityTrait,
         E::Model: FromQueryResult + Send + Sync,
     {
-        let total = filtered.clone().count(db).await?;
         let order = match self.query.sort_order {
             SortOrder::Ascending => Order::Asc,
             SortOrder::Descending => Order::Desc,
         };
         let sorted = filtered
+            .clone()
             .column_as(self.key.clone(), "sort_key")
             .order_by(self.key.clone(), order.clone())
             .order_by(self.id_col.clone(), order);
         match &self.query.paging {
             Paging::Index { start_index, count } => {
                 let start = (*start_index).max(1);
-                if *count == 0 || total < start {
+                if *count == 0 {
+                    let total = filtered.count(db).await?;
                     return Ok((total, Vec::new(), Some(start), None));
                 }
                 let rows = sorted
@@ -227,6 +231,14 @@ impl Plan<'_> {
                     .into_model::<Keyed<E::Model>>()
                     .all(db)
                     .await?;
+                // A page that is not full ends the list: its total needs no count (an IdP's
+                // `filter=userName eq "..."` lookup is one such page).
+                let found = rows.len() as u64;
+                let total = if (found > 0 && found < *count) || (found == 0 && start == 1) {
+                    start - 1 + found
+                } else {
+                    filtered.count(db).await?
+                };
                 Ok((
                     total,
                     rows.into_iter().map(|r| r.model).collect(),
@@ -235,6 +247,7 @@ impl Plan<'_> {
                 ))
             }
             Paging::Cursor { cursor, count } => {
+                let total = filtered.clone().count(db).await?;
                 let after = match cursor.as_deref().filter(|c| !c.trim().is_empty()) {
                     Some(text) => Some(decode(text, &self.fingerprint)?),
                     None => None,

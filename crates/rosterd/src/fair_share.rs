@@ -1,6 +1,8 @@
-//! The HTTP layer of [`rosterd_tenancy::fair_share`]: every authenticated SCIM request takes a
-//! token from its app's bucket, and every write (POST, PUT, PATCH, DELETE, Bulk; not a
-//! `POST .search`) holds a slot of its tenant's write budget while it runs. A refusal is 429
+//! The HTTP layer of [`rosterd_tenancy::fair_share`]: every authenticated SCIM request counts as
+//! running for its tenant while it runs (so it competes with other tenants), takes a token from
+//! its app's bucket, and every write (POST, PUT, PATCH, DELETE, Bulk; not a `POST .search`)
+//! holds a slot of its tenant's write budget while it runs. The limits bite only while another
+//! tenant competes; a tenant alone has the whole server. A refusal is 429
 //! Too Many Requests with `Retry-After` and a SCIM error naming the limit; the provisioning log
 //! records it like any other answer (its hint says to lower the IdP's rate).
 
@@ -17,11 +19,14 @@ pub async fn apply(State(fair): State<FairShare>, req: Request, next: Next) -> R
         return next.run(req).await;
     };
     let (tenant, product) = (ctx.tenant, ctx.product);
+    let running = fair.enter(tenant);
     if let Err(refusal) = fair.admit(tenant, product, std::time::Instant::now()) {
         return refuse(&refusal, "rate");
     }
     if !is_write(&req) {
-        return next.run(req).await;
+        let response = next.run(req).await;
+        drop(running);
+        return response;
     }
     let slot = match fair.write_slot(tenant).await {
         Ok(slot) => slot,
@@ -29,6 +34,7 @@ pub async fn apply(State(fair): State<FairShare>, req: Request, next: Next) -> R
     };
     let response = next.run(req).await;
     drop(slot);
+    drop(running);
     response
 }
 
