@@ -19,6 +19,7 @@ mod m20261123_000010_license_person_index;
 mod m20261123_000011_ledger_entry_sequence;
 mod m20261123_000012_outbox_withdrawal;
 mod m20261203_000013_secret_routes;
+mod m20261203_000017_tenant_limits;
 
 pub use sea_orm_migration::MigratorTrait;
 
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000011_ledger_entry_sequence::Migration),
             Box::new(m20261123_000012_outbox_withdrawal::Migration),
             Box::new(m20261203_000013_secret_routes::Migration),
+            Box::new(m20261203_000017_tenant_limits::Migration),
         ]
     }
 }

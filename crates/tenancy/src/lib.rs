@@ -12,6 +12,7 @@ mod operator;
 mod password;
 pub mod provisioning_log;
 mod tenant;
+mod tenant_limits;
 mod token;
 
 pub use admin::{
@@ -32,4 +33,5 @@ pub use tenant::{
     ProductApp, Tenant, TenantStatus, create_tenant, find_tenant, find_tenant_by_id, list_tenants,
     product_apps,
 };
+pub use tenant_limits::{MAX_TENANT_LIMIT, TenantLimits, set_tenant_limits, tenant_limits};
 pub use token::{IssuedToken, TOKEN_LIFETIME_DAYS, TokenInfo, list_tokens};
