@@ -207,3 +207,64 @@ async fn an_idp_at_25_requests_a_second_passes_untouched_while_another_tenant_fl
     // The flood sent far past 30/s in 6 s, so the limits did bite (and acme passed them).
     assert!(refused > 0, "the flooding tenant was never held back");
 }
+
+#[tokio::test]
+async fn a_tenants_own_limits_set_by_the_operator_apply_to_it_alone() {
+    let app = TestApp::spawn_with(|config| {
+        config.fair_share.requests_per_second = 1;
+        config.fair_share.burst = 50;
+        config.fair_share.contention_window = Duration::from_secs(60);
+    })
+    .await;
+    let acme = app.tenant("acme").await;
+    let globex = app.tenant("globex").await;
+    let set = app
+        .cli_ok(&[
+            "tenant",
+            "limits",
+            "acme",
+            "--burst",
+            "2",
+            "--max-concurrent-writes",
+            "3",
+        ])
+        .await;
+    assert_eq!(set["own"]["burst"], 2);
+    assert!(set["own"]["requests_per_second"].is_null());
+    // The CLI reads its own configuration's defaults (here none: 50 per second).
+    assert_eq!(set["in_force"]["requests_per_second"], 50);
+    assert_eq!(set["in_force"]["max_concurrent_writes"], 3);
+    let globex_learning = Scim::new(&app, &globex, Product::Learning);
+    expect(&globex_learning.get("/Users").await, 200);
+    let learning = Scim::new(&app, &acme, Product::Learning);
+    for _ in 0..2 {
+        expect(&learning.get("/Users").await, 200);
+    }
+    let refused = learning.get("/Users").await;
+    expect(&refused, 429);
+    assert!(
+        refused.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("bursts of up to 2"),
+        "{}",
+        refused.body
+    );
+    // Globex keeps the default burst of 50.
+    for _ in 0..10 {
+        expect(&globex_learning.get("/Users").await, 200);
+    }
+    // Back to the defaults; a bad value is refused and names the flag.
+    let reset = app.cli_ok(&["tenant", "limits", "acme", "--reset"]).await;
+    assert!(reset["own"]["burst"].is_null());
+    let err = app
+        .cli(&["tenant", "limits", "acme", "--burst", "0"])
+        .await
+        .unwrap_err();
+    assert!(err.contains("burst must be a whole number from 1"), "{err}");
+    let err = app
+        .cli(&["tenant", "limits", "acme", "--burst", "many"])
+        .await
+        .unwrap_err();
+    assert!(err.contains("--burst"), "{err}");
+}

@@ -87,8 +87,7 @@ async fn scrape(addr: std::net::SocketAddr) -> Vec<Sample> {
 async fn metrics_show_requests_seats_and_the_outbox_after_provisioning() {
     let metrics_addr = free_addr();
     let app = TestApp::spawn_with(|config| config.metrics_listen = Some(metrics_addr)).await;
-    let acme = app.tenant("acme").await;
-    app.cli_ok(&["tenant", "seats", "acme", "learning=2"]).await;
+    let acme = app.tenant_with_seats("acme", &[("learning", 2)]).await;
     let learning = App::new(&app, &acme, Product::Learning);
     let ann = learning.user("ann@acme.example", "Lee", "1").await;
     learning.user("bob@acme.example", "Bo", "2").await;

@@ -246,6 +246,10 @@ pub fn router<S: Clone + Send + Sync + 'static>(state: AdminState) -> Router<S> 
             "/operator/tenants/{slug}/status",
             post(operator::tenants::set_status),
         )
+        .route(
+            "/operator/tenants/{slug}/limits",
+            get(operator::limits::show).post(operator::limits::save),
+        )
         .route("/operator/{*rest}", get(not_found).post(not_found))
         .layer(session::layer(&state, Area::Operator));
     Router::new()

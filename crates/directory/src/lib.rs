@@ -27,6 +27,7 @@ mod scope;
 mod store;
 pub mod subjects;
 mod user_pages;
+mod user_rows;
 mod users;
 
 use std::sync::Arc;

@@ -17,9 +17,11 @@ use sea_orm::{
 };
 use serde::{Deserialize, Serialize};
 
+use crate::entity::user_group;
 use crate::error::Outcome;
 use crate::filter_sql::{self, KeyKind};
 use crate::scope::Scope;
+use crate::user_rows::{self, UserRow};
 use crate::{Directory, groups, members, users};
 
 /// A row with its sort key.
@@ -132,25 +134,23 @@ pub(crate) async fn list(
     };
     match kind {
         ResourceKind::User => {
-            let (total, rows, start, next) =
-                match dir.user_pages.page(&dir.db, scope, query).await? {
-                    Some((total, rows, start)) => (total, rows, Some(start), None),
-                    None => plan.run(&dir.db, scope.users().filter(condition)).await?,
-                };
-            let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
-            let mut groups = if query.wants.groups && !ids.is_empty() {
-                Some(members::groups_of(&dir.db, scope, &ids).await?)
-            } else {
-                None
+            // Each row with its groups, when wanted, in the same statement.
+            let users = scope.users().filter(condition);
+            let groups = query
+                .wants
+                .groups
+                .then(|| user_rows::with_groups(scope, backend));
+            let (total, rows, start, next) = match dir
+                .user_pages
+                .page(&dir.db, scope, query, &users, groups.clone())
+                .await?
+            {
+                Some((total, rows, start)) => (total, rows, Some(start), None),
+                None => plan.run::<_, UserRow>(&dir.db, users, groups).await?,
             };
             let resources = rows
                 .iter()
-                .map(|row| {
-                    let refs = groups
-                        .as_mut()
-                        .map(|g| g.remove(&row.id).unwrap_or_default());
-                    users::stored(row, refs)
-                })
+                .map(|row| users::stored(&row.model, row.groups()?))
                 .collect::<Outcome<Vec<StoredResource>>>()?;
             Ok(Page {
                 total_results: total,
@@ -160,8 +160,9 @@ pub(crate) async fn list(
             })
         }
         ResourceKind::Group => {
-            let (total, rows, start, next) =
-                plan.run(&dir.db, scope.groups().filter(condition)).await?;
+            let (total, rows, start, next) = plan
+                .run::<_, user_group::Model>(&dir.db, scope.groups().filter(condition), None)
+                .await?;
             let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
             let mut members = if query.wants.members && !ids.is_empty() {
                 Some(members::members_of(&dir.db, scope, &ids).await?)
@@ -200,21 +201,26 @@ struct Plan<'a> {
 type Fetched<M> = (u64, Vec<M>, Option<u64>, Option<String>);
 
 impl Plan<'_> {
-    async fn run<E>(
+    async fn run<E, M>(
         &self,
         db: &impl ConnectionTrait,
         filtered: Select<E>,
-    ) -> Outcome<Fetched<E::Model>>
+        computed: Option<(SimpleExpr, &'static str)>,
+    ) -> Outcome<Fetched<M>>
     where
         E: EntityTrait,
-        E::Model: FromQueryResult + Send + Sync,
+        E::Model: Sync,
+        M: FromQueryResult + Send + Sync,
     {
         let order = match self.query.sort_order {
             SortOrder::Ascending => Order::Asc,
             SortOrder::Descending => Order::Desc,
         };
-        let sorted = filtered
-            .clone()
+        let mut sorted = filtered.clone();
+        if let Some((expr, name)) = computed {
+            sorted = sorted.column_as(expr, name);
+        }
+        let sorted = sorted
             .column_as(self.key.clone(), "sort_key")
             .order_by(self.key.clone(), order.clone())
             .order_by(self.id_col.clone(), order);
@@ -228,7 +234,7 @@ impl Plan<'_> {
                 let rows = sorted
                     .offset(start - 1)
                     .limit(*count)
-                    .into_model::<Keyed<E::Model>>()
+                    .into_model::<Keyed<M>>()
                     .all(db)
                     .await?;
                 // A page that is not full ends the list: its total needs no count (an IdP's
@@ -261,7 +267,7 @@ impl Plan<'_> {
                 };
                 let mut rows = sorted
                     .limit(count.saturating_add(1))
-                    .into_model::<Keyed<E::Model>>()
+                    .into_model::<Keyed<M>>()
                     .all(db)
                     .await?;
                 let more = rows.len() as u64 > *count;

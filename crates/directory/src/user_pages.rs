@@ -23,15 +23,16 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use rosterd_scim::store::{ListQuery, Paging};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, SimpleExpr};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, QueryFilter, QueryOrder,
-    QuerySelect, QueryTrait as _, Statement,
+    QuerySelect, QueryTrait as _, Select, Statement,
 };
 
 use crate::entity::scim_user;
 use crate::error::Outcome;
 use crate::scope::Scope;
+use crate::user_rows::UserRow;
 
 /// Users between two sampled ids.
 const STRIDE: u64 = 512;
@@ -58,7 +59,7 @@ struct Samples {
 }
 
 /// Total, rows, `startIndex`.
-pub(crate) type UserPage = (u64, Vec<scim_user::Model>, u64);
+pub(crate) type UserPage = (u64, Vec<UserRow>, u64);
 
 impl UserPages {
     /// The page `query` asks for, when it is an unfiltered, unsorted, index-paged list on
@@ -68,6 +69,8 @@ impl UserPages {
         db: &DatabaseConnection,
         scope: &Scope,
         query: &ListQuery,
+        users: &Select<scim_user::Entity>,
+        computed: Option<(SimpleExpr, &'static str)>,
     ) -> Outcome<Option<UserPage>> {
         let Paging::Index { start_index, count } = query.paging else {
             return Ok(None);
@@ -78,6 +81,10 @@ impl UserPages {
         {
             return Ok(None);
         }
+        let mut users = users.clone();
+        if let Some((expr, name)) = computed {
+            users = users.column_as(expr, name);
+        }
         let start = start_index.max(1);
         let (total, generation) = counts(db, scope).await?;
         if count == 0 || total < start {
@@ -86,7 +93,7 @@ impl UserPages {
         let offset = start - 1;
         let want = count.min(total - offset);
         if let Some((after, skip)) = self.hint(db, scope, generation, offset).await? {
-            let mut page = scope.users().filter(Expr::cust_with_values(
+            let mut page = users.clone().filter(Expr::cust_with_values(
                 "(SELECT generation FROM scim_user_counts WHERE tenant_id = ? AND product = ?) = ?",
                 [
                     scope.tenant.clone().into(),
@@ -101,6 +108,7 @@ impl UserPages {
                 .order_by_asc(scim_user::Column::Id)
                 .offset(skip)
                 .limit(count)
+                .into_model::<UserRow>()
                 .all(db)
                 .await?;
             if rows.len() as u64 == want {
@@ -116,10 +124,11 @@ impl UserPages {
             .offset(offset)
             .limit(count)
             .into_query();
-        let rows = scope
-            .users()
+        let rows = users
+            .clone()
             .filter(scim_user::Column::Id.in_subquery(ids))
             .order_by_asc(scim_user::Column::Id)
+            .into_model::<UserRow>()
             .all(db)
             .await?;
         Ok(Some((total, rows, start)))

@@ -6,18 +6,19 @@ use rosterd_scim::ScimError;
 use rosterd_scim::patch::{PatchOperation, apply_user_patch};
 use rosterd_scim::resource::{self, Normalized, ResourceKind};
 use rosterd_scim::store::{Precondition, Reference, StoredResource, Wants};
-use sea_orm::sea_query::{Alias, Expr, Query};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    FromQueryResult as _, Iterable as _, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    QuerySelect, Set,
 };
 use serde_json::Value;
 
 use crate::document::parse_document;
-use crate::entity::{group_member, scim_user, scim_user_email, user_group};
+use crate::entity::{scim_user, scim_user_email};
 use crate::error::{Failure, Outcome, is_unique_violation};
 use crate::hooks::{UserChange, abort, person_id, snapshot};
 use crate::scope::{Scope, begin_write};
+use crate::user_rows::{self, UserRow};
 use crate::{Directory, members, people};
 
 /// 404 for an id that is not a User of this app.
@@ -65,77 +66,24 @@ async fn with_groups(
     stored(row, groups)
 }
 
-/// One User, with its groups when wanted, in one statement: the row joined to its memberships
-/// and their groups (one row per membership; a membership of a group the app does not see, a
-/// manual one or another product's, joins no group and is skipped).
+/// One User, with its groups when wanted, in one statement ([`user_rows`]).
 pub(crate) async fn get(
     dir: &Directory,
     scope: &Scope,
     id: &str,
     wants: Wants,
 ) -> Outcome<StoredResource> {
-    if !wants.groups {
-        let row = scope
-            .user(id)
-            .one(&dir.db)
-            .await?
-            .ok_or_else(|| not_found(id))?;
-        return stored(&row, None);
+    let mut select = scope.user(id);
+    if wants.groups {
+        let (groups, name) = user_rows::with_groups(scope, dir.db.get_database_backend());
+        select = select.column_as(groups, name);
     }
-    let mut select = Query::select();
-    select
-        .columns(scim_user::Column::iter().map(|c| (scim_user::Entity, c)))
-        .expr_as(
-            Expr::col((user_group::Entity, user_group::Column::Id)),
-            Alias::new("group_id"),
-        )
-        .expr_as(
-            Expr::col((user_group::Entity, user_group::Column::DisplayName)),
-            Alias::new("group_display"),
-        )
-        .from(scim_user::Entity)
-        .left_join(
-            group_member::Entity,
-            Expr::col((group_member::Entity, group_member::Column::TenantId))
-                .equals((scim_user::Entity, scim_user::Column::TenantId))
-                .and(
-                    Expr::col((group_member::Entity, group_member::Column::MemberId))
-                        .equals((scim_user::Entity, scim_user::Column::Id)),
-                ),
-        )
-        .left_join(
-            user_group::Entity,
-            Expr::col((user_group::Entity, user_group::Column::TenantId))
-                .equals((group_member::Entity, group_member::Column::TenantId))
-                .and(
-                    Expr::col((user_group::Entity, user_group::Column::Id))
-                        .equals((group_member::Entity, group_member::Column::GroupId)),
-                )
-                .and(scope.group_condition()),
-        )
-        .and_where(scope.user_condition())
-        .and_where(Expr::col((scim_user::Entity, scim_user::Column::Id)).eq(id))
-        .order_by(
-            (user_group::Entity, user_group::Column::DisplayNameLower),
-            sea_orm::Order::Asc,
-        );
-    let rows = dir
-        .db
-        .query_all(dir.db.get_database_backend().build(&select))
-        .await?;
-    let first = rows.first().ok_or_else(|| not_found(id))?;
-    let row = scim_user::Model::from_query_result(first, "")?;
-    let mut groups = Vec::new();
-    for joined in &rows {
-        if let Some(value) = joined.try_get::<Option<String>>("", "group_id")? {
-            groups.push(Reference {
-                value,
-                display: Some(joined.try_get("", "group_display")?),
-                kind: "Group",
-            });
-        }
-    }
-    stored(&row, Some(groups))
+    let row = select
+        .into_model::<UserRow>()
+        .one(&dir.db)
+        .await?
+        .ok_or_else(|| not_found(id))?;
+    stored(&row.model, row.groups()?)
 }
 
 pub(crate) async fn create(
@@ -148,7 +96,8 @@ pub(crate) async fn create(
     resource::check_value_counts(doc, dir.max_values_per_attribute)?;
     let user_name = resource::user_name(doc).unwrap_or_default().to_owned();
     let txn = begin_write(&dir.writer).await?;
-    ensure_user_name_free(&txn, scope, &user_name, None).await?;
+    // No look-up for a taken userName first: the unique index on (tenant, app, userName) refuses
+    // the insert below, answered with the same 409, and the transaction rolls back whole.
     let person = people::link(&txn, &scope.tenant, now, doc, None).await?;
     let id = ScimUserId::new().to_string();
     let row = scim_user::ActiveModel {

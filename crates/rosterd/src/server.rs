@@ -15,7 +15,6 @@ use axum::{Json, Router};
 use rosterd_domain::{Clock, Product};
 use rosterd_scim::discovery::ServiceLimits;
 use rosterd_scim::{ScimContext, ScimError};
-use rosterd_tenancy::fair_share::{FairShare, FairShareLimits};
 use rosterd_tenancy::{AuthError, Scope};
 use sea_orm::DatabaseConnection;
 use serde_json::json;
@@ -79,13 +78,7 @@ pub fn app_with_licensing(state: AppState, recorder: Recorder, licensing: Licens
         limits,
         ledger: licensing == Licensing::On,
     };
-    let fair_share = FairShare::new(FairShareLimits {
-        requests_per_second: state.config.fair_share.requests_per_second,
-        burst: state.config.fair_share.burst,
-        tenant_max_concurrent_writes: state.config.fair_share.tenant_max_concurrent_writes,
-        write_wait: state.config.fair_share.write_wait,
-        contention_window: state.config.fair_share.contention_window,
-    });
+    let fair_share = crate::fair_share::Shares::new(&state.config.fair_share, state.db.clone());
     let scim_routes: Router<AppState> = scim_apps(&shared)
         // Inside authentication: it needs the request's app; its refusals are attributed and
         // so reach the provisioning log.

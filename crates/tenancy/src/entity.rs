@@ -9,3 +9,4 @@ pub mod product_app;
 pub mod provisioning_log;
 pub mod scim_token;
 pub mod tenant;
+pub mod tenant_limits;

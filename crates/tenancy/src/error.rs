@@ -40,6 +40,9 @@ pub enum Error {
     /// Too many password hashes at once ([`crate::PasswordWork`]): try again in a moment.
     #[error("too many sign-ins at once; try again in a moment")]
     Busy,
+    /// A fair-share limit out of range ([`crate::set_tenant_limits`]).
+    #[error("{name} must be a whole number from 1 to {max}")]
+    InvalidLimit { name: &'static str, max: u32 },
     #[error(transparent)]
     Database(#[from] DatabaseError),
 }

@@ -7,6 +7,10 @@
 //! In-process: with several replicas each has its own buckets and budgets (a replica's share is
 //! the configured one). The HTTP layer that applies these lives in the binary's server.
 //!
+//! The limits are the configured defaults, or a tenant's own ([`TenantLimits`], set by the
+//! operator and stored): the HTTP layer reloads a tenant's every [`TENANT_LIMITS_REFRESH`] and
+//! hands them over with [`FairShare::set_tenant_limits`].
+//!
 //! - **Competing.** Another tenant competes with a request while it has a request running (or
 //!   waiting for its turn) or had one within [`FairShareLimits::contention_window`]. The window
 //!   matters: an IdP at 25 requests/s has a request running only a few milliseconds out of every
@@ -27,6 +31,12 @@ use std::time::{Duration, Instant};
 
 use rosterd_domain::{Product, TenantId};
 use tokio::sync::Notify;
+
+use crate::TenantLimits;
+
+/// How long a tenant's own limits, once loaded, are used before they are loaded again (so an
+/// operator's change reaches every replica within this).
+pub const TENANT_LIMITS_REFRESH: Duration = Duration::from_secs(5);
 
 /// How often a held write looks again whether the competition has ended (a slot freed wakes it
 /// at once; the end of the contention window does not).
@@ -67,8 +77,18 @@ struct Inner {
     limits: FairShareLimits,
     apps: Mutex<HashMap<(TenantId, Product), Bucket>>,
     activity: Mutex<Activity>,
+    /// Each tenant's own limits, and when they were loaded.
+    tenants: Mutex<HashMap<TenantId, (TenantLimits, Instant)>>,
     /// Notified whenever a write slot is given back.
     freed: Notify,
+}
+
+/// The limits one tenant's requests meet: its own where set, else the defaults.
+#[derive(Debug, Clone, Copy)]
+struct InForce {
+    requests_per_second: u32,
+    burst: u32,
+    max_concurrent_writes: u32,
 }
 
 /// A token bucket: `tokens` as of `at`.
@@ -139,6 +159,7 @@ impl FairShare {
                 limits,
                 apps: Mutex::default(),
                 activity: Mutex::default(),
+                tenants: Mutex::default(),
                 freed: Notify::new(),
             }),
         }
@@ -147,6 +168,52 @@ impl FairShare {
     /// The limits in force.
     pub fn limits(&self) -> FairShareLimits {
         self.inner.limits
+    }
+
+    /// Whether `tenant`'s own limits are due to be loaded (never loaded, or longer ago than
+    /// [`TENANT_LIMITS_REFRESH`]). Answers `true` once per period: the caller that got it loads
+    /// them and calls [`Self::set_tenant_limits`]; meanwhile the previous ones stay in force.
+    pub fn tenant_limits_due(&self, tenant: TenantId, now: Instant) -> bool {
+        let mut tenants = self.inner.tenants();
+        match tenants.get_mut(&tenant) {
+            Some((_, loaded)) if now.saturating_duration_since(*loaded) < TENANT_LIMITS_REFRESH => {
+                false
+            }
+            Some((_, loaded)) => {
+                *loaded = now;
+                true
+            }
+            None => {
+                tenants.insert(tenant, (TenantLimits::default(), now));
+                true
+            }
+        }
+    }
+
+    /// Puts `tenant`'s own limits in force (all `None`: the defaults).
+    pub fn set_tenant_limits(&self, tenant: TenantId, limits: TenantLimits) {
+        self.inner
+            .tenants()
+            .insert(tenant, (limits, Instant::now()));
+    }
+
+    fn in_force(&self, tenant: TenantId) -> InForce {
+        let defaults = self.inner.limits;
+        let own = self
+            .inner
+            .tenants()
+            .get(&tenant)
+            .map(|(limits, _)| *limits)
+            .unwrap_or_default();
+        InForce {
+            requests_per_second: own
+                .requests_per_second
+                .unwrap_or(defaults.requests_per_second),
+            burst: own.burst.unwrap_or(defaults.burst),
+            max_concurrent_writes: own
+                .max_concurrent_writes
+                .unwrap_or(defaults.tenant_max_concurrent_writes),
+        }
     }
 
     /// Counts a request of `tenant` as running until the guard is dropped. Every request the
@@ -172,7 +239,7 @@ impl FairShare {
     /// Takes one request from the app's bucket at `now`; while another tenant competes, an
     /// empty bucket refuses and says when a token is free.
     pub fn admit(&self, tenant: TenantId, product: Product, now: Instant) -> Result<(), Refusal> {
-        let limits = self.inner.limits;
+        let limits = self.in_force(tenant);
         let rate = f64::from(limits.requests_per_second.max(1));
         let size = f64::from(limits.burst.max(1));
         let tokens = {
@@ -204,8 +271,9 @@ impl FairShare {
             detail: format!(
                 "This app sent more than {} requests per second (bursts of up to {}) while \
                  other organisations were provisioning too, the limit each app has then (the \
-                 operator's fair_share.requests_per_second and fair_share.burst). Retry after \
-                 the Retry-After delay, or lower the identity provider's rate.",
+                 operator's fair_share.requests_per_second and fair_share.burst, or this \
+                 organisation's own limits). Retry after the Retry-After delay, or lower the \
+                 identity provider's rate.",
                 limits.requests_per_second, limits.burst
             ),
         })
@@ -215,7 +283,7 @@ impl FairShare {
     /// else competes, else as soon as either holds, up to [`FairShareLimits::write_wait`].
     pub async fn write_slot(&self, tenant: TenantId) -> Result<WriteSlot, Refusal> {
         let limits = self.inner.limits;
-        let budget = limits.tenant_max_concurrent_writes.max(1);
+        let budget = self.in_force(tenant).max_concurrent_writes.max(1);
         let deadline = tokio::time::Instant::now() + limits.write_wait;
         loop {
             // Registered before looking, so a slot freed in between still wakes this one.
@@ -242,9 +310,10 @@ impl FairShare {
                     detail: format!(
                         "This organisation already has {} SCIM writes running while other \
                          organisations are provisioning too, and this one waited {} ms for its \
-                         turn (the operator's fair_share.tenant_max_concurrent_writes). Retry \
-                         after the Retry-After delay, or send fewer writes at once.",
-                        limits.tenant_max_concurrent_writes,
+                         turn (the operator's fair_share.tenant_max_concurrent_writes, or this \
+                         organisation's own limit). Retry after the Retry-After delay, or send \
+                         fewer writes at once.",
+                        budget,
                         limits.write_wait.as_millis()
                     ),
                 });
@@ -261,6 +330,10 @@ impl FairShare {
 impl Inner {
     fn activity(&self) -> MutexGuard<'_, Activity> {
         self.activity.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn tenants(&self) -> MutexGuard<'_, HashMap<TenantId, (TenantLimits, Instant)>> {
+        self.tenants.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 

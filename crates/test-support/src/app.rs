@@ -228,6 +228,16 @@ impl TestApp {
         }
     }
 
+    /// [`Self::tenant`], then the pools in `seats` (`("learning", 2)`) set to those capacities.
+    pub async fn tenant_with_seats(&self, slug: &str, seats: &[(&str, u32)]) -> TenantApps {
+        let apps = self.tenant(slug).await;
+        let mut args = vec!["tenant".to_owned(), "seats".to_owned(), slug.to_owned()];
+        args.extend(seats.iter().map(|(kind, n)| format!("{kind}={n}")));
+        self.cli_ok(&args.iter().map(String::as_str).collect::<Vec<_>>())
+            .await;
+        apps
+    }
+
     /// A GET with a bearer token.
     pub async fn get(&self, url: &str, token: Option<&str>) -> reqwest::Response {
         let mut req = self.http.get(url);

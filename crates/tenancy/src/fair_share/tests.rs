@@ -202,3 +202,49 @@ async fn a_held_write_runs_once_the_competition_ends() {
         .unwrap()
         .expect("runs after globex's window, first slot still held");
 }
+
+#[tokio::test]
+async fn a_tenants_own_limits_replace_the_defaults_for_it_alone() {
+    let fair = share(1, 1, 1);
+    let (acme, globex, initech) = (TenantId::new(), TenantId::new(), TenantId::new());
+    seen(&fair, initech);
+    let start = Instant::now();
+    assert!(fair.tenant_limits_due(acme, start), "never loaded");
+    assert!(
+        !fair.tenant_limits_due(acme, start),
+        "claimed once per period"
+    );
+    assert!(fair.tenant_limits_due(acme, start + TENANT_LIMITS_REFRESH));
+    fair.set_tenant_limits(
+        acme,
+        TenantLimits {
+            requests_per_second: None,
+            burst: Some(5),
+            max_concurrent_writes: Some(3),
+        },
+    );
+    for _ in 0..5 {
+        assert!(fair.admit(acme, Product::Learning, start).is_ok());
+    }
+    assert!(fair.admit(acme, Product::Learning, start).is_err());
+    assert!(fair.admit(globex, Product::Learning, start).is_ok());
+    assert!(
+        fair.admit(globex, Product::Learning, start).is_err(),
+        "default burst 1"
+    );
+    let mut slots = Vec::new();
+    for _ in 0..3 {
+        slots.push(fair.write_slot(acme).await.expect("its own budget of 3"));
+    }
+    let refused = fair.write_slot(acme).await.expect_err("past 3");
+    assert!(
+        refused.detail.contains("already has 3 SCIM writes"),
+        "{}",
+        refused.detail
+    );
+    fair.set_tenant_limits(acme, TenantLimits::default());
+    assert!(
+        fair.admit(acme, Product::Learning, start).is_err(),
+        "back to burst 1, spent"
+    );
+}
