@@ -231,3 +231,42 @@ async fn another_apps_clients_forged_forms_and_other_roles_are_refused() {
         "no client was made"
     );
 }
+
+#[tokio::test]
+async fn a_secret_near_its_expiry_is_flagged_and_an_expired_one_gets_no_tokens() {
+    let app = TestApp::spawn().await;
+    let (browser, password) = signed_in(&app, "full-admin").await;
+    let (id, secret) = create(&browser).await;
+    let fresh = browser.get(PAGE).await;
+    assert!(!fresh.body.contains("Expires soon"), "{}", fresh.body);
+
+    // Two years less a few days: the secret still works, and the page says to rotate.
+    // (The session timed out meanwhile: sign in again.)
+    app.clock.advance(chrono::Duration::days(725));
+    access_token(&app, &id, &secret).await.unwrap();
+    browser
+        .login_ok("acme", "ada@acme.example", &password)
+        .await;
+    browser
+        .get(PAGE)
+        .await
+        .expect(
+            StatusCode::OK,
+            r#"<span class="badge badge-warn">Expires soon</span>"#,
+        )
+        .expect(StatusCode::OK, "Add a secret and rotate before it expires.");
+
+    app.clock.advance(chrono::Duration::days(6));
+    assert_eq!(
+        access_token(&app, &id, &secret).await.unwrap_err(),
+        "invalid_client"
+    );
+    browser
+        .login_ok("acme", "ada@acme.example", &password)
+        .await;
+    browser
+        .get(PAGE)
+        .await
+        .expect(StatusCode::OK, "No live secret")
+        .expect(StatusCode::OK, ">Expired</span>");
+}
