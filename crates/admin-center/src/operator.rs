@@ -1,8 +1,9 @@
 //! The operator console at `/operator`: the platform operator signs in with an operator account
 //! (created with `rosterd operator create EMAIL`), lists and creates tenants, sets seat
-//! capacities and suspends or reactivates tenants. Its own session cookie, same protections as
+//! capacities, sets a tenant's own fair-share limits and suspends or reactivates tenants. Its own session cookie, same protections as
 //! the admin center (CSRF, throttling, timeouts, headers).
 
+pub mod limits;
 pub mod login;
 pub mod tenants;
 

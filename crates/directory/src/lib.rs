@@ -18,6 +18,7 @@ pub mod hooks;
 mod listing;
 pub mod manual_groups;
 pub mod manual_people;
+mod member_pages;
 mod members;
 pub mod people;
 pub mod people_list;

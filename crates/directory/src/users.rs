@@ -96,7 +96,8 @@ pub(crate) async fn create(
     resource::check_value_counts(doc, dir.max_values_per_attribute)?;
     let user_name = resource::user_name(doc).unwrap_or_default().to_owned();
     let txn = begin_write(&dir.writer).await?;
-    ensure_user_name_free(&txn, scope, &user_name, None).await?;
+    // No look-up for a taken userName first: the unique index on (tenant, app, userName) refuses
+    // the insert below, answered with the same 409, and the transaction rolls back whole.
     let person = people::link(&txn, &scope.tenant, now, doc, None).await?;
     let id = ScimUserId::new().to_string();
     let row = scim_user::ActiveModel {

@@ -31,6 +31,11 @@ pub struct Config {
     pub max_body_bytes: usize,
     pub migrate_on_start: bool,
     pub otlp_endpoint: Option<String>,
+    /// How often metrics are pushed to the OTLP endpoint.
+    pub otlp_metrics_interval: Duration,
+    /// Where `/metrics` is served (Prometheus text format); `None`: not served. Never the
+    /// public listener.
+    pub metrics_listen: Option<SocketAddr>,
     pub scim: ScimConfig,
     /// Where activation notices go; `None`: written to the log (development only).
     pub smtp: Option<SmtpConfig>,
@@ -45,6 +50,8 @@ pub struct Config {
     pub database_statement_timeout: Duration,
     /// Each app's request rate and each tenant's concurrent writes.
     pub fair_share: FairShareConfig,
+    /// How long an access token of the OAuth token endpoint lives, in minutes (60..=360).
+    pub oauth_access_token_minutes: u32,
 }
 
 /// The HTTP server's limits on connections (see `docs/operations.md`, "Limits").
@@ -74,6 +81,9 @@ pub struct FairShareConfig {
     pub tenant_max_concurrent_writes: u32,
     /// How long a write waits for its turn before it is refused with 429.
     pub write_wait: Duration,
+    /// How long after its last request another tenant still competes (the limits above bite
+    /// only while one does).
+    pub contention_window: Duration,
 }
 
 /// The provisioning log's settings.
@@ -115,6 +125,8 @@ struct Raw {
     max_body_bytes: Option<String>,
     migrate_on_start: Option<String>,
     otlp_endpoint: Option<String>,
+    otlp_metrics_interval_secs: Option<String>,
+    metrics_listen: Option<String>,
     scim_max_results: Option<String>,
     scim_bulk_max_operations: Option<String>,
     scim_bulk_max_payload_bytes: Option<String>,
@@ -135,6 +147,8 @@ struct Raw {
     fair_share_burst: Option<String>,
     fair_share_tenant_max_concurrent_writes: Option<String>,
     fair_share_write_wait_ms: Option<String>,
+    fair_share_contention_window_ms: Option<String>,
+    oauth_access_token_minutes: Option<String>,
 }
 
 /// A configuration value that cannot be used.
@@ -164,6 +178,11 @@ const ENV: &[(&str, &str)] = &[
     ("max_body_bytes", "ROSTERD_MAX_BODY_BYTES"),
     ("migrate_on_start", "ROSTERD_MIGRATE_ON_START"),
     ("otlp_endpoint", "OTEL_EXPORTER_OTLP_ENDPOINT"),
+    (
+        "otlp_metrics_interval_secs",
+        "ROSTERD_OTLP_METRICS_INTERVAL_SECS",
+    ),
+    ("metrics_listen", "ROSTERD_METRICS_LISTEN"),
     ("scim_max_results", "ROSTERD_SCIM_MAX_RESULTS"),
     (
         "scim_bulk_max_operations",
@@ -219,6 +238,14 @@ const ENV: &[(&str, &str)] = &[
     (
         "fair_share_write_wait_ms",
         "ROSTERD_FAIR_SHARE_WRITE_WAIT_MS",
+    ),
+    (
+        "fair_share_contention_window_ms",
+        "ROSTERD_FAIR_SHARE_CONTENTION_WINDOW_MS",
+    ),
+    (
+        "oauth_access_token_minutes",
+        "ROSTERD_OAUTH_ACCESS_TOKEN_MINUTES",
     ),
 ];
 
@@ -327,6 +354,8 @@ impl Raw {
             "max_body_bytes" => &mut self.max_body_bytes,
             "migrate_on_start" => &mut self.migrate_on_start,
             "otlp_endpoint" => &mut self.otlp_endpoint,
+            "otlp_metrics_interval_secs" => &mut self.otlp_metrics_interval_secs,
+            "metrics_listen" => &mut self.metrics_listen,
             "scim_max_results" => &mut self.scim_max_results,
             "scim_bulk_max_operations" => &mut self.scim_bulk_max_operations,
             "scim_bulk_max_payload_bytes" => &mut self.scim_bulk_max_payload_bytes,
@@ -349,6 +378,8 @@ impl Raw {
                 &mut self.fair_share_tenant_max_concurrent_writes
             }
             "fair_share_write_wait_ms" => &mut self.fair_share_write_wait_ms,
+            "fair_share_contention_window_ms" => &mut self.fair_share_contention_window_ms,
+            "oauth_access_token_minutes" => &mut self.oauth_access_token_minutes,
             _ => return,
         };
         *slot = Some(value);
@@ -445,6 +476,27 @@ impl Raw {
             }
             None => None,
         };
+        let otlp_metrics_interval = Duration::from_secs(number(
+            self.otlp_metrics_interval_secs,
+            "otlp_metrics_interval_secs (ROSTERD_OTLP_METRICS_INTERVAL_SECS)",
+            60,
+            1,
+        )?);
+        let metrics_listen = match self.metrics_listen {
+            Some(text) => Some(text.parse::<SocketAddr>().map_err(|_| {
+                invalid(
+                    "metrics_listen (ROSTERD_METRICS_LISTEN)",
+                    format!("expected an address and port such as 127.0.0.1:9464, got `{text}`"),
+                )
+            })?),
+            None => None,
+        };
+        if metrics_listen.is_some_and(|m| m == listen) {
+            return Err(invalid(
+                "metrics_listen (ROSTERD_METRICS_LISTEN)",
+                "must differ from `listen`: metrics are never served on the public listener",
+            ));
+        }
         let scim = ScimConfig {
             max_results: number(
                 self.scim_max_results,
@@ -563,7 +615,15 @@ impl Raw {
                 10_000,
                 1,
             )?),
+            contention_window: Duration::from_millis(number(
+                self.fair_share_contention_window_ms,
+                "fair_share.contention_window_ms (ROSTERD_FAIR_SHARE_CONTENTION_WINDOW_MS)",
+                2_000,
+                0,
+            )?),
         };
+        let oauth_access_token_minutes =
+            oauth_access_token_minutes(self.oauth_access_token_minutes)?;
         Ok(Config {
             database_url: Secret::new(database_url),
             redis_url,
@@ -574,6 +634,8 @@ impl Raw {
             max_body_bytes,
             migrate_on_start,
             otlp_endpoint,
+            otlp_metrics_interval,
+            metrics_listen,
             scim,
             smtp,
             provisioning_log,
@@ -582,8 +644,32 @@ impl Raw {
             http,
             database_statement_timeout,
             fair_share,
+            oauth_access_token_minutes,
         })
     }
+}
+
+/// The OAuth access tokens' lifetime: what Microsoft Entra ID accepts, 60 to 360 minutes.
+fn oauth_access_token_minutes(value: Option<String>) -> Result<u32, ConfigError> {
+    const KEY: &str = "oauth_access_token_minutes (ROSTERD_OAUTH_ACCESS_TOKEN_MINUTES)";
+    let range = rosterd_tenancy::oauth::ACCESS_TOKEN_MINUTES_RANGE;
+    let minutes = number(
+        value,
+        KEY,
+        rosterd_tenancy::oauth::ACCESS_TOKEN_MINUTES_DEFAULT,
+        0,
+    )?;
+    if !range.contains(&minutes) {
+        return Err(invalid(
+            KEY,
+            format!(
+                "expected {} to {} minutes (what Microsoft Entra ID accepts), got {minutes}",
+                range.start(),
+                range.end()
+            ),
+        ));
+    }
+    Ok(minutes)
 }
 
 fn smtp(url: Option<String>, from: Option<String>) -> Result<Option<SmtpConfig>, ConfigError> {
@@ -664,6 +750,29 @@ mod tests {
         assert!(config.redis_url.is_none() && config.otlp_endpoint.is_none());
         assert!(config.smtp.is_none(), "no SMTP: notices go to the log");
         assert_eq!(config.provisioning_log.retention_days, 30);
+    }
+
+    #[test]
+    fn metrics_are_off_unless_given_their_own_listener() {
+        let config = load(&[]).unwrap();
+        assert_eq!(config.metrics_listen, None);
+        assert_eq!(config.otlp_metrics_interval, Duration::from_secs(60));
+        let config = load(&[("ROSTERD_METRICS_LISTEN", "0.0.0.0:9464")]).unwrap();
+        assert_eq!(config.metrics_listen.unwrap().to_string(), "0.0.0.0:9464");
+        let err = load(&[("ROSTERD_METRICS_LISTEN", "9464")])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("metrics_listen (ROSTERD_METRICS_LISTEN): expected an address"),
+            "{err}"
+        );
+        let err = load(&[
+            ("ROSTERD_LISTEN", "127.0.0.1:8080"),
+            ("ROSTERD_METRICS_LISTEN", "127.0.0.1:8080"),
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("never served on the public listener"), "{err}");
     }
 
     #[test]
@@ -850,6 +959,7 @@ mod tests {
         assert_eq!(config.database_statement_timeout, Duration::from_secs(30));
         assert_eq!(config.fair_share.requests_per_second, 50);
         assert_eq!(config.fair_share.tenant_max_concurrent_writes, 4);
+        assert_eq!(config.fair_share.contention_window, Duration::from_secs(2));
         let dir = std::env::temp_dir().join(format!("rosterd-limits-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("rosterd.toml");
@@ -870,6 +980,24 @@ mod tests {
             err.starts_with("http.idle_timeout_secs (ROSTERD_HTTP_IDLE_TIMEOUT_SECS)"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn oauth_access_tokens_live_an_hour_unless_set_within_60_to_360_minutes() {
+        assert_eq!(load(&[]).unwrap().oauth_access_token_minutes, 60);
+        let config = load(&[("ROSTERD_OAUTH_ACCESS_TOKEN_MINUTES", "360")]).unwrap();
+        assert_eq!(config.oauth_access_token_minutes, 360);
+        for bad in ["59", "361", "0", "an hour"] {
+            let err = load(&[("ROSTERD_OAUTH_ACCESS_TOKEN_MINUTES", bad)])
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.starts_with(
+                    "oauth_access_token_minutes (ROSTERD_OAUTH_ACCESS_TOKEN_MINUTES): expected"
+                ),
+                "{bad}: {err}"
+            );
+        }
     }
 
     #[test]

@@ -15,7 +15,6 @@ use axum::{Json, Router};
 use rosterd_domain::{Clock, Product};
 use rosterd_scim::discovery::ServiceLimits;
 use rosterd_scim::{ScimContext, ScimError};
-use rosterd_tenancy::fair_share::{FairShare, FairShareLimits};
 use rosterd_tenancy::{AuthError, Scope};
 use sea_orm::DatabaseConnection;
 use serde_json::json;
@@ -37,6 +36,8 @@ pub struct AppState {
     pub writer: DatabaseConnection,
     pub clock: Arc<dyn Clock>,
     pub config: Arc<Config>,
+    /// The operator's metrics ([`crate::metrics`]); no-ops unless configured.
+    pub metrics: crate::metrics::Metrics,
 }
 
 /// The whole application's router. Starts the provisioning log's writer, which ends (after
@@ -77,12 +78,7 @@ pub fn app_with_licensing(state: AppState, recorder: Recorder, licensing: Licens
         limits,
         ledger: licensing == Licensing::On,
     };
-    let fair_share = FairShare::new(FairShareLimits {
-        requests_per_second: state.config.fair_share.requests_per_second,
-        burst: state.config.fair_share.burst,
-        tenant_max_concurrent_writes: state.config.fair_share.tenant_max_concurrent_writes,
-        write_wait: state.config.fair_share.write_wait,
-    });
+    let fair_share = crate::fair_share::Shares::new(&state.config.fair_share, state.db.clone());
     let scim_routes: Router<AppState> = scim_apps(&shared)
         // Inside authentication: it needs the request's app; its refusals are attributed and
         // so reach the provisioning log.
@@ -96,9 +92,15 @@ pub fn app_with_licensing(state: AppState, recorder: Recorder, licensing: Licens
         ))
         // Outside authentication: it logs what authentication attributed to an app.
         .layer(middleware::from_fn_with_state(
-            recorder,
+            recorder.clone(),
             crate::provisioning_log::capture,
+        ))
+        // Outermost: counts and times every answer, refusals included.
+        .layer(middleware::from_fn_with_state(
+            state.metrics.clone(),
+            crate::metrics::record,
         ));
+    state.metrics.watch_log_drops(recorder.drop_counter());
     let admin = admin_state(&state).unwrap_or_else(|err| {
         // `serve` refuses to start with such a URL; a caller of `app` alone gets database
         // sessions and this error.
@@ -115,6 +117,11 @@ pub fn app_with_licensing(state: AppState, recorder: Recorder, licensing: Licens
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .merge(scim_routes)
+        .merge(crate::oauth::router(crate::oauth::TokenEndpoint {
+            db: state.writer.clone(),
+            clock: state.clock.clone(),
+            lifetime: chrono::Duration::minutes(state.config.oauth_access_token_minutes.into()),
+        }))
         .merge(rosterd_admin_center::router(admin))
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
         // A body that stops arriving fails its read (400) instead of holding the request.
@@ -390,6 +397,13 @@ pub async fn serve(
         state.config.provisioning_log.retention_days,
     );
     let checkpointer = rosterd_database::spawn_checkpointer(&state.db);
+    let metrics = crate::metrics::start(
+        &state.metrics,
+        state.config.metrics_listen,
+        state.config.otlp_endpoint.is_some(),
+        &state.db,
+    )
+    .await?;
     let (recorder, writer) = Recorder::start(state.writer.clone(), state.clock.clone());
     // The peer address reaches handlers (the admin center throttles sign-in per address).
     let limits = state.config.http;
@@ -401,6 +415,7 @@ pub async fn serve(
     )
     .await;
     purge.abort();
+    drop(metrics);
     if let Some(checkpointer) = checkpointer {
         checkpointer.abort();
     }

@@ -66,6 +66,14 @@ pub enum AuthError {
     Disabled(&'static str),
     #[error("This organisation's account is suspended; contact rosterd support.")]
     Suspended,
+    #[error(
+        "The access token expired at {0}. Access tokens are short-lived: get a new one from this app's OAuth token endpoint with the client id and secret."
+    )]
+    AccessTokenExpired(String),
+    #[error(
+        "The OAuth client this access token was issued to, or the client secret it was issued for, has been revoked. Use a live client secret, or create a new client in the admin center."
+    )]
+    ClientRevoked,
     #[error("authentication could not be checked: {0}")]
     Database(String),
 }
@@ -95,6 +103,16 @@ pub async fn authenticate(
     authorization: Option<&str>,
     scope: Scope<'_>,
 ) -> Result<AppContext, AuthError> {
+    // An OAuth access token (client credentials) is checked against its grant every time: the
+    // token cache keeps SCIM tokens only.
+    if let Some(token) = authorization
+        .and_then(|header| header.trim().split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim())
+        .filter(|token| crate::oauth::is_access_token(token))
+    {
+        return crate::oauth::authenticate_access_token(db, clock, token, scope).await;
+    }
     let token = bearer_token(authorization)?;
     Ok(verify(db, clock, &hash_secret(token), scope).await?.app)
 }
@@ -280,6 +298,9 @@ pub async fn token_owner(
         return Ok(None);
     };
     let token = token.trim();
+    if scheme.eq_ignore_ascii_case("bearer") && crate::oauth::is_access_token(token) {
+        return crate::oauth::access_token_owner(db, token).await;
+    }
     if !scheme.eq_ignore_ascii_case("bearer") || !looks_like_token(token) {
         return Ok(None);
     }

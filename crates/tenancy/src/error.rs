@@ -17,6 +17,12 @@ pub enum Error {
     EmptyName,
     #[error("no token `{0}` for this tenant")]
     TokenNotFound(String),
+    #[error("no OAuth client `{0}` for this tenant")]
+    ClientNotFound(String),
+    #[error("the OAuth client `{0}` is revoked; create a new client instead")]
+    ClientRevoked(String),
+    #[error("no secret `{0}` of this OAuth client")]
+    ClientSecretNotFound(String),
     #[error("`{0}` already has an admin account in this tenant")]
     AdminExists(String),
     #[error("`{0}` is not a valid email address")]
@@ -34,6 +40,9 @@ pub enum Error {
     /// Too many password hashes at once ([`crate::PasswordWork`]): try again in a moment.
     #[error("too many sign-ins at once; try again in a moment")]
     Busy,
+    /// A fair-share limit out of range ([`crate::set_tenant_limits`]).
+    #[error("{name} must be a whole number from 1 to {max}")]
+    InvalidLimit { name: &'static str, max: u32 },
     #[error(transparent)]
     Database(#[from] DatabaseError),
 }

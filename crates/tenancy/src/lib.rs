@@ -9,10 +9,12 @@ mod changes;
 pub mod entity;
 mod error;
 pub mod fair_share;
+pub mod oauth;
 mod operator;
 mod password;
 pub mod provisioning_log;
 mod tenant;
+mod tenant_limits;
 mod token;
 mod token_cache;
 
@@ -34,5 +36,6 @@ pub use tenant::{
     ProductApp, Tenant, TenantStatus, create_tenant, find_tenant, find_tenant_by_id, list_tenants,
     product_apps,
 };
+pub use tenant_limits::{MAX_TENANT_LIMIT, TenantLimits, set_tenant_limits, tenant_limits};
 pub use token::{IssuedToken, TOKEN_LIFETIME_DAYS, TokenInfo, list_tokens};
 pub use token_cache::{REFRESH as TOKEN_CACHE_REFRESH, TokenCache};

@@ -143,6 +143,7 @@ impl TestApp {
                 .unwrap(),
             db: conn,
             clock: Arc::new(clock.clone()),
+            metrics: rosterd::metrics::Metrics::from_config(&config).unwrap(),
             config: Arc::new(config),
         };
         let (tx, rx) = oneshot::channel::<()>();
@@ -225,6 +226,16 @@ impl TestApp {
             slug: slug.to_owned(),
             apps,
         }
+    }
+
+    /// [`Self::tenant`], then the pools in `seats` (`("learning", 2)`) set to those capacities.
+    pub async fn tenant_with_seats(&self, slug: &str, seats: &[(&str, u32)]) -> TenantApps {
+        let apps = self.tenant(slug).await;
+        let mut args = vec!["tenant".to_owned(), "seats".to_owned(), slug.to_owned()];
+        args.extend(seats.iter().map(|(kind, n)| format!("{kind}={n}")));
+        self.cli_ok(&args.iter().map(String::as_str).collect::<Vec<_>>())
+            .await;
+        apps
     }
 
     /// A GET with a bearer token.

@@ -199,3 +199,75 @@ async fn a_suspended_tenant_is_shut_out_until_reactivated() {
     assert_eq!(app.get(&spc, Some(&token)).await.status(), StatusCode::OK);
     again.login_ok("acme", "ada@acme.example", &password).await;
 }
+
+#[tokio::test]
+async fn an_operator_sets_a_tenants_own_fair_share_limits() {
+    let app = TestApp::spawn().await;
+    app.tenant("acme").await;
+    let browser = operator_browser(&app).await;
+    browser
+        .get("/operator/tenants/acme")
+        .await
+        .expect(StatusCode::OK, r#"href="/operator/tenants/acme/limits""#);
+    browser
+        .get("/operator/tenants/acme/limits")
+        .await
+        .expect(StatusCode::OK, "Fair-share limits of")
+        .expect(
+            StatusCode::OK,
+            r#"<label for="burst">Burst, per app</label>"#,
+        );
+    let fields = [
+        ("requests_per_second", "120"),
+        ("burst", ""),
+        ("max_concurrent_writes", "8"),
+    ];
+    browser
+        .submit(
+            "/operator/tenants/acme/limits",
+            "/operator/tenants/acme/limits",
+            &fields,
+        )
+        .await
+        .redirects_to("/operator/tenants/acme/limits");
+    browser
+        .get("/operator/tenants/acme/limits")
+        .await
+        .expect(StatusCode::OK, "Limits of acme saved.")
+        .expect(StatusCode::OK, r#"value="120""#);
+    let shown = app.cli_ok(&["tenant", "limits", "acme"]).await;
+    assert_eq!(shown["own"]["requests_per_second"], 120);
+    assert!(shown["own"]["burst"].is_null());
+    assert_eq!(shown["own"]["max_concurrent_writes"], 8);
+    assert_eq!(shown["in_force"]["burst"], 200, "the default");
+    let audited = {
+        use sea_orm::ConnectionTrait as _;
+        let statement = sea_orm::Statement::from_string(
+            app.db.conn.get_database_backend(),
+            "SELECT COUNT(*) AS n FROM audit_events WHERE action = 'tenant.limits'",
+        );
+        let row = app.db.conn.query_one(statement).await.unwrap().unwrap();
+        row.try_get::<i64>("", "n").unwrap()
+    };
+    assert_eq!(audited, 1, "one audit event per change");
+    // Nonsense is explained, the form keeps what was typed, and nothing changes.
+    for bad in ["0", "-3", "lots", "1000001"] {
+        browser
+            .submit(
+                "/operator/tenants/acme/limits",
+                "/operator/tenants/acme/limits",
+                &[
+                    ("requests_per_second", bad),
+                    ("burst", ""),
+                    ("max_concurrent_writes", "8"),
+                ],
+            )
+            .await
+            .expect(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Requests per second, per app must be a whole number from 1 to 1000000",
+            );
+    }
+    let shown = app.cli_ok(&["tenant", "limits", "acme"]).await;
+    assert_eq!(shown["own"]["requests_per_second"], 120);
+}

@@ -1,4 +1,7 @@
-//! `rosterd tenant ...`: create, list, show, and set seat capacities.
+//! `rosterd tenant ...`: create, list, show, set seat capacities, and show or set the tenant's
+//! own fair-share limits (`limits`).
+
+mod limits;
 
 use std::process::ExitCode;
 
@@ -34,6 +37,22 @@ pub enum TenantCommand {
         slug: String,
         #[arg(value_name = "KIND=N", required = true)]
         seats: Vec<String>,
+    },
+    /// Show the tenant's fair-share limits, or set its own (a number, or `default`).
+    Limits {
+        slug: String,
+        /// Requests per second each of its apps may sustain while other tenants compete.
+        #[arg(long, value_name = "N|default")]
+        requests_per_second: Option<String>,
+        /// Requests each app may send at once above that rate.
+        #[arg(long, value_name = "N|default")]
+        burst: Option<String>,
+        /// SCIM writes the tenant may run at once while other tenants compete.
+        #[arg(long, value_name = "N|default")]
+        max_concurrent_writes: Option<String>,
+        /// Back to the server's defaults (before applying any flag given with it).
+        #[arg(long)]
+        reset: bool,
     },
 }
 
@@ -127,6 +146,21 @@ pub async fn run(ctx: &mut Context<'_>, command: TenantCommand) -> anyhow::Resul
             rosterd_ledger::set_seats(operator_change(ctx, &tenant), &seats).await?;
             let detail = detail(ctx, &slug).await?;
             ctx.emit(&detail.pools, || describe(&detail))?;
+        }
+        TenantCommand::Limits {
+            slug,
+            requests_per_second,
+            burst,
+            max_concurrent_writes,
+            reset,
+        } => {
+            let changes = limits::LimitChanges {
+                requests_per_second,
+                burst,
+                max_concurrent_writes,
+                reset,
+            };
+            limits::run(ctx, &slug, &changes).await?;
         }
     }
     Ok(ExitCode::SUCCESS)
