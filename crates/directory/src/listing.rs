@@ -8,7 +8,9 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use rosterd_scim::ScimError;
+use rosterd_scim::filter::{CompareOp, Filter};
 use rosterd_scim::resource::ResourceKind;
+use rosterd_scim::schema::{GROUP_SCHEMA, USER_SCHEMA};
 use rosterd_scim::store::{ListQuery, Page, Paging, SortOrder, StoredResource};
 use sea_orm::sea_query::{Alias, Expr, SimpleExpr};
 use sea_orm::{
@@ -127,6 +129,7 @@ pub(crate) async fn list(
     };
     let plan = Plan {
         query,
+        at_most_one: query.filter.as_ref().is_some_and(|f| at_most_one(f, kind)),
         key,
         key_kind,
         id_col,
@@ -191,6 +194,8 @@ pub(crate) async fn list(
 /// How one listing sorts and pages.
 struct Plan<'a> {
     query: &'a ListQuery,
+    /// The filter matches at most one resource ([`at_most_one`]).
+    at_most_one: bool,
     key: SimpleExpr,
     key_kind: KeyKind,
     id_col: SimpleExpr,
@@ -220,10 +225,16 @@ impl Plan<'_> {
         if let Some((expr, name)) = computed {
             sorted = sorted.column_as(expr, name);
         }
-        let sorted = sorted
-            .column_as(self.key.clone(), "sort_key")
-            .order_by(self.key.clone(), order.clone())
-            .order_by(self.id_col.clone(), order);
+        let sorted = sorted.column_as(self.key.clone(), "sort_key");
+        // At most one row: no order to keep, and an ORDER BY would lead PostgreSQL to walk the
+        // app's id index and test every user instead of looking the one up.
+        let sorted = if self.at_most_one {
+            sorted
+        } else {
+            sorted
+                .order_by(self.key.clone(), order.clone())
+                .order_by(self.id_col.clone(), order)
+        };
         match &self.query.paging {
             Paging::Index { start_index, count } => {
                 let start = (*start_index).max(1);
@@ -316,5 +327,31 @@ impl Plan<'_> {
                 .lt(key.clone())
                 .or(k.eq(key).and(id.lt(cursor.i.clone()))),
         })
+    }
+}
+
+/// Whether `filter` can match at most one resource of the app: it requires `id eq` or, for
+/// Users, `userName eq` (unique per app, case-insensitively), alone or in an `and`.
+fn at_most_one(filter: &Filter, kind: ResourceKind) -> bool {
+    match filter {
+        Filter::Compare {
+            path,
+            op: CompareOp::Eq,
+            ..
+        } => {
+            let core = match kind {
+                ResourceKind::User => USER_SCHEMA,
+                ResourceKind::Group => GROUP_SCHEMA,
+            };
+            path.sub_attr.is_none()
+                && path
+                    .schema
+                    .as_deref()
+                    .is_none_or(|s| s.eq_ignore_ascii_case(core))
+                && (path.attr.eq_ignore_ascii_case("id")
+                    || (kind == ResourceKind::User && path.attr.eq_ignore_ascii_case("userName")))
+        }
+        Filter::And(left, right) => at_most_one(left, kind) || at_most_one(right, kind),
+        _ => false,
     }
 }
