@@ -19,6 +19,8 @@ mod m20261123_000010_license_person_index;
 mod m20261123_000011_ledger_entry_sequence;
 mod m20261123_000012_outbox_withdrawal;
 mod m20261203_000013_secret_routes;
+mod m20261203_000014_oauth_clients;
+mod m20261203_000015_read_path;
 mod m20261203_000017_tenant_limits;
 
 pub use sea_orm_migration::MigratorTrait;
@@ -42,6 +44,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000011_ledger_entry_sequence::Migration),
             Box::new(m20261123_000012_outbox_withdrawal::Migration),
             Box::new(m20261203_000013_secret_routes::Migration),
+            Box::new(m20261203_000014_oauth_clients::Migration),
+            Box::new(m20261203_000015_read_path::Migration),
             Box::new(m20261203_000017_tenant_limits::Migration),
         ]
     }

@@ -16,9 +16,9 @@ impl MigrationTrait for Migration {
             .execute_unprepared(
                 "CREATE TABLE tenant_limits (
                     tenant_id TEXT NOT NULL PRIMARY KEY REFERENCES tenants (id),
-                    requests_per_second INTEGER NULL,
-                    burst INTEGER NULL,
-                    max_concurrent_writes INTEGER NULL
+                    requests_per_second BIGINT NULL,
+                    burst BIGINT NULL,
+                    max_concurrent_writes BIGINT NULL
                 )",
             )
             .await

@@ -36,7 +36,7 @@ async fn a_full_admin_adds_an_admin_who_can_sign_in() {
 
     // The new admin signs in with that password in a fresh browser session.
     b.click_on(".account form button[type=submit]").await;
-    b.wait_for_title("Sign in to Acme Corp").await;
+    b.wait_for_title("Sign in to acme").await;
     let lin = Admin {
         email: "lin@acme.example".into(),
         password,

@@ -57,16 +57,16 @@ async fn the_users_export_holds_everyone_with_their_licenses() {
     assert_eq!(
         lines.next(),
         Some(
-            "person_id,email,given_name,family_name,display_name,employee_number,department,title,source,licenses,created_at"
+            "\"person_id\",\"email\",\"given_name\",\"family_name\",\"display_name\",\"employee_number\",\"department\",\"title\",\"source\",\"licenses\",\"created_at\""
         )
     );
     let grace = csv
         .lines()
         .find(|l| l.contains("grace@acme.example"))
         .expect(&csv);
-    assert!(grace.contains(",Grace,\"Hopper, Jr.\","), "{grace}");
-    assert!(grace.contains(",E-1001,"), "{grace}");
-    assert!(grace.contains(",learning:"), "{grace}");
+    assert!(grace.contains(",\"Grace\",\"Hopper, Jr.\","), "{grace}");
+    assert!(grace.contains(",\"E-1001\","), "{grace}");
+    assert!(grace.contains(",\"learning:"), "{grace}");
     assert!(
         csv.lines().any(|l| l.contains("alan@acme.example")),
         "{csv}"

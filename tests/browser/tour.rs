@@ -172,7 +172,7 @@ async fn every_main_page_loads_labelled_and_is_captured() {
     app.clock.advance(chrono::Duration::minutes(1));
 
     b.goto(&format!("{}/admin/acme/login", app.base_url)).await;
-    visit(&mut b, "login", "Sign in to Acme Corp").await;
+    visit(&mut b, "login", "Sign in to acme").await;
     let icon = app
         .http
         .get(format!("{}/admin/static/favicon.svg", app.base_url))

@@ -122,6 +122,7 @@ fn worker(app: &TestApp, smtp: Option<&FakeSmtp>) -> OutboxWorker {
         clock: Arc::new(app.clock.clone()),
         delivery: Delivery::from_config(config.smtp.as_ref()).unwrap(),
         public_url: app.base_url.clone(),
+        metrics: rosterd::metrics::Metrics::from_config(&config).unwrap(),
     }
 }
 

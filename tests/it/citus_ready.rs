@@ -19,8 +19,9 @@ use sea_orm::{ConnectionTrait as _, Statement};
 
 /// The tables that are not distributed by `tenant_id`, and what each is on a distributed
 /// database. All but `secret_routes` (which says where a secret leads) have no `tenant_id`.
-const REFERENCE_OR_LOCAL: [(&str, &str); 5] = [
+const REFERENCE_OR_LOCAL: [(&str, &str); 6] = [
     ("tenants", "reference"),
+    ("auth_generation", "reference"),
     ("secret_routes", "reference"),
     ("operator_accounts", "reference"),
     ("admin_sessions", "local"),

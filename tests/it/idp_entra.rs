@@ -132,7 +132,7 @@ async fn entra_group_sequence() {
                 patch_op(json!([{"op": "Add", "path": "members", "value": members}])),
             )
             .await,
-        200,
+        204,
     );
 
     // Entra removes members with a value array; only those leave.
@@ -142,7 +142,7 @@ async fn entra_group_sequence() {
             patch_op(json!([{"op": "Remove", "path": "members", "value": [{"value": users[1]}]}])),
         )
         .await;
-    expect(&removed, 200);
+    expect(&removed, 204);
     let listed = scim
         .get("/Groups?filter=displayName%20eq%20%22Learners%22&excludedAttributes=members")
         .await;

@@ -130,15 +130,19 @@ async fn okta_group_push() {
             ),
         )
         .await;
-    expect(&renamed, 200);
-    assert_eq!(renamed.body["displayName"], "Sales EMEA North");
+    // A Group PATCH answers 204 No Content (Okta reads nothing back from it).
+    expect(&renamed, 204);
+    assert_eq!(
+        scim.get(&format!("/Groups/{gid}")).await.body["displayName"],
+        "Sales EMEA North"
+    );
 
     let add = scim
         .patch(&format!("/Groups/{gid}"), patch_op(json!([
             {"op": "add", "path": "members", "value": [{"value": users[0]}, {"value": users[1]}, {"value": users[2]}]}
         ])))
         .await;
-    expect(&add, 200);
+    expect(&add, 204);
     let both = scim
         .patch(
             &format!("/Groups/{gid}"),
@@ -148,7 +152,7 @@ async fn okta_group_push() {
             ])),
         )
         .await;
-    expect(&both, 200);
+    expect(&both, 204);
     let read = scim.get(&format!("/Groups/{gid}")).await;
     let mut members: Vec<&str> = read.body["members"]
         .as_array()

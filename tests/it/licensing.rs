@@ -4,7 +4,7 @@
 
 use reqwest::Method;
 use rosterd_domain::Product;
-use rosterd_test_support::{TenantApps, TestApp};
+use rosterd_test_support::{ScimUser, TenantApps, TestApp};
 use serde_json::{Value, json};
 
 /// The license extension's schema URN.
@@ -51,19 +51,12 @@ impl<'a> App<'a> {
 
     /// Creates a user; returns the status and body.
     pub async fn create_user(&self, email: &str, family: &str, employee: &str) -> (u16, Value) {
-        let body = json!({
-            "schemas": [
-                "urn:ietf:params:scim:schemas:core:2.0:User",
-                "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
-            ],
-            "userName": email,
-            "name": {"givenName": "Pat", "familyName": family},
-            "emails": [{"primary": true, "value": email, "type": "work"}],
-            "active": true,
-            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {
-                "employeeNumber": employee
-            }
-        });
+        let body = ScimUser::new(email)
+            .name("Pat", family)
+            .work_email()
+            .active(true)
+            .employee_number(employee)
+            .json();
         self.send(Method::POST, "/Users", Some(body)).await
     }
 
@@ -181,8 +174,7 @@ async fn learning_license_follows_the_user_lifecycle() {
 #[tokio::test]
 async fn a_full_every_user_pool_refuses_the_creation_whole() {
     let app = TestApp::spawn().await;
-    let acme = app.tenant("acme").await;
-    app.cli_ok(&["tenant", "seats", "acme", "learning=1"]).await;
+    let acme = app.tenant_with_seats("acme", &[("learning", 1)]).await;
     let learning = App::new(&app, &acme, Product::Learning);
     learning.user("ann@acme.example", "Lee", "1").await;
 
@@ -250,8 +242,8 @@ async fn a_full_every_user_pool_refuses_the_creation_whole() {
 #[tokio::test]
 async fn teamlink_extend_is_licensed_independently_of_sales_navigator() {
     let app = TestApp::spawn().await;
-    let acme = app.tenant("acme").await;
-    app.cli_ok(&["tenant", "seats", "acme", "sales-navigator-core=0"])
+    let acme = app
+        .tenant_with_seats("acme", &[("sales-navigator-core", 0)])
         .await;
     let tle = App::new(&app, &acme, Product::TeamlinkExtend);
     let sales = App::new(&app, &acme, Product::SalesNavigator);

@@ -118,8 +118,7 @@ async fn a_manual_license_is_granted_revoked_adopted_by_scim_and_revoked_on_leav
 #[tokio::test]
 async fn manual_grants_are_refused_for_full_pools_and_unknown_people() {
     let app = TestApp::spawn().await;
-    app.tenant("acme").await;
-    app.cli_ok(&["tenant", "seats", "acme", "learning=1"]).await;
+    app.tenant_with_seats("acme", &[("learning", 1)]).await;
     for (email, family) in [("ann@acme.example", "Lee"), ("bob@acme.example", "Bo")] {
         app.cli_ok(&[
             "person", "add", "acme", email, "--given", "Pat", "--family", family,
@@ -174,8 +173,8 @@ async fn manual_grants_are_refused_for_full_pools_and_unknown_people() {
 #[tokio::test]
 async fn the_waitlist_command_lists_people_in_serving_order() {
     let app = TestApp::spawn().await;
-    let acme = app.tenant("acme").await;
-    app.cli_ok(&["tenant", "seats", "acme", "sales-navigator-advanced=0"])
+    let acme = app
+        .tenant_with_seats("acme", &[("sales-navigator-advanced", 0)])
         .await;
     app.cli_ok(&[
         "policy",

@@ -6,7 +6,7 @@
 
 use reqwest::Method;
 use rosterd_domain::Product;
-use rosterd_test_support::TestApp;
+use rosterd_test_support::{ScimUser, TestApp};
 use serde_json::{Value, json};
 
 use crate::licensing::{App, assert_verified, in_use};
@@ -34,18 +34,15 @@ async fn set_policy(app: &TestApp, default: &str, rules: &[&str], dry_run: bool)
 
 /// Creates an active user with a department (or none).
 async fn user(sales: &App<'_>, email: &str, employee: &str, department: Option<&str>) -> String {
-    let mut enterprise = json!({"employeeNumber": employee});
+    let mut body = ScimUser::new(email)
+        .name("Pat", email)
+        .work_email()
+        .active(true)
+        .employee_number(employee);
     if let Some(department) = department {
-        enterprise["department"] = json!(department);
+        body = body.department(department);
     }
-    let body = json!({
-        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User", ENTERPRISE],
-        "userName": email,
-        "name": {"givenName": "Pat", "familyName": email},
-        "emails": [{"primary": true, "value": email, "type": "work"}],
-        "active": true,
-        ENTERPRISE: enterprise,
-    });
+    let body = body.json();
     let (status, body) = sales.send(Method::POST, "/Users", Some(body)).await;
     assert_eq!(status, 201, "{body}");
     body["id"].as_str().unwrap().to_owned()
@@ -78,7 +75,7 @@ async fn members(sales: &App<'_>, group: &str, op: &str, id: &str) {
             json!([{"op": op, "path": "members", "value": [{"value": id}]}]),
         )
         .await;
-    assert_eq!(status, 200, "{body}");
+    assert_eq!(status, 204, "{body}");
 }
 
 /// Every live license as `email kind`, sorted: what `rosterd license list` shows.
@@ -171,8 +168,8 @@ async fn attribute_rules_assign_change_and_revoke_and_groups_come_first() {
 #[tokio::test]
 async fn policy_set_re_evaluates_everyone_and_a_dry_run_changes_nothing() {
     let app = TestApp::spawn().await;
-    let acme = app.tenant("acme").await;
-    app.cli_ok(&["tenant", "seats", "acme", "sales-navigator-advanced=1"])
+    let acme = app
+        .tenant_with_seats("acme", &[("sales-navigator-advanced", 1)])
         .await;
     let sales = App::new(&app, &acme, Product::SalesNavigator);
     // Under the built-in policy everyone gets core.
@@ -254,8 +251,8 @@ async fn policy_set_re_evaluates_everyone_and_a_dry_run_changes_nothing() {
 #[tokio::test]
 async fn a_tier_change_into_a_full_pool_waits_and_is_served_as_a_change() {
     let app = TestApp::spawn().await;
-    let acme = app.tenant("acme").await;
-    app.cli_ok(&["tenant", "seats", "acme", "sales-navigator-advanced=1"])
+    let acme = app
+        .tenant_with_seats("acme", &[("sales-navigator-advanced", 1)])
         .await;
     set_policy(&app, "none", &RULES, false).await;
     let sales = App::new(&app, &acme, Product::SalesNavigator);

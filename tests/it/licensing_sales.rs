@@ -32,7 +32,7 @@ async fn members(app: &App<'_>, group: &str, op: &str, ids: &[&str]) {
             json!([{"op": op, "path": "members", "value": value}]),
         )
         .await;
-    assert_eq!(status, 200, "{body}");
+    assert_eq!(status, 204, "{body}");
 }
 
 #[tokio::test]
@@ -75,8 +75,8 @@ async fn group_rules_assign_change_and_revoke_tiers() {
 #[tokio::test]
 async fn a_full_pool_makes_group_members_wait_in_order() {
     let app = TestApp::spawn().await;
-    let acme = app.tenant("acme").await;
-    app.cli_ok(&["tenant", "seats", "acme", "sales-navigator-advanced=1"])
+    let acme = app
+        .tenant_with_seats("acme", &[("sales-navigator-advanced", 1)])
         .await;
     app.cli_ok(&[
         "policy",

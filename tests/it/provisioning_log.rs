@@ -48,8 +48,7 @@ async fn sign_in(app: &TestApp, tenant: &str) -> String {
 #[tokio::test]
 async fn a_seat_refusal_shows_in_the_provisioning_log_with_its_hint_and_no_secrets() {
     let app = TestApp::spawn().await;
-    let acme = app.tenant("acme").await;
-    app.cli_ok(&["tenant", "seats", "acme", "learning=1"]).await;
+    let acme = app.tenant_with_seats("acme", &[("learning", 1)]).await;
     let users = format!("{}/Users", acme.base(Product::Learning));
     let token = acme.token(Product::Learning);
     let post = |name: &'static str| {

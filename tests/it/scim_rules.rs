@@ -1,14 +1,13 @@
 //! SCIM behaviour every IdP relies on: per-app namespaces, tenant isolation, errors and limits.
 
 use rosterd_domain::Product;
-use rosterd_test_support::TestApp;
+use rosterd_test_support::{ScimUser, TestApp};
 use serde_json::json;
 
 use crate::scim_client::{Scim, expect};
 
 fn user(name: &str) -> serde_json::Value {
-    json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": name,
-           "emails": [{"value": name, "primary": true}]})
+    ScimUser::new(name).json()
 }
 
 #[tokio::test]

@@ -551,6 +551,7 @@ impl Provisioner {
             db: conn.clone(),
             writer: writer.clone(),
             clock: Arc::clone(&clock),
+            metrics: rosterd::metrics::Metrics::from_config(&config)?,
             config: Arc::new(config),
         };
         let (recorder, _writer) = Recorder::start(writer.clone(), clock);

@@ -38,7 +38,12 @@ impl AdminError {
 impl From<rosterd_tenancy::Error> for AdminError {
     fn from(err: rosterd_tenancy::Error) -> Self {
         match err {
-            rosterd_tenancy::Error::TenantNotFound(_) => AdminError::NotFound,
+            rosterd_tenancy::Error::TenantNotFound(_)
+            | rosterd_tenancy::Error::ClientNotFound(_)
+            | rosterd_tenancy::Error::ClientSecretNotFound(_) => AdminError::NotFound,
+            rosterd_tenancy::Error::ClientRevoked(_) => AdminError::Forbidden(
+                "This OAuth client is revoked: create a new client instead.".to_owned(),
+            ),
             rosterd_tenancy::Error::Busy => AdminError::Busy,
             other => AdminError::Internal(format!("tenancy: {other}")),
         }

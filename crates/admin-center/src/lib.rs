@@ -139,6 +139,22 @@ pub fn router<S: Clone + Send + Sync + 'static>(state: AdminState) -> Router<S> 
             post(pages::scim::revoke),
         )
         .route(
+            &format!("{scim}/clients"),
+            post(pages::oauth_clients::create),
+        )
+        .route(
+            &format!("{scim}/clients/{{client}}/secrets"),
+            post(pages::oauth_clients::add_secret),
+        )
+        .route(
+            &format!("{scim}/clients/{{client}}/secrets/{{secret}}/revoke"),
+            post(pages::oauth_clients::revoke_secret),
+        )
+        .route(
+            &format!("{scim}/clients/{{client}}/revoke"),
+            post(pages::oauth_clients::revoke),
+        )
+        .route(
             &format!("{t}/licenses/policy"),
             get(pages::policy::show).post(pages::policy::save),
         )

@@ -8,6 +8,7 @@ pub mod exports;
 pub mod groups;
 pub mod guides;
 pub mod licenses;
+pub mod oauth_clients;
 pub mod overview;
 pub mod policy;
 pub mod provisioning;

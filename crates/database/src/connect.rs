@@ -141,6 +141,27 @@ pub fn sqlite_path(url: &str) -> Option<&str> {
     (!path.is_empty() && path != ":memory:").then_some(path)
 }
 
+/// The pool's connections: how many are open, and how many of those are idle.
+pub fn pool_connections(db: &DatabaseConnection) -> (u32, u32) {
+    match db {
+        DatabaseConnection::SqlxSqlitePoolConnection(_) => {
+            let pool = db.get_sqlite_connection_pool();
+            (
+                pool.size(),
+                u32::try_from(pool.num_idle()).unwrap_or(u32::MAX),
+            )
+        }
+        DatabaseConnection::SqlxPostgresPoolConnection(_) => {
+            let pool = db.get_postgres_connection_pool();
+            (
+                pool.size(),
+                u32::try_from(pool.num_idle()).unwrap_or(u32::MAX),
+            )
+        }
+        _ => (0, 0),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

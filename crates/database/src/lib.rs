@@ -13,7 +13,7 @@ pub mod secret_route;
 
 pub use connect::{
     DEFAULT_STATEMENT_TIMEOUT, connect_url, connect_url_with, connect_writer, ping,
-    spawn_checkpointer, sqlite_path,
+    pool_connections, spawn_checkpointer, sqlite_path,
 };
 pub use error::{DatabaseError, DbFailure, classify, is_unique_violation};
 

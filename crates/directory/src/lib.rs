@@ -18,6 +18,7 @@ pub mod hooks;
 mod listing;
 pub mod manual_groups;
 pub mod manual_people;
+mod member_pages;
 mod members;
 pub mod people;
 pub mod people_list;
@@ -25,6 +26,8 @@ mod refusal;
 mod scope;
 mod store;
 pub mod subjects;
+mod user_pages;
+mod user_rows;
 mod users;
 
 use std::sync::Arc;
@@ -50,6 +53,8 @@ pub struct Directory {
     /// The most values a User's multi-valued attribute may hold (see
     /// [`Directory::with_max_values_per_attribute`]).
     max_values_per_attribute: u32,
+    /// Sampled user ids for paging apps' user lists by key ([`user_pages`]).
+    user_pages: user_pages::UserPages,
 }
 
 /// The cap on a multi-valued attribute's values unless the server sets another.
@@ -72,6 +77,7 @@ impl Directory {
             clock,
             hooks: None,
             max_values_per_attribute: DEFAULT_MAX_VALUES_PER_ATTRIBUTE,
+            user_pages: user_pages::UserPages::default(),
         }
     }
 

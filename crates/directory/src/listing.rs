@@ -8,7 +8,9 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use rosterd_scim::ScimError;
+use rosterd_scim::filter::{CompareOp, Filter};
 use rosterd_scim::resource::ResourceKind;
+use rosterd_scim::schema::{GROUP_SCHEMA, USER_SCHEMA};
 use rosterd_scim::store::{ListQuery, Page, Paging, SortOrder, StoredResource};
 use sea_orm::sea_query::{Alias, Expr, SimpleExpr};
 use sea_orm::{
@@ -17,9 +19,11 @@ use sea_orm::{
 };
 use serde::{Deserialize, Serialize};
 
+use crate::entity::user_group;
 use crate::error::Outcome;
 use crate::filter_sql::{self, KeyKind};
 use crate::scope::Scope;
+use crate::user_rows::{self, UserRow};
 use crate::{Directory, groups, members, users};
 
 /// A row with its sort key.
@@ -125,6 +129,7 @@ pub(crate) async fn list(
     };
     let plan = Plan {
         query,
+        at_most_one: query.filter.as_ref().is_some_and(|f| at_most_one(f, kind)),
         key,
         key_kind,
         id_col,
@@ -132,22 +137,23 @@ pub(crate) async fn list(
     };
     match kind {
         ResourceKind::User => {
-            let (total, rows, start, next) =
-                plan.run(&dir.db, scope.users().filter(condition)).await?;
-            let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
-            let mut groups = if query.wants.groups && !ids.is_empty() {
-                Some(members::groups_of(&dir.db, scope, &ids).await?)
-            } else {
-                None
+            // Each row with its groups, when wanted, in the same statement.
+            let users = scope.users().filter(condition);
+            let groups = query
+                .wants
+                .groups
+                .then(|| user_rows::with_groups(scope, backend));
+            let (total, rows, start, next) = match dir
+                .user_pages
+                .page(&dir.db, scope, query, &users, groups.clone())
+                .await?
+            {
+                Some((total, rows, start)) => (total, rows, Some(start), None),
+                None => plan.run::<_, UserRow>(&dir.db, users, groups).await?,
             };
             let resources = rows
                 .iter()
-                .map(|row| {
-                    let refs = groups
-                        .as_mut()
-                        .map(|g| g.remove(&row.id).unwrap_or_default());
-                    users::stored(row, refs)
-                })
+                .map(|row| users::stored(&row.model, row.groups()?))
                 .collect::<Outcome<Vec<StoredResource>>>()?;
             Ok(Page {
                 total_results: total,
@@ -157,8 +163,9 @@ pub(crate) async fn list(
             })
         }
         ResourceKind::Group => {
-            let (total, rows, start, next) =
-                plan.run(&dir.db, scope.groups().filter(condition)).await?;
+            let (total, rows, start, next) = plan
+                .run::<_, user_group::Model>(&dir.db, scope.groups().filter(condition), None)
+                .await?;
             let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
             let mut members = if query.wants.members && !ids.is_empty() {
                 Some(members::members_of(&dir.db, scope, &ids).await?)
@@ -187,6 +194,8 @@ pub(crate) async fn list(
 /// How one listing sorts and pages.
 struct Plan<'a> {
     query: &'a ListQuery,
+    /// The filter matches at most one resource ([`at_most_one`]).
+    at_most_one: bool,
     key: SimpleExpr,
     key_kind: KeyKind,
     id_col: SimpleExpr,
@@ -197,36 +206,56 @@ struct Plan<'a> {
 type Fetched<M> = (u64, Vec<M>, Option<u64>, Option<String>);
 
 impl Plan<'_> {
-    async fn run<E>(
+    async fn run<E, M>(
         &self,
         db: &impl ConnectionTrait,
         filtered: Select<E>,
-    ) -> Outcome<Fetched<E::Model>>
+        computed: Option<(SimpleExpr, &'static str)>,
+    ) -> Outcome<Fetched<M>>
     where
         E: EntityTrait,
-        E::Model: FromQueryResult + Send + Sync,
+        E::Model: Sync,
+        M: FromQueryResult + Send + Sync,
     {
-        let total = filtered.clone().count(db).await?;
         let order = match self.query.sort_order {
             SortOrder::Ascending => Order::Asc,
             SortOrder::Descending => Order::Desc,
         };
-        let sorted = filtered
-            .column_as(self.key.clone(), "sort_key")
-            .order_by(self.key.clone(), order.clone())
-            .order_by(self.id_col.clone(), order);
+        let mut sorted = filtered.clone();
+        if let Some((expr, name)) = computed {
+            sorted = sorted.column_as(expr, name);
+        }
+        let sorted = sorted.column_as(self.key.clone(), "sort_key");
+        // At most one row: no order to keep, and an ORDER BY would lead PostgreSQL to walk the
+        // app's id index and test every user instead of looking the one up.
+        let sorted = if self.at_most_one {
+            sorted
+        } else {
+            sorted
+                .order_by(self.key.clone(), order.clone())
+                .order_by(self.id_col.clone(), order)
+        };
         match &self.query.paging {
             Paging::Index { start_index, count } => {
                 let start = (*start_index).max(1);
-                if *count == 0 || total < start {
+                if *count == 0 {
+                    let total = filtered.count(db).await?;
                     return Ok((total, Vec::new(), Some(start), None));
                 }
                 let rows = sorted
                     .offset(start - 1)
                     .limit(*count)
-                    .into_model::<Keyed<E::Model>>()
+                    .into_model::<Keyed<M>>()
                     .all(db)
                     .await?;
+                // A page that is not full ends the list: its total needs no count (an IdP's
+                // `filter=userName eq "..."` lookup is one such page).
+                let found = rows.len() as u64;
+                let total = if (found > 0 && found < *count) || (found == 0 && start == 1) {
+                    start - 1 + found
+                } else {
+                    filtered.count(db).await?
+                };
                 Ok((
                     total,
                     rows.into_iter().map(|r| r.model).collect(),
@@ -235,6 +264,7 @@ impl Plan<'_> {
                 ))
             }
             Paging::Cursor { cursor, count } => {
+                let total = filtered.clone().count(db).await?;
                 let after = match cursor.as_deref().filter(|c| !c.trim().is_empty()) {
                     Some(text) => Some(decode(text, &self.fingerprint)?),
                     None => None,
@@ -248,7 +278,7 @@ impl Plan<'_> {
                 };
                 let mut rows = sorted
                     .limit(count.saturating_add(1))
-                    .into_model::<Keyed<E::Model>>()
+                    .into_model::<Keyed<M>>()
                     .all(db)
                     .await?;
                 let more = rows.len() as u64 > *count;
@@ -297,5 +327,31 @@ impl Plan<'_> {
                 .lt(key.clone())
                 .or(k.eq(key).and(id.lt(cursor.i.clone()))),
         })
+    }
+}
+
+/// Whether `filter` can match at most one resource of the app: it requires `id eq` or, for
+/// Users, `userName eq` (unique per app, case-insensitively), alone or in an `and`.
+fn at_most_one(filter: &Filter, kind: ResourceKind) -> bool {
+    match filter {
+        Filter::Compare {
+            path,
+            op: CompareOp::Eq,
+            ..
+        } => {
+            let core = match kind {
+                ResourceKind::User => USER_SCHEMA,
+                ResourceKind::Group => GROUP_SCHEMA,
+            };
+            path.sub_attr.is_none()
+                && path
+                    .schema
+                    .as_deref()
+                    .is_none_or(|s| s.eq_ignore_ascii_case(core))
+                && (path.attr.eq_ignore_ascii_case("id")
+                    || (kind == ResourceKind::User && path.attr.eq_ignore_ascii_case("userName")))
+        }
+        Filter::And(left, right) => at_most_one(left, kind) || at_most_one(right, kind),
+        _ => false,
     }
 }

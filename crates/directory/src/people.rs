@@ -269,6 +269,11 @@ pub(crate) async fn link(
 ) -> Outcome<Linked> {
     let email = key_email(doc);
     let email_lower = email.as_deref().map(str::to_lowercase);
+    if current.is_none()
+        && let Some(id) = insert_whole(txn, tenant, now, email.as_deref(), doc).await?
+    {
+        return Ok(Linked { id, new: true });
+    }
     let by_email = match &email_lower {
         Some(lower) => {
             of_tenant(tenant)
@@ -300,6 +305,62 @@ pub(crate) async fn link(
     active.updated_at = Set(now);
     active.update(txn).await?;
     Ok(Linked { id, new })
+}
+
+/// The person of a new SCIM user, inserted whole in one statement when nobody of the tenant has
+/// the key email (the common case of a first sync: one round trip instead of a look-up, an
+/// insert, a read-back and an update); `None` when somebody has it (the caller links to them).
+async fn insert_whole(
+    txn: &impl ConnectionTrait,
+    tenant: &str,
+    now: DateTime<Utc>,
+    email: Option<&str>,
+    doc: &Value,
+) -> Outcome<Option<String>> {
+    let id = PersonId::new().to_string();
+    let attributes = Attributes::of(doc);
+    let mut stmt = Query::insert();
+    stmt.into_table(person::Entity)
+        .columns([
+            person::Column::TenantId,
+            person::Column::Id,
+            person::Column::Email,
+            person::Column::EmailLower,
+            person::Column::GivenName,
+            person::Column::FamilyName,
+            person::Column::DisplayName,
+            person::Column::EmployeeNumber,
+            person::Column::Department,
+            person::Column::Title,
+            person::Column::Source,
+            person::Column::CreatedAt,
+            person::Column::UpdatedAt,
+        ])
+        .values_panic([
+            tenant.into(),
+            id.clone().into(),
+            email.map(str::to_owned).into(),
+            email.map(str::to_lowercase).into(),
+            attributes.given_name.into(),
+            attributes.family_name.into(),
+            attributes.display_name.into(),
+            attributes.employee_number.into(),
+            attributes.department.into(),
+            attributes.title.into(),
+            SOURCE_IDP.into(),
+            now.into(),
+            now.into(),
+        ])
+        .on_conflict(
+            OnConflict::columns([person::Column::TenantId, person::Column::EmailLower])
+                .do_nothing()
+                .to_owned(),
+        );
+    let inserted = txn
+        .execute(txn.get_database_backend().build(&stmt))
+        .await?
+        .rows_affected();
+    Ok((inserted == 1).then_some(id))
 }
 
 /// The person a SCIM user is linked to.

@@ -104,7 +104,8 @@ impl Scope {
         scim_user::Entity::delete_many().filter(self.user_condition())
     }
 
-    fn user_condition(&self) -> SimpleExpr {
+    /// The condition every query of the app's users carries (columns named by table).
+    pub fn user_condition(&self) -> SimpleExpr {
         scim_user::Column::TenantId
             .eq(&self.tenant)
             .and(scim_user::Column::Product.eq(self.product))

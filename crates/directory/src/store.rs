@@ -5,12 +5,14 @@ use std::future::Future;
 
 use rosterd_scim::patch::PatchOperation;
 use rosterd_scim::resource::{Normalized, ResourceKind};
-use rosterd_scim::store::{ListQuery, Page, Precondition, ScimStore, StoredResource, Wants};
+use rosterd_scim::store::{
+    ListQuery, MemberPages, Page, Precondition, ScimStore, StoredResource, Wants,
+};
 use rosterd_scim::{ScimContext, ScimError};
 
 use crate::error::{Failure, MAX_ATTEMPTS, Outcome};
 use crate::scope::Scope;
-use crate::{Directory, groups, hooks, listing, users};
+use crate::{Directory, groups, hooks, listing, member_pages, users};
 
 /// Runs a write transaction again while it fails with [`Failure::Retry`] (a concurrent writer
 /// won), at most [`MAX_ATTEMPTS`] times.
@@ -144,6 +146,20 @@ impl ScimStore for Directory {
                 .map_err(Failure::into_scim)?;
         }
         Ok(page)
+    }
+
+    async fn get_group_streamed(
+        &self,
+        ctx: &ScimContext,
+        id: &str,
+    ) -> Result<(StoredResource, MemberPages), ScimError> {
+        member_pages::group_streamed(&self.db, Scope::of(ctx), id)
+            .await
+            .map_err(Failure::into_scim)
+    }
+
+    fn member_pages(&self, ctx: &ScimContext, group_id: &str) -> MemberPages {
+        member_pages::member_pages(self.db.clone(), Scope::of(ctx), group_id.to_owned())
     }
 }
 

@@ -9,7 +9,7 @@ use rosterd_scim::store::{Precondition, Reference, StoredResource, Wants};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    Set,
+    QuerySelect, Set,
 };
 use serde_json::Value;
 
@@ -18,6 +18,7 @@ use crate::entity::{scim_user, scim_user_email};
 use crate::error::{Failure, Outcome, is_unique_violation};
 use crate::hooks::{UserChange, abort, person_id, snapshot};
 use crate::scope::{Scope, begin_write};
+use crate::user_rows::{self, UserRow};
 use crate::{Directory, members, people};
 
 /// 404 for an id that is not a User of this app.
@@ -65,18 +66,24 @@ async fn with_groups(
     stored(row, groups)
 }
 
+/// One User, with its groups when wanted, in one statement ([`user_rows`]).
 pub(crate) async fn get(
     dir: &Directory,
     scope: &Scope,
     id: &str,
     wants: Wants,
 ) -> Outcome<StoredResource> {
-    let row = scope
-        .user(id)
+    let mut select = scope.user(id);
+    if wants.groups {
+        let (groups, name) = user_rows::with_groups(scope, dir.db.get_database_backend());
+        select = select.column_as(groups, name);
+    }
+    let row = select
+        .into_model::<UserRow>()
         .one(&dir.db)
         .await?
         .ok_or_else(|| not_found(id))?;
-    with_groups(&dir.db, scope, &row, wants.groups).await
+    stored(&row.model, row.groups()?)
 }
 
 pub(crate) async fn create(
@@ -89,7 +96,8 @@ pub(crate) async fn create(
     resource::check_value_counts(doc, dir.max_values_per_attribute)?;
     let user_name = resource::user_name(doc).unwrap_or_default().to_owned();
     let txn = begin_write(&dir.writer).await?;
-    ensure_user_name_free(&txn, scope, &user_name, None).await?;
+    // No look-up for a taken userName first: the unique index on (tenant, app, userName) refuses
+    // the insert below, answered with the same 409, and the transaction rolls back whole.
     let person = people::link(&txn, &scope.tenant, now, doc, None).await?;
     let id = ScimUserId::new().to_string();
     let row = scim_user::ActiveModel {

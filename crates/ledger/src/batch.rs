@@ -6,6 +6,12 @@
 //! PostgreSQL's extended protocol takes one statement per query, so there they run one after the
 //! other.
 //!
+//! On PostgreSQL the seat and its rows go as one statement instead ([`after_seat_postgres`]):
+//! the conditional UPDATE of the pool row as a data-modifying CTE and the inserts selecting from
+//! it, so the pool row, once locked, is held only for the rest of that statement and the commit
+//! that follows, not for three more round trips. With every create of a tenant queueing for
+//! that row, what it is held for is what bounds the tenant's creates per second.
+//!
 //! The caller's transaction makes a batch all or nothing; a failing statement stops the batch
 //! and its error is returned like any other (a unique violation stays recognisable).
 
@@ -66,6 +72,55 @@ pub(crate) fn after_one_change(insert: &Statement) -> Option<Statement> {
     })
 }
 
+/// One PostgreSQL statement that runs `seat` (a conditional UPDATE of one row) and then each of
+/// `inserts` (one-row `INSERT .. VALUES ($1, ..)`) only if the UPDATE changed its row, and
+/// returns one row with `taken`: 1 when it did (everything was written), 0 when not (nothing
+/// was). `None` when a statement has another shape (the caller then sends them one by one).
+pub(crate) fn after_seat_postgres(seat: &Statement, inserts: &[Statement]) -> Option<Statement> {
+    if seat.db_backend != DbBackend::Postgres || !seat.sql.starts_with("UPDATE ") {
+        return None;
+    }
+    let mut values = seat.values.clone().map_or_else(Vec::new, |Values(v)| v);
+    let mut sql = format!("WITH seat AS ({} RETURNING 1)", seat.sql);
+    for (n, insert) in inserts.iter().enumerate() {
+        let (head, rest) = insert.sql.split_once(" VALUES (")?;
+        let list = rest.strip_suffix(')')?;
+        let only_placeholders = list
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '$' | ',' | ' '));
+        if insert.db_backend != DbBackend::Postgres
+            || !head.starts_with("INSERT INTO ")
+            || list.is_empty()
+            || !only_placeholders
+        {
+            return None;
+        }
+        let offset = values.len();
+        let renumbered = list
+            .split(',')
+            .map(|p| {
+                let index: usize = p.trim().strip_prefix('$')?.parse().ok()?;
+                Some(format!("${}", index + offset))
+            })
+            .collect::<Option<Vec<_>>>()?;
+        let own = insert.values.clone().map_or_else(Vec::new, |Values(v)| v);
+        if own.len() != renumbered.len() {
+            return None;
+        }
+        values.extend(own);
+        sql.push_str(&format!(
+            ", i{n} AS ({head} SELECT {} FROM seat)",
+            renumbered.join(", ")
+        ));
+    }
+    sql.push_str(" SELECT COUNT(*) AS taken FROM seat");
+    Some(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        sql,
+        values,
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -103,6 +158,45 @@ mod tests {
             r#"INSERT INTO "licenses" ("tenant_id", "id") SELECT ?, ? WHERE changes() = 1"#
         );
         assert_eq!(guarded.values, insert.values);
+    }
+
+    #[test]
+    fn chains_postgres_inserts_on_the_seat_with_their_placeholders_renumbered() {
+        let pg = |sql: &str, values: Vec<sea_orm::Value>| {
+            Statement::from_sql_and_values(DbBackend::Postgres, sql, values)
+        };
+        let seat = pg(
+            r#"UPDATE "seat_pools" SET "in_use" = "in_use" + $1 WHERE "in_use" < "capacity""#,
+            vec![1.into()],
+        );
+        let inserts = [
+            pg(
+                r#"INSERT INTO "licenses" ("a", "b") VALUES ($1, $2)"#,
+                vec!["a".into(), "b".into()],
+            ),
+            pg(
+                r#"INSERT INTO "entries" ("c") VALUES ($1)"#,
+                vec!["c".into()],
+            ),
+        ];
+        let batch = after_seat_postgres(&seat, &inserts).unwrap();
+        assert_eq!(
+            batch.sql,
+            r#"WITH seat AS (UPDATE "seat_pools" SET "in_use" = "in_use" + $1 WHERE "in_use" < "capacity" RETURNING 1), i0 AS (INSERT INTO "licenses" ("a", "b") SELECT $2, $3 FROM seat), i1 AS (INSERT INTO "entries" ("c") SELECT $4 FROM seat) SELECT COUNT(*) AS taken FROM seat"#
+        );
+        assert_eq!(
+            batch.values,
+            Some(Values(vec![1.into(), "a".into(), "b".into(), "c".into()]))
+        );
+        let returning = pg(
+            r#"INSERT INTO "a" ("x") VALUES ($1) RETURNING "x""#,
+            vec![1.into()],
+        );
+        assert_eq!(after_seat_postgres(&seat, &[returning]), None);
+        assert_eq!(
+            after_seat_postgres(&sqlite("UPDATE a SET x = 1", vec![]), &[]),
+            None
+        );
     }
 
     #[test]

@@ -36,6 +36,7 @@ mod demand;
 pub mod entity;
 mod entry;
 mod error;
+mod fleet;
 mod handle;
 mod license;
 mod manual;
@@ -62,6 +63,7 @@ pub use capacity::{create_pools, set_capacity};
 pub use demand::{Demand, unmet_demand};
 pub use entry::{Entry, EntryKind, entries};
 pub use error::{Error, Result};
+pub use fleet::{FleetTotals, KindTotals, fleet_totals};
 pub use handle::TenantLedger;
 pub use license::{
     License, LicenseQuery, LicenseSource, LicenseState, find_license, find_live, licenses_of,

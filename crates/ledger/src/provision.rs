@@ -11,7 +11,7 @@ use sea_orm::{
 };
 use serde::Serialize;
 
-use crate::batch::{after_one_change, execute_together};
+use crate::batch::{after_one_change, after_seat_postgres, execute_together};
 use crate::entity::license;
 use crate::entry::{EntryKind, NewEntry, append, append_statements};
 use crate::error::{Error, Result, is_unique_violation};
@@ -102,6 +102,21 @@ pub(crate) async fn assign_new(
     } = *ledger;
     let backend = db.get_database_backend();
     let (model, inserts) = assigned(ledger, person, kind, source, reason);
+    let seat = take_seat_statement(backend, clock, tenant, kind);
+    if let Some(together) = after_seat_postgres(&seat, &inserts) {
+        let taken: i64 = match db.query_one(together).await {
+            Ok(Some(row)) => row.try_get("", "taken").map_err(Error::from)?,
+            Ok(None) => 0,
+            Err(err) => return Err(assign_failed(err)),
+        };
+        return match taken {
+            1 => model.try_into(),
+            0 => Err(pool_full(db, tenant, kind).await),
+            n => Err(Error::from(DbErr::Custom(format!(
+                "assigning a {kind} license took {n} seats"
+            )))),
+        };
+    }
     let guarded: Option<Vec<Statement>> = inserts.iter().map(after_one_change).collect();
     let Some(guarded) = guarded else {
         take_seat(db, clock, tenant, kind).await?;
@@ -109,7 +124,7 @@ pub(crate) async fn assign_new(
         return model.try_into();
     };
     let expected = 1 + guarded.len() as u64;
-    let mut batch = vec![take_seat_statement(backend, clock, tenant, kind)];
+    let mut batch = vec![seat];
     batch.extend(guarded);
     match execute_together(db, batch).await {
         Ok(0) => Err(pool_full(db, tenant, kind).await),

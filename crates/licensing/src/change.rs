@@ -8,7 +8,7 @@ use rosterd_domain::{Clock, TenantId};
 use rosterd_ledger::{
     Actor, LicensePolicy, Plan, PolicySubject, RULE_ATTRIBUTES, StoredPolicy, Subject, WaitKey,
 };
-use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection};
 
 use crate::app::ProductApp;
 use crate::error::{Error, Result};
@@ -74,7 +74,12 @@ pub async fn save_policy(
     actor: &Actor,
 ) -> Result<(StoredPolicy, Plan)> {
     configurable(app)?;
-    let txn = db.begin().await.map_err(rosterd_ledger::Error::from)?;
+    // Reads everyone, then writes: on SQLite the write lock is taken at the start, or a SCIM
+    // write committing in between fails this one with SQLITE_BUSY_SNAPSHOT (`rosterd policy set`
+    // against a serving database did).
+    let txn = rosterd_database::begin_write(db)
+        .await
+        .map_err(rosterd_ledger::Error::from)?;
     let people = subjects(&txn, app, tenant).await?;
     let saved = rosterd_ledger::apply_policy(
         &rosterd_ledger::TenantLedger::new(&txn, clock, tenant, actor),

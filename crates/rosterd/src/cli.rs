@@ -2,6 +2,7 @@
 //! and tests. Output goes to the writer the caller passes, so tests run commands in-process.
 
 mod admin;
+mod client;
 mod ledger;
 mod license;
 mod operator;
@@ -57,6 +58,9 @@ pub enum Command {
     /// SCIM bearer tokens of a tenant's product apps.
     #[command(subcommand)]
     Token(token::TokenCommand),
+    /// OAuth 2.0 clients of a tenant's product apps (client credentials).
+    #[command(subcommand)]
+    Client(client::ClientCommand),
     /// Turn a product app's SCIM on or off.
     #[command(subcommand)]
     App(token::AppCommand),
@@ -142,6 +146,7 @@ pub async fn run(cli: Cli, out: &mut (dyn Write + Send)) -> anyhow::Result<ExitC
         Command::Tenant(command) => tenant::run(&mut ctx, command).await,
         Command::Admin(command) => admin::run(&mut ctx, command).await,
         Command::Token(command) => token::run(&mut ctx, command).await,
+        Command::Client(command) => client::run(&mut ctx, command).await,
         Command::App(command) => token::run_app(&mut ctx, command).await,
         Command::Operator(command) => operator::run(&mut ctx, command).await,
         Command::Ledger(command) => ledger::run(&mut ctx, command).await,

@@ -1,7 +1,10 @@
 //! Configuration: embedded defaults, then an optional TOML file, then environment variables,
-//! then command-line flags. Validated once at start; an error names the key and what it expects.
+//! then command-line flags. Validated once at start; an error names the key, its environment
+//! variable and what it expects. Each key is spelled once in [`ENV`] (its file key and its
+//! variable) and read once by its validation; the layers only fill a map.
 //! Every key is documented in `docs/configuration.md`.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -31,6 +34,11 @@ pub struct Config {
     pub max_body_bytes: usize,
     pub migrate_on_start: bool,
     pub otlp_endpoint: Option<String>,
+    /// How often metrics are pushed to the OTLP endpoint.
+    pub otlp_metrics_interval: Duration,
+    /// Where `/metrics` is served (Prometheus text format); `None`: not served. Never the
+    /// public listener.
+    pub metrics_listen: Option<SocketAddr>,
     pub scim: ScimConfig,
     /// Where activation notices go; `None`: written to the log (development only).
     pub smtp: Option<SmtpConfig>,
@@ -45,6 +53,8 @@ pub struct Config {
     pub database_statement_timeout: Duration,
     /// Each app's request rate and each tenant's concurrent writes.
     pub fair_share: FairShareConfig,
+    /// How long an access token of the OAuth token endpoint lives, in minutes (60..=360).
+    pub oauth_access_token_minutes: u32,
 }
 
 /// The HTTP server's limits on connections (see `docs/operations.md`, "Limits").
@@ -106,55 +116,44 @@ pub struct ScimConfig {
     pub max_values_per_attribute: u32,
 }
 
-/// The raw layered values, before validation. Field names are the TOML keys.
+/// The raw layered values, before validation: each key's text as last set, by its flat key
+/// (the TOML key; a table's keys carry the table's name in front).
 #[derive(Debug, Default)]
-struct Raw {
-    database_url: Option<String>,
-    redis_url: Option<String>,
-    listen: Option<String>,
-    public_url: Option<String>,
-    log_format: Option<String>,
-    log_level: Option<String>,
-    max_body_bytes: Option<String>,
-    migrate_on_start: Option<String>,
-    otlp_endpoint: Option<String>,
-    scim_max_results: Option<String>,
-    scim_bulk_max_operations: Option<String>,
-    scim_bulk_max_payload_bytes: Option<String>,
-    smtp_url: Option<String>,
-    smtp_from: Option<String>,
-    provisioning_log_retention_days: Option<String>,
-    trusted_proxies: Option<String>,
-    password_hash_concurrency: Option<String>,
-    scim_max_patch_operations: Option<String>,
-    scim_max_values_per_attribute: Option<String>,
-    http_header_timeout_secs: Option<String>,
-    http_body_timeout_secs: Option<String>,
-    http_idle_timeout_secs: Option<String>,
-    http_request_timeout_secs: Option<String>,
-    http_max_connections: Option<String>,
-    database_statement_timeout_ms: Option<String>,
-    fair_share_requests_per_second: Option<String>,
-    fair_share_burst: Option<String>,
-    fair_share_tenant_max_concurrent_writes: Option<String>,
-    fair_share_write_wait_ms: Option<String>,
-    fair_share_contention_window_ms: Option<String>,
-}
+struct Raw(BTreeMap<&'static str, String>);
 
 /// A configuration value that cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
+    /// `key` names the setting and its environment variable, e.g.
+    /// `http.idle_timeout_secs (ROSTERD_HTTP_IDLE_TIMEOUT_SECS)`.
     #[error("{key}: {message}")]
-    Invalid { key: &'static str, message: String },
+    Invalid { key: String, message: String },
     #[error("config file {path}: {message}")]
     File { path: PathBuf, message: String },
 }
 
-fn invalid(key: &'static str, message: impl Into<String>) -> ConfigError {
+fn invalid(key: &str, message: impl Into<String>) -> ConfigError {
     ConfigError::Invalid {
-        key,
+        key: label(key),
         message: message.into(),
     }
+}
+
+/// How an error names `key`: the setting (a table's key with a dot, as the file may write it)
+/// and its environment variable.
+fn label(key: &str) -> String {
+    let var = ENV
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map_or("", |(_, var)| var);
+    let shown = ["provisioning_log", "http", "fair_share", "database"]
+        .iter()
+        .find_map(|table| {
+            let rest = key.strip_prefix(table)?.strip_prefix('_')?;
+            (key != "database_url").then(|| format!("{table}.{rest}"))
+        })
+        .unwrap_or_else(|| key.to_owned());
+    format!("{shown} ({var})")
 }
 
 /// The environment variable for each key.
@@ -168,6 +167,11 @@ const ENV: &[(&str, &str)] = &[
     ("max_body_bytes", "ROSTERD_MAX_BODY_BYTES"),
     ("migrate_on_start", "ROSTERD_MIGRATE_ON_START"),
     ("otlp_endpoint", "OTEL_EXPORTER_OTLP_ENDPOINT"),
+    (
+        "otlp_metrics_interval_secs",
+        "ROSTERD_OTLP_METRICS_INTERVAL_SECS",
+    ),
+    ("metrics_listen", "ROSTERD_METRICS_LISTEN"),
     ("scim_max_results", "ROSTERD_SCIM_MAX_RESULTS"),
     (
         "scim_bulk_max_operations",
@@ -228,6 +232,10 @@ const ENV: &[(&str, &str)] = &[
         "fair_share_contention_window_ms",
         "ROSTERD_FAIR_SHARE_CONTENTION_WINDOW_MS",
     ),
+    (
+        "oauth_access_token_minutes",
+        "ROSTERD_OAUTH_ACCESS_TOKEN_MINUTES",
+    ),
 ];
 
 /// Values given on the command line; they win over everything else.
@@ -260,13 +268,13 @@ impl Config {
             }
         }
         if let Some(url) = &overrides.database_url {
-            raw.database_url = Some(url.clone());
+            raw.set("database_url", url.clone());
         }
         if let Some(listen) = &overrides.listen {
-            raw.listen = Some(listen.clone());
+            raw.set("listen", listen.clone());
         }
         if let Some(public_url) = &overrides.public_url {
-            raw.public_url = Some(public_url.clone());
+            raw.set("public_url", public_url.clone());
         }
         raw.validate()
     }
@@ -324,181 +332,173 @@ fn read_file(path: &Path) -> Result<Raw, ConfigError> {
 }
 
 impl Raw {
-    fn set(&mut self, key: &str, value: String) {
-        let slot = match key {
-            "database_url" => &mut self.database_url,
-            "redis_url" => &mut self.redis_url,
-            "listen" => &mut self.listen,
-            "public_url" => &mut self.public_url,
-            "log_format" => &mut self.log_format,
-            "log_level" => &mut self.log_level,
-            "max_body_bytes" => &mut self.max_body_bytes,
-            "migrate_on_start" => &mut self.migrate_on_start,
-            "otlp_endpoint" => &mut self.otlp_endpoint,
-            "scim_max_results" => &mut self.scim_max_results,
-            "scim_bulk_max_operations" => &mut self.scim_bulk_max_operations,
-            "scim_bulk_max_payload_bytes" => &mut self.scim_bulk_max_payload_bytes,
-            "smtp_url" => &mut self.smtp_url,
-            "smtp_from" => &mut self.smtp_from,
-            "provisioning_log_retention_days" => &mut self.provisioning_log_retention_days,
-            "trusted_proxies" => &mut self.trusted_proxies,
-            "password_hash_concurrency" => &mut self.password_hash_concurrency,
-            "scim_max_patch_operations" => &mut self.scim_max_patch_operations,
-            "scim_max_values_per_attribute" => &mut self.scim_max_values_per_attribute,
-            "http_header_timeout_secs" => &mut self.http_header_timeout_secs,
-            "http_body_timeout_secs" => &mut self.http_body_timeout_secs,
-            "http_idle_timeout_secs" => &mut self.http_idle_timeout_secs,
-            "http_request_timeout_secs" => &mut self.http_request_timeout_secs,
-            "http_max_connections" => &mut self.http_max_connections,
-            "database_statement_timeout_ms" => &mut self.database_statement_timeout_ms,
-            "fair_share_requests_per_second" => &mut self.fair_share_requests_per_second,
-            "fair_share_burst" => &mut self.fair_share_burst,
-            "fair_share_tenant_max_concurrent_writes" => {
-                &mut self.fair_share_tenant_max_concurrent_writes
-            }
-            "fair_share_write_wait_ms" => &mut self.fair_share_write_wait_ms,
-            "fair_share_contention_window_ms" => &mut self.fair_share_contention_window_ms,
-            _ => return,
-        };
-        *slot = Some(value);
+    fn set(&mut self, key: &'static str, value: String) {
+        self.0.insert(key, value);
     }
 
-    fn validate(self) -> Result<Config, ConfigError> {
+    /// The value of `key`, taken: what `validate` leaves behind was read by nobody.
+    fn take(&mut self, key: &'static str) -> Option<String> {
+        self.0.remove(key)
+    }
+
+    fn validate(mut self) -> Result<Config, ConfigError> {
         let database_url = self
-            .database_url
+            .take("database_url")
             .unwrap_or_else(|| "sqlite://./data/rosterd.db?mode=rwc".to_owned());
         if !(database_url.starts_with("sqlite:")
             || database_url.starts_with("postgres://")
             || database_url.starts_with("postgresql://"))
         {
             return Err(invalid(
-                "database_url (DATABASE_URL)",
+                "database_url",
                 "expected a `sqlite:` or `postgres://` URL",
             ));
         }
-        let redis_url = match self.redis_url {
+        let redis_url = match self.take("redis_url") {
             Some(url) if url.starts_with("redis://") || url.starts_with("rediss://") => {
                 Some(Secret::new(url))
             }
             Some(_) => {
                 return Err(invalid(
-                    "redis_url (REDIS_URL)",
+                    "redis_url",
                     "expected a `redis://` or `rediss://` URL",
                 ));
             }
             None => None,
         };
-        let listen_text = self.listen.unwrap_or_else(|| "127.0.0.1:8080".to_owned());
+        let listen_text = self
+            .take("listen")
+            .unwrap_or_else(|| "127.0.0.1:8080".to_owned());
         let listen: SocketAddr = listen_text.parse().map_err(|_| {
             invalid(
-                "listen (ROSTERD_LISTEN)",
+                "listen",
                 format!("expected an address and port such as 127.0.0.1:8080, got `{listen_text}`"),
             )
         })?;
-        let public_url = match self.public_url {
+        let public_url = match self.take("public_url") {
             Some(url) if url.starts_with("http://") || url.starts_with("https://") => {
                 url.trim_end_matches('/').to_owned()
             }
             Some(url) => {
                 return Err(invalid(
-                    "public_url (ROSTERD_PUBLIC_URL)",
+                    "public_url",
                     format!("expected an http:// or https:// URL, got `{url}`"),
                 ));
             }
             None => format!("http://{listen}"),
         };
-        let log_format = match self.log_format.as_deref().map(str::to_ascii_lowercase) {
+        let log_format = match self
+            .take("log_format")
+            .as_deref()
+            .map(str::to_ascii_lowercase)
+        {
             None => LogFormat::Pretty,
             Some(f) if f == "pretty" => LogFormat::Pretty,
             Some(f) if f == "json" => LogFormat::Json,
             Some(other) => {
                 return Err(invalid(
-                    "log_format (ROSTERD_LOG_FORMAT)",
+                    "log_format",
                     format!("expected `pretty` or `json`, got `{other}`"),
                 ));
             }
         };
-        let log_level = self.log_level.unwrap_or_else(|| "info".to_owned());
+        let log_level = self.take("log_level").unwrap_or_else(|| "info".to_owned());
         if tracing_subscriber::EnvFilter::try_new(&log_level).is_err() {
             return Err(invalid(
-                "log_level (ROSTERD_LOG)",
+                "log_level",
                 format!(
                     "expected a level such as `info` or a filter such as `info,rosterd=debug`, got `{log_level}`"
                 ),
             ));
         }
         let max_body_bytes = number(
-            self.max_body_bytes,
-            "max_body_bytes (ROSTERD_MAX_BODY_BYTES)",
+            self.take("max_body_bytes"),
+            "max_body_bytes",
             1024 * 1024,
             1024,
         )?;
-        let migrate_on_start = match self.migrate_on_start.as_deref() {
+        let migrate_on_start = match self.take("migrate_on_start").as_deref() {
             None => true,
             Some("true" | "1" | "yes") => true,
             Some("false" | "0" | "no") => false,
             Some(other) => {
                 return Err(invalid(
-                    "migrate_on_start (ROSTERD_MIGRATE_ON_START)",
+                    "migrate_on_start",
                     format!("expected `true` or `false`, got `{other}`"),
                 ));
             }
         };
-        let otlp_endpoint = match self.otlp_endpoint {
+        let otlp_endpoint = match self.take("otlp_endpoint") {
             Some(url) if url.starts_with("http://") || url.starts_with("https://") => Some(url),
             Some(url) => {
                 return Err(invalid(
-                    "otlp_endpoint (OTEL_EXPORTER_OTLP_ENDPOINT)",
+                    "otlp_endpoint",
                     format!("expected an http:// or https:// URL, got `{url}`"),
                 ));
             }
             None => None,
         };
+        let otlp_metrics_interval = Duration::from_secs(number(
+            self.take("otlp_metrics_interval_secs"),
+            "otlp_metrics_interval_secs",
+            60,
+            1,
+        )?);
+        let metrics_listen = match self.take("metrics_listen") {
+            Some(text) => Some(text.parse::<SocketAddr>().map_err(|_| {
+                invalid(
+                    "metrics_listen",
+                    format!("expected an address and port such as 127.0.0.1:9464, got `{text}`"),
+                )
+            })?),
+            None => None,
+        };
+        if metrics_listen.is_some_and(|m| m == listen) {
+            return Err(invalid(
+                "metrics_listen",
+                "must differ from `listen`: metrics are never served on the public listener",
+            ));
+        }
         let scim = ScimConfig {
-            max_results: number(
-                self.scim_max_results,
-                "scim_max_results (ROSTERD_SCIM_MAX_RESULTS)",
-                1000,
-                1,
-            )?,
+            max_results: number(self.take("scim_max_results"), "scim_max_results", 1000, 1)?,
             bulk_max_operations: number(
-                self.scim_bulk_max_operations,
-                "scim_bulk_max_operations (ROSTERD_SCIM_BULK_MAX_OPERATIONS)",
+                self.take("scim_bulk_max_operations"),
+                "scim_bulk_max_operations",
                 1000,
                 1,
             )?,
             bulk_max_payload_bytes: number(
-                self.scim_bulk_max_payload_bytes,
-                "scim_bulk_max_payload_bytes (ROSTERD_SCIM_BULK_MAX_PAYLOAD_BYTES)",
+                self.take("scim_bulk_max_payload_bytes"),
+                "scim_bulk_max_payload_bytes",
                 1024 * 1024,
                 1024,
             )?,
             max_patch_operations: number(
-                self.scim_max_patch_operations,
-                "scim_max_patch_operations (ROSTERD_SCIM_MAX_PATCH_OPERATIONS)",
+                self.take("scim_max_patch_operations"),
+                "scim_max_patch_operations",
                 1000,
                 1,
             )?,
             max_values_per_attribute: number(
-                self.scim_max_values_per_attribute,
-                "scim_max_values_per_attribute (ROSTERD_SCIM_MAX_VALUES_PER_ATTRIBUTE)",
+                self.take("scim_max_values_per_attribute"),
+                "scim_max_values_per_attribute",
                 10_000,
                 1,
             )?,
         };
-        let smtp = smtp(self.smtp_url, self.smtp_from)?;
+        let smtp = smtp(self.take("smtp_url"), self.take("smtp_from"))?;
         let provisioning_log = ProvisioningLogConfig {
             retention_days: number(
-                self.provisioning_log_retention_days,
-                "provisioning_log.retention_days (ROSTERD_PROVISIONING_LOG_RETENTION_DAYS)",
+                self.take("provisioning_log_retention_days"),
+                "provisioning_log_retention_days",
                 30,
                 1,
             )?,
         };
-        let trusted_proxies = match self.trusted_proxies {
+        let trusted_proxies = match self.take("trusted_proxies") {
             Some(list) => list.parse().map_err(|e: String| {
                 invalid(
-                    "trusted_proxies (ROSTERD_TRUSTED_PROXIES)",
+                    "trusted_proxies",
                     format!("expected addresses or CIDR networks separated by commas: {e}"),
                 )
             })?,
@@ -506,79 +506,80 @@ impl Raw {
         };
         let cpus = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
         let password_hash_concurrency = number(
-            self.password_hash_concurrency,
-            "password_hash_concurrency (ROSTERD_PASSWORD_HASH_CONCURRENCY)",
+            self.take("password_hash_concurrency"),
+            "password_hash_concurrency",
             cpus,
             1,
         )?;
         let seconds = |value, key, default| number(value, key, default, 1).map(Duration::from_secs);
         let http = HttpConfig {
             header_timeout: seconds(
-                self.http_header_timeout_secs,
-                "http.header_timeout_secs (ROSTERD_HTTP_HEADER_TIMEOUT_SECS)",
+                self.take("http_header_timeout_secs"),
+                "http_header_timeout_secs",
                 10,
             )?,
             body_timeout: seconds(
-                self.http_body_timeout_secs,
-                "http.body_timeout_secs (ROSTERD_HTTP_BODY_TIMEOUT_SECS)",
+                self.take("http_body_timeout_secs"),
+                "http_body_timeout_secs",
                 30,
             )?,
             idle_timeout: seconds(
-                self.http_idle_timeout_secs,
-                "http.idle_timeout_secs (ROSTERD_HTTP_IDLE_TIMEOUT_SECS)",
+                self.take("http_idle_timeout_secs"),
+                "http_idle_timeout_secs",
                 60,
             )?,
             request_timeout: seconds(
-                self.http_request_timeout_secs,
-                "http.request_timeout_secs (ROSTERD_HTTP_REQUEST_TIMEOUT_SECS)",
+                self.take("http_request_timeout_secs"),
+                "http_request_timeout_secs",
                 60,
             )?,
             max_connections: number(
-                self.http_max_connections,
-                "http.max_connections (ROSTERD_HTTP_MAX_CONNECTIONS)",
+                self.take("http_max_connections"),
+                "http_max_connections",
                 1024,
                 1,
             )?,
         };
         let database_statement_timeout = Duration::from_millis(number(
-            self.database_statement_timeout_ms,
-            "database.statement_timeout_ms (ROSTERD_DATABASE_STATEMENT_TIMEOUT_MS)",
+            self.take("database_statement_timeout_ms"),
+            "database_statement_timeout_ms",
             30_000,
             100,
         )?);
         let fair_share = FairShareConfig {
             requests_per_second: number(
-                self.fair_share_requests_per_second,
-                "fair_share.requests_per_second (ROSTERD_FAIR_SHARE_REQUESTS_PER_SECOND)",
+                self.take("fair_share_requests_per_second"),
+                "fair_share_requests_per_second",
                 50,
                 1,
             )?,
-            burst: number(
-                self.fair_share_burst,
-                "fair_share.burst (ROSTERD_FAIR_SHARE_BURST)",
-                200,
-                1,
-            )?,
+            burst: number(self.take("fair_share_burst"), "fair_share_burst", 200, 1)?,
             tenant_max_concurrent_writes: number(
-                self.fair_share_tenant_max_concurrent_writes,
-                "fair_share.tenant_max_concurrent_writes \
-                 (ROSTERD_FAIR_SHARE_TENANT_MAX_CONCURRENT_WRITES)",
+                self.take("fair_share_tenant_max_concurrent_writes"),
+                "fair_share_tenant_max_concurrent_writes",
                 4,
                 1,
             )?,
             write_wait: Duration::from_millis(number(
-                self.fair_share_write_wait_ms,
-                "fair_share.write_wait_ms (ROSTERD_FAIR_SHARE_WRITE_WAIT_MS)",
+                self.take("fair_share_write_wait_ms"),
+                "fair_share_write_wait_ms",
                 10_000,
                 1,
             )?),
             contention_window: Duration::from_millis(number(
-                self.fair_share_contention_window_ms,
-                "fair_share.contention_window_ms (ROSTERD_FAIR_SHARE_CONTENTION_WINDOW_MS)",
+                self.take("fair_share_contention_window_ms"),
+                "fair_share_contention_window_ms",
                 2_000,
                 0,
             )?),
         };
+        let oauth_access_token_minutes =
+            oauth_access_token_minutes(self.take("oauth_access_token_minutes"))?;
+        debug_assert!(
+            self.0.is_empty(),
+            "keys no validation read: {:?}",
+            self.0.keys()
+        );
         Ok(Config {
             database_url: Secret::new(database_url),
             redis_url,
@@ -589,6 +590,8 @@ impl Raw {
             max_body_bytes,
             migrate_on_start,
             otlp_endpoint,
+            otlp_metrics_interval,
+            metrics_listen,
             scim,
             smtp,
             provisioning_log,
@@ -597,15 +600,39 @@ impl Raw {
             http,
             database_statement_timeout,
             fair_share,
+            oauth_access_token_minutes,
         })
     }
+}
+
+/// The OAuth access tokens' lifetime: what Microsoft Entra ID accepts, 60 to 360 minutes.
+fn oauth_access_token_minutes(value: Option<String>) -> Result<u32, ConfigError> {
+    const KEY: &str = "oauth_access_token_minutes";
+    let range = rosterd_tenancy::oauth::ACCESS_TOKEN_MINUTES_RANGE;
+    let minutes = number(
+        value,
+        KEY,
+        rosterd_tenancy::oauth::ACCESS_TOKEN_MINUTES_DEFAULT,
+        0,
+    )?;
+    if !range.contains(&minutes) {
+        return Err(invalid(
+            KEY,
+            format!(
+                "expected {} to {} minutes (what Microsoft Entra ID accepts), got {minutes}",
+                range.start(),
+                range.end()
+            ),
+        ));
+    }
+    Ok(minutes)
 }
 
 fn smtp(url: Option<String>, from: Option<String>) -> Result<Option<SmtpConfig>, ConfigError> {
     let Some(url) = url else {
         if from.is_some() {
             return Err(invalid(
-                "smtp_from (ROSTERD_SMTP_FROM)",
+                "smtp_from",
                 "is set but smtp_url (ROSTERD_SMTP_URL) is not; set both to send mail",
             ));
         }
@@ -614,19 +641,19 @@ fn smtp(url: Option<String>, from: Option<String>) -> Result<Option<SmtpConfig>,
     if !(url.starts_with("smtp://") || url.starts_with("smtps://")) {
         // The URL may carry a password: do not echo it.
         return Err(invalid(
-            "smtp_url (ROSTERD_SMTP_URL)",
+            "smtp_url",
             "expected an `smtp://` or `smtps://` URL",
         ));
     }
     let Some(from) = from else {
         return Err(invalid(
-            "smtp_from (ROSTERD_SMTP_FROM)",
+            "smtp_from",
             "is required with smtp_url: the sender of activation notices, e.g. `rosterd <no-reply@example.com>`",
         ));
     };
     let from = from.parse().map_err(|_| {
         invalid(
-            "smtp_from (ROSTERD_SMTP_FROM)",
+            "smtp_from",
             format!("expected an address such as `rosterd <no-reply@example.com>`, got `{from}`"),
         )
     })?;
@@ -679,6 +706,92 @@ mod tests {
         assert!(config.redis_url.is_none() && config.otlp_endpoint.is_none());
         assert!(config.smtp.is_none(), "no SMTP: notices go to the log");
         assert_eq!(config.provisioning_log.retention_days, 30);
+    }
+
+    #[test]
+    fn every_key_is_read_from_a_file_and_named_with_its_variable_when_wrong() {
+        let values = [
+            ("database_url", "\"sqlite::memory:\""),
+            ("redis_url", "\"redis://127.0.0.1:6379\""),
+            ("listen", "\"127.0.0.1:8081\""),
+            ("public_url", "\"https://rosterd.example\""),
+            ("log_format", "\"json\""),
+            ("log_level", "\"debug\""),
+            ("max_body_bytes", "2097152"),
+            ("migrate_on_start", "false"),
+            ("otlp_endpoint", "\"http://127.0.0.1:4318\""),
+            ("otlp_metrics_interval_secs", "30"),
+            ("metrics_listen", "\"127.0.0.1:9464\""),
+            ("scim_max_results", "500"),
+            ("scim_bulk_max_operations", "100"),
+            ("scim_bulk_max_payload_bytes", "2097152"),
+            ("smtp_url", "\"smtp://127.0.0.1:2525\""),
+            ("smtp_from", "\"rosterd <no-reply@rosterd.example>\""),
+            ("provisioning_log_retention_days", "7"),
+            ("trusted_proxies", "\"10.0.0.0/8\""),
+            ("password_hash_concurrency", "2"),
+            ("scim_max_patch_operations", "100"),
+            ("scim_max_values_per_attribute", "100"),
+            ("http_header_timeout_secs", "5"),
+            ("http_body_timeout_secs", "6"),
+            ("http_idle_timeout_secs", "7"),
+            ("http_request_timeout_secs", "8"),
+            ("http_max_connections", "100"),
+            ("database_statement_timeout_ms", "1000"),
+            ("fair_share_requests_per_second", "10"),
+            ("fair_share_burst", "20"),
+            ("fair_share_tenant_max_concurrent_writes", "2"),
+            ("fair_share_write_wait_ms", "500"),
+            ("fair_share_contention_window_ms", "1000"),
+            ("oauth_access_token_minutes", "120"),
+        ];
+        let mut keys: Vec<&str> = ENV.iter().map(|(k, _)| *k).collect();
+        keys.sort_unstable();
+        let mut given: Vec<&str> = values.iter().map(|(k, _)| *k).collect();
+        given.sort_unstable();
+        assert_eq!(given, keys, "a key was added: give it a value here");
+
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("rosterd.toml");
+        let text: String = values.iter().map(|(k, v)| format!("{k} = {v}\n")).collect();
+        std::fs::write(&file, text).unwrap();
+        // Validation would stop on a key it never read (a debug assertion).
+        let config = Config::load_from(Some(&file), |_| None, &Overrides::default()).unwrap();
+        assert_eq!(config.listen.to_string(), "127.0.0.1:8081");
+        assert_eq!(config.http.idle_timeout, Duration::from_secs(7));
+        assert_eq!(config.fair_share.burst, 20);
+        assert_eq!(config.provisioning_log.retention_days, 7);
+
+        for (key, var) in ENV {
+            let err = load(&[(var, "\u{1}not a value")]).unwrap_err();
+            let ConfigError::Invalid { key: named, .. } = err else {
+                panic!("{key}: {err}");
+            };
+            assert!(named.ends_with(&format!(" ({var})")), "{key}: {named}");
+        }
+    }
+
+    #[test]
+    fn metrics_are_off_unless_given_their_own_listener() {
+        let config = load(&[]).unwrap();
+        assert_eq!(config.metrics_listen, None);
+        assert_eq!(config.otlp_metrics_interval, Duration::from_secs(60));
+        let config = load(&[("ROSTERD_METRICS_LISTEN", "0.0.0.0:9464")]).unwrap();
+        assert_eq!(config.metrics_listen.unwrap().to_string(), "0.0.0.0:9464");
+        let err = load(&[("ROSTERD_METRICS_LISTEN", "9464")])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("metrics_listen (ROSTERD_METRICS_LISTEN): expected an address"),
+            "{err}"
+        );
+        let err = load(&[
+            ("ROSTERD_LISTEN", "127.0.0.1:8080"),
+            ("ROSTERD_METRICS_LISTEN", "127.0.0.1:8080"),
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("never served on the public listener"), "{err}");
     }
 
     #[test]
@@ -886,6 +999,24 @@ mod tests {
             err.starts_with("http.idle_timeout_secs (ROSTERD_HTTP_IDLE_TIMEOUT_SECS)"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn oauth_access_tokens_live_an_hour_unless_set_within_60_to_360_minutes() {
+        assert_eq!(load(&[]).unwrap().oauth_access_token_minutes, 60);
+        let config = load(&[("ROSTERD_OAUTH_ACCESS_TOKEN_MINUTES", "360")]).unwrap();
+        assert_eq!(config.oauth_access_token_minutes, 360);
+        for bad in ["59", "361", "0", "an hour"] {
+            let err = load(&[("ROSTERD_OAUTH_ACCESS_TOKEN_MINUTES", bad)])
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.starts_with(
+                    "oauth_access_token_minutes (ROSTERD_OAUTH_ACCESS_TOKEN_MINUTES): expected"
+                ),
+                "{bad}: {err}"
+            );
+        }
     }
 
     #[test]

@@ -9,6 +9,8 @@ pub mod connections;
 pub mod db;
 pub mod demo;
 pub mod fair_share;
+pub mod metrics;
+pub mod oauth;
 pub mod outbox;
 pub mod provisioning_log;
 pub mod server;

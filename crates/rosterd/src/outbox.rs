@@ -116,6 +116,8 @@ pub struct OutboxWorker {
     pub delivery: Delivery,
     /// Base of activation URLs, without a trailing slash.
     pub public_url: String,
+    /// Counts what each round sent, failed and withdrew.
+    pub metrics: crate::metrics::Metrics,
 }
 
 impl OutboxWorker {
@@ -202,6 +204,8 @@ impl OutboxWorker {
                 }
             }
         }
+        self.metrics
+            .outbox_round(round.sent, round.failed, round.withdrawn);
         Ok(round)
     }
 

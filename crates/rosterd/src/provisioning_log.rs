@@ -88,6 +88,11 @@ impl Recorder {
     pub fn dropped(&self) -> u64 {
         self.dropped.load(Ordering::Relaxed)
     }
+
+    /// The drop count itself, for a metric to read (holding it keeps no writer alive).
+    pub fn drop_counter(&self) -> Arc<AtomicU64> {
+        self.dropped.clone()
+    }
 }
 
 async fn write_batches(db: DatabaseConnection, mut rx: mpsc::Receiver<LogEntry>) {

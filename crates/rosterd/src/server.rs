@@ -36,6 +36,8 @@ pub struct AppState {
     pub writer: DatabaseConnection,
     pub clock: Arc<dyn Clock>,
     pub config: Arc<Config>,
+    /// The operator's metrics ([`crate::metrics`]); no-ops unless configured.
+    pub metrics: crate::metrics::Metrics,
 }
 
 /// The whole application's router. Starts the provisioning log's writer, which ends (after
@@ -85,14 +87,20 @@ pub fn app_with_licensing(state: AppState, recorder: Recorder, licensing: Licens
             crate::fair_share::apply,
         ))
         .layer(middleware::from_fn_with_state(
-            state.clone(),
+            (state.clone(), rosterd_tenancy::TokenCache::new()),
             authenticate_scim,
         ))
         // Outside authentication: it logs what authentication attributed to an app.
         .layer(middleware::from_fn_with_state(
-            recorder,
+            recorder.clone(),
             crate::provisioning_log::capture,
+        ))
+        // Outermost: counts and times every answer, refusals included.
+        .layer(middleware::from_fn_with_state(
+            state.metrics.clone(),
+            crate::metrics::record,
         ));
+    state.metrics.watch_log_drops(recorder.drop_counter());
     let admin = admin_state(&state).unwrap_or_else(|err| {
         // `serve` refuses to start with such a URL; a caller of `app` alone gets database
         // sessions and this error.
@@ -109,6 +117,11 @@ pub fn app_with_licensing(state: AppState, recorder: Recorder, licensing: Licens
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .merge(scim_routes)
+        .merge(crate::oauth::router(crate::oauth::TokenEndpoint {
+            db: state.writer.clone(),
+            clock: state.clock.clone(),
+            lifetime: chrono::Duration::minutes(state.config.oauth_access_token_minutes.into()),
+        }))
         .merge(rosterd_admin_center::router(admin))
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
         // A body that stops arriving fails its read (400) instead of holding the request.
@@ -287,7 +300,7 @@ fn scim_scope(path: &str) -> Result<(Option<(String, Product)>, String), ScimErr
 /// [`Attribution`] for the provisioning log: the request's app, or, for a request refused with a
 /// token of ours (revoked, expired, app disabled, tenant suspended), the token's app.
 async fn authenticate_scim(
-    State(state): State<AppState>,
+    State((state, tokens)): State<(AppState, rosterd_tenancy::TokenCache)>,
     mut req: Request,
     next: Next,
 ) -> Response {
@@ -310,30 +323,30 @@ async fn authenticate_scim(
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
-    let app =
-        match rosterd_tenancy::authenticate(&state.db, state.clock.as_ref(), authorization, scope)
-            .await
-        {
-            Ok(app) => app,
-            Err(err) => {
-                let owner = match err {
-                    AuthError::Database(_) => None,
-                    _ => rosterd_tenancy::token_owner(&state.db, authorization)
-                        .await
-                        .ok()
-                        .flatten(),
-                };
-                let mut res = auth_error(err);
-                if let Some((tenant, product)) = owner {
-                    res.extensions_mut().insert(Attribution {
-                        tenant,
-                        product,
-                        request_id: uuid::Uuid::now_v7().to_string(),
-                    });
-                }
-                return res;
+    let app = match tokens
+        .authenticate(&state.db, state.clock.as_ref(), authorization, scope)
+        .await
+    {
+        Ok(app) => app,
+        Err(err) => {
+            let owner = match err {
+                AuthError::Database(_) => None,
+                _ => rosterd_tenancy::token_owner(&state.db, authorization)
+                    .await
+                    .ok()
+                    .flatten(),
+            };
+            let mut res = auth_error(err);
+            if let Some((tenant, product)) = owner {
+                res.extensions_mut().insert(Attribution {
+                    tenant,
+                    product,
+                    request_id: uuid::Uuid::now_v7().to_string(),
+                });
             }
-        };
+            return res;
+        }
+    };
     let span = Span::current();
     span.record("tenant", app.tenant_slug.as_str());
     span.record("product", app.product.slug());
@@ -384,6 +397,13 @@ pub async fn serve(
         state.config.provisioning_log.retention_days,
     );
     let checkpointer = rosterd_database::spawn_checkpointer(&state.db);
+    let metrics = crate::metrics::start(
+        &state.metrics,
+        state.config.metrics_listen,
+        state.config.otlp_endpoint.is_some(),
+        &state.db,
+    )
+    .await?;
     let (recorder, writer) = Recorder::start(state.writer.clone(), state.clock.clone());
     // The peer address reaches handlers (the admin center throttles sign-in per address).
     let limits = state.config.http;
@@ -395,6 +415,7 @@ pub async fn serve(
     )
     .await;
     purge.abort();
+    drop(metrics);
     if let Some(checkpointer) = checkpointer {
         checkpointer.abort();
     }

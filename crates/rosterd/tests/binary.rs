@@ -161,19 +161,24 @@ async fn serve_demo_works_on_a_fresh_machine_and_restarts_without_duplicating() 
 }
 
 #[tokio::test]
-async fn spans_are_exported_over_otlp_when_an_endpoint_is_set() {
+async fn spans_and_metrics_are_exported_over_otlp_when_an_endpoint_is_set() {
     let received: Arc<Mutex<Vec<(String, usize)>>> = Arc::default();
-    let seen = received.clone();
-    let collector = axum::Router::new().route(
-        "/v1/traces",
-        axum::routing::post(move |body: axum::body::Bytes| {
-            let seen = seen.clone();
-            async move {
-                seen.lock().unwrap().push(("/v1/traces".into(), body.len()));
-                axum::http::StatusCode::OK
-            }
-        }),
-    );
+    let collector =
+        ["/v1/traces", "/v1/metrics"]
+            .into_iter()
+            .fold(axum::Router::new(), |router, path| {
+                let seen = received.clone();
+                router.route(
+                    path,
+                    axum::routing::post(move |body: axum::body::Bytes| {
+                        let seen = seen.clone();
+                        async move {
+                            seen.lock().unwrap().push((path.to_owned(), body.len()));
+                            axum::http::StatusCode::OK
+                        }
+                    }),
+                )
+            });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let collector_addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, collector).await.unwrap() });
@@ -184,21 +189,39 @@ async fn spans_are_exported_over_otlp_when_an_endpoint_is_set() {
         dir.path(),
         port,
         &[],
-        &[(
-            "OTEL_EXPORTER_OTLP_ENDPOINT",
-            format!("http://{collector_addr}"),
-        )],
+        &[
+            (
+                "OTEL_EXPORTER_OTLP_ENDPOINT",
+                format!("http://{collector_addr}"),
+            ),
+            ("ROSTERD_OTLP_METRICS_INTERVAL_SECS", "1".to_owned()),
+        ],
     );
     let health = reqwest::get(format!("http://127.0.0.1:{port}/healthz"))
         .await
         .unwrap();
     assert_eq!(health.status(), 200);
+    // The seat gauges are read at start and pushed every second.
+    let pushed = |path: &str| received.lock().unwrap().iter().any(|(p, _)| p == path);
+    for _ in 0..50 {
+        if pushed("/v1/metrics") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(
+        pushed("/v1/metrics"),
+        "the collector received no metrics export"
+    );
     // Stopping flushes the batch exporter.
     tokio::task::spawn_blocking(move || terminate(child))
         .await
         .unwrap();
     let got = received.lock().unwrap().clone();
-    assert!(!got.is_empty(), "the collector received no trace export");
+    assert!(
+        pushed("/v1/traces"),
+        "the collector received no trace export: {got:?}"
+    );
     assert!(got.iter().all(|(_, len)| *len > 0));
 }
 

@@ -48,17 +48,50 @@ pub fn service_provider_config(base: &str, limits: &ServiceLimits) -> Value {
         "changePassword": { "supported": false },
         "sort": { "supported": true },
         "etag": { "supported": true },
-        "authenticationSchemes": [{
-            "type": "oauthbearertoken",
-            "name": "OAuth Bearer Token",
-            "description": "Authentication with the SCIM token the admin center issues for this \
-                            product app, sent as an OAuth 2.0 bearer token in the \
-                            Authorization header.",
-            "specUri": "https://www.rfc-editor.org/info/rfc6750",
-            "primary": true,
-        }],
+        "authenticationSchemes": [
+            {
+                "type": "oauthbearertoken",
+                "name": "OAuth Bearer Token",
+                "description": "Authentication with the SCIM token the admin center issues for \
+                                this product app, sent as an OAuth 2.0 bearer token in the \
+                                Authorization header.",
+                "specUri": "https://www.rfc-editor.org/info/rfc6750",
+                "primary": true,
+            },
+            {
+                "type": "oauth2",
+                "name": "OAuth 2.0 Client Credentials",
+                "description": client_credentials_description(base),
+                "specUri": "https://www.rfc-editor.org/info/rfc6749",
+                "primary": false,
+            },
+        ],
         "meta": meta("ServiceProviderConfig", &format!("{}/ServiceProviderConfig", trim(base))),
     })
+}
+
+/// The OAuth 2.0 token endpoint of the app at `base`: its sibling `…/oauth/token` (the app's base
+/// URL without `/v2`), or `None` for a base URL that names no app (`/scim/v2`, where the token
+/// picks the app).
+pub fn token_endpoint(base: &str) -> Option<String> {
+    let app = trim(base).strip_suffix("/v2")?;
+    (!app.ends_with("/scim")).then(|| format!("{app}/oauth/token"))
+}
+
+fn client_credentials_description(base: &str) -> String {
+    let endpoint = token_endpoint(base).map_or_else(
+        || {
+            "the token endpoint of the client's app, /scim/{tenant}/{product}/oauth/token"
+                .to_owned()
+        },
+        |url| format!("this app's token endpoint, {url}"),
+    );
+    format!(
+        "An access token from {endpoint} (RFC 6749 section 4.4: grant_type=client_credentials \
+         with the id and secret of an OAuth client the admin center creates for this product \
+         app, by HTTP Basic or in the form), sent as an OAuth 2.0 bearer token in the \
+         Authorization header."
+    )
 }
 
 /// `GET /ResourceTypes` (RFC 7644 section 4): a ListResponse of User and Group.

@@ -22,6 +22,7 @@ mod list;
 mod list_params;
 mod resources;
 mod root_filter;
+mod streamed;
 
 #[cfg(test)]
 mod tests;

@@ -9,6 +9,7 @@
 use std::future::Future;
 
 use chrono::{DateTime, Utc};
+use futures_util::stream::{self, BoxStream, StreamExt as _};
 use serde_json::{Value, json};
 
 use crate::ScimError;
@@ -66,6 +67,13 @@ impl Wants {
         extensions: true,
     };
 
+    /// A Group's members only.
+    pub const MEMBERS: Wants = Wants {
+        members: true,
+        groups: false,
+        extensions: false,
+    };
+
     /// Nothing computed: for a caller that does not render the resource.
     pub const NONE: Wants = Wants {
         members: false,
@@ -99,6 +107,11 @@ pub struct Reference {
     /// `User` or `Group`.
     pub kind: &'static str,
 }
+
+/// A Group's members a page at a time, in the store's order, for a response body that sends
+/// them as they are read ([`ScimStore::get_group_streamed`], [`ScimStore::member_pages`]): the
+/// memory a read takes does not grow with the group. An error ends the stream.
+pub type MemberPages = BoxStream<'static, Result<Vec<Reference>, ScimError>>;
 
 /// A resource as a store holds it.
 #[derive(Debug, Clone, PartialEq)]
@@ -218,6 +231,43 @@ pub trait ScimStore: Clone + Send + Sync + 'static {
         kind: ResourceKind,
         query: &ListQuery,
     ) -> impl Future<Output = Result<Page, ScimError>> + Send;
+
+    /// Reads one Group without its members (`references` is `None`) and its members as pages,
+    /// both as of one moment where the store can, so the `ETag` matches the members sent. The
+    /// default reads the whole group at once; a store whose groups can be large streams.
+    fn get_group_streamed(
+        &self,
+        ctx: &ScimContext,
+        id: &str,
+    ) -> impl Future<Output = Result<(StoredResource, MemberPages), ScimError>> + Send {
+        async move {
+            let mut group = self
+                .get(ctx, ResourceKind::Group, id, Wants::MEMBERS)
+                .await?;
+            let members = group.references.take().unwrap_or_default();
+            let pages: MemberPages = stream::once(async move { Ok(members) }).boxed();
+            Ok((group, pages))
+        }
+    }
+
+    /// The members of one Group (found by a list just before) as pages; a group deleted
+    /// meanwhile has none. The default reads them at once, like [`ScimStore::get_group_streamed`].
+    fn member_pages(&self, ctx: &ScimContext, group_id: &str) -> MemberPages {
+        let store = self.clone();
+        let ctx = ctx.clone();
+        let id = group_id.to_owned();
+        stream::once(async move {
+            match store
+                .get(&ctx, ResourceKind::Group, &id, Wants::MEMBERS)
+                .await
+            {
+                Ok(group) => Ok(group.references.unwrap_or_default()),
+                Err(err) if err.status == http::StatusCode::NOT_FOUND => Ok(Vec::new()),
+                Err(err) => Err(err),
+            }
+        })
+        .boxed()
+    }
 }
 
 /// The full wire representation of a stored resource (before projection): the document plus
@@ -242,19 +292,7 @@ pub fn render(resource: &StoredResource, base_url: &str) -> Value {
         };
         let values: Vec<Value> = references
             .iter()
-            .map(|r| {
-                let mut v = json!({
-                    "value": r.value,
-                    "$ref": location(base_url, if r.kind == "Group" { ResourceKind::Group } else { ResourceKind::User }, &r.value),
-                    "type": r.kind,
-                });
-                // A User's groups carry their names; a Group's members are value, $ref and type
-                // only, so a client that writes members reads back exactly what it wrote.
-                if let (ResourceKind::User, Some(display)) = (resource.kind, &r.display) {
-                    v["display"] = display.clone().into();
-                }
-                v
-            })
+            .map(|r| render_reference(r, resource.kind, base_url))
             .collect();
         doc[key] = Value::Array(values);
     }
@@ -267,6 +305,26 @@ pub fn render(resource: &StoredResource, base_url: &str) -> Value {
         }
     }
     doc
+}
+
+/// One reference of a resource of `owner` kind, as the wire shows it.
+pub fn render_reference(r: &Reference, owner: ResourceKind, base_url: &str) -> Value {
+    let target = if r.kind == "Group" {
+        ResourceKind::Group
+    } else {
+        ResourceKind::User
+    };
+    let mut v = json!({
+        "value": r.value,
+        "$ref": location(base_url, target, &r.value),
+        "type": r.kind,
+    });
+    // A User's groups carry their names; a Group's members are value, $ref and type only, so
+    // a client that writes members reads back exactly what it wrote.
+    if let (ResourceKind::User, Some(display)) = (owner, &r.display) {
+        v["display"] = display.clone().into();
+    }
+    v
 }
 
 /// The absolute URL of a resource.

@@ -7,6 +7,7 @@ use rosterd_domain::Product;
 use sea_orm::TransactionTrait;
 
 use crate::admin::{AdminAccount, AdminRole, insert_admin};
+use crate::auth_generation;
 use crate::error::Result;
 use crate::tenant::{Tenant, TenantStatus, update_scim_enabled, update_tenant_status};
 use crate::token::{IssuedToken, TokenInfo, insert_token, mark_revoked};
@@ -52,6 +53,7 @@ pub async fn revoke_token<C: TransactionTrait>(
         .record(&txn, "token.revoke", ("token", &id), &detail)
         .await?;
     txn.commit().await?;
+    auth_generation::changed_here();
     Ok(info)
 }
 
@@ -73,6 +75,7 @@ pub async fn set_scim_enabled<C: TransactionTrait>(
         .record(&txn, action, ("app", product.slug()), &detail)
         .await?;
     txn.commit().await?;
+    auth_generation::changed_here();
     Ok(())
 }
 
@@ -93,6 +96,7 @@ pub async fn set_tenant_status<C: TransactionTrait>(
         .record(&txn, action, ("tenant", &id), &detail)
         .await?;
     txn.commit().await?;
+    auth_generation::changed_here();
     Ok(tenant)
 }
 

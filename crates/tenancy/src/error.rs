@@ -17,6 +17,12 @@ pub enum Error {
     EmptyName,
     #[error("no token `{0}` for this tenant")]
     TokenNotFound(String),
+    #[error("no OAuth client `{0}` for this tenant")]
+    ClientNotFound(String),
+    #[error("the OAuth client `{0}` is revoked; create a new client instead")]
+    ClientRevoked(String),
+    #[error("no secret `{0}` of this OAuth client")]
+    ClientSecretNotFound(String),
     #[error("`{0}` already has an admin account in this tenant")]
     AdminExists(String),
     #[error("`{0}` is not a valid email address")]

@@ -4,16 +4,19 @@
 
 mod admin;
 mod auth;
+mod auth_generation;
 mod changes;
 pub mod entity;
 mod error;
 pub mod fair_share;
+pub mod oauth;
 mod operator;
 mod password;
 pub mod provisioning_log;
 mod tenant;
 mod tenant_limits;
 mod token;
+mod token_cache;
 
 pub use admin::{
     AdminAccount, AdminRole, change_admin_password, find_admin, generate_password, list_admins,
@@ -35,3 +38,4 @@ pub use tenant::{
 };
 pub use tenant_limits::{MAX_TENANT_LIMIT, TenantLimits, set_tenant_limits, tenant_limits};
 pub use token::{IssuedToken, TOKEN_LIFETIME_DAYS, TokenInfo, list_tokens};
+pub use token_cache::{REFRESH as TOKEN_CACHE_REFRESH, TokenCache};

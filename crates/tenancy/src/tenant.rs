@@ -28,7 +28,7 @@ impl TenantStatus {
         }
     }
 
-    fn parse(s: &str) -> Self {
+    pub(crate) fn parse(s: &str) -> Self {
         if s == "suspended" {
             TenantStatus::Suspended
         } else {
@@ -175,6 +175,8 @@ pub(crate) async fn update_scim_enabled(
         .filter(product_app::Column::Product.eq(product.slug()))
         .exec(db)
         .await?;
+    // Turning an app off must reach every server's token cache.
+    crate::auth_generation::bump(db).await?;
     Ok(())
 }
 
@@ -193,6 +195,8 @@ pub(crate) async fn update_tenant_status(
     if updated.rows_affected == 0 {
         return Err(Error::TenantNotFound(tenant.to_string()));
     }
+    // A suspension must reach every server's token cache.
+    crate::auth_generation::bump(db).await?;
     find_tenant_by_id(db, tenant).await
 }
 

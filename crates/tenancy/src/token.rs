@@ -21,6 +21,7 @@ use sea_orm::{
 use serde::Serialize;
 use sha2::{Digest as _, Sha256};
 
+use crate::auth_generation;
 use crate::entity::scim_token;
 use crate::error::{Error, Result};
 use crate::tenant::update_scim_enabled;
@@ -179,7 +180,9 @@ pub(crate) async fn mark_revoked(
     } else {
         let mut active: scim_token::ActiveModel = found.into();
         active.revoked_at = Set(Some(clock.now()));
-        active.update(db).await?
+        let revoked = active.update(db).await?;
+        auth_generation::bump(db).await?;
+        revoked
     };
     info_from(model).ok_or_else(|| Error::TokenNotFound(id_or_prefix.to_owned()))
 }

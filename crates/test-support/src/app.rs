@@ -78,6 +78,19 @@ impl TestApp {
         Self::spawn_configured(now, &[], true, configure).await
     }
 
+    /// Starts a second server on this app's database, as another replica would be (its own
+    /// pool and in-process caches, clock at the current time). Keep `self` alive while it runs:
+    /// a SQLite test database is removed with it.
+    pub async fn replica(&self) -> Self {
+        #[expect(
+            clippy::disallowed_methods,
+            reason = "the test clock starts at real time"
+        )]
+        let now = Utc::now();
+        let db = TestDb::on(&self.db.url).await;
+        Self::start(db, now, &[], true, |_| {}).await
+    }
+
     async fn spawn_configured(
         now: DateTime<Utc>,
         env: &[(&str, &str)],
@@ -85,6 +98,16 @@ impl TestApp {
         configure: impl FnOnce(&mut Config),
     ) -> Self {
         let db = TestDb::fresh().await;
+        Self::start(db, now, env, configured, configure).await
+    }
+
+    async fn start(
+        db: TestDb,
+        now: DateTime<Utc>,
+        env: &[(&str, &str)],
+        configured: bool,
+        configure: impl FnOnce(&mut Config),
+    ) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let base_url = format!("http://{addr}");
@@ -120,6 +143,7 @@ impl TestApp {
                 .unwrap(),
             db: conn,
             clock: Arc::new(clock.clone()),
+            metrics: rosterd::metrics::Metrics::from_config(&config).unwrap(),
             config: Arc::new(config),
         };
         let (tx, rx) = oneshot::channel::<()>();
@@ -202,6 +226,16 @@ impl TestApp {
             slug: slug.to_owned(),
             apps,
         }
+    }
+
+    /// [`Self::tenant`], then the pools in `seats` (`("learning", 2)`) set to those capacities.
+    pub async fn tenant_with_seats(&self, slug: &str, seats: &[(&str, u32)]) -> TenantApps {
+        let apps = self.tenant(slug).await;
+        let mut args = vec!["tenant".to_owned(), "seats".to_owned(), slug.to_owned()];
+        args.extend(seats.iter().map(|(kind, n)| format!("{kind}={n}")));
+        self.cli_ok(&args.iter().map(String::as_str).collect::<Vec<_>>())
+            .await;
+        apps
     }
 
     /// A GET with a bearer token.

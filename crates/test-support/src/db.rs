@@ -45,6 +45,16 @@ impl TestDb {
         db
     }
 
+    /// Another connection to the database at `url` (made by [`TestDb::fresh`], which owns it:
+    /// this one removes nothing when dropped).
+    pub async fn on(url: &str) -> Self {
+        Self {
+            url: url.to_owned(),
+            conn: Database::connect(url).await.unwrap(),
+            _dir: None,
+        }
+    }
+
     /// Creates a fresh, empty database (for migration tests).
     pub async fn fresh_unmigrated() -> Self {
         match postgres_server() {

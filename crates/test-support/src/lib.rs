@@ -13,10 +13,14 @@
 
 #[cfg(feature = "app")]
 mod app;
+#[cfg(feature = "app")]
+mod builders;
 mod db;
 mod services;
 
 #[cfg(feature = "app")]
 pub use app::{TenantApps, TestApp};
+#[cfg(feature = "app")]
+pub use builders::ScimUser;
 pub use db::{TestDb, backend_name};
 pub use services::{REDIS_ENV, redis_url};

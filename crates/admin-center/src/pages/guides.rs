@@ -47,6 +47,8 @@ struct GuidePage {
     idp: &'static str,
     product: &'static str,
     scim_base_url: String,
+    /// The app's OAuth token endpoint, for the guides whose IdP uses client credentials.
+    token_endpoint: Option<String>,
     settings: String,
     /// The guide as HTML, from the compiled-in markdown.
     body: String,
@@ -64,7 +66,8 @@ pub async fn show(
         .find(|(slug, _, _)| *slug == idp)
         .ok_or(AdminError::NotFound)?;
     let scim_base_url = format!("{}/scim/{}/{product}/v2", state.public_url, who.tenant.slug);
-    let (heading, body) = render(markdown, &scim_base_url);
+    let token_endpoint = crate::pages::oauth_clients::token_endpoint(&state, &who, product);
+    let (heading, body) = render(markdown, &scim_base_url, &token_endpoint);
     Ok(page(
         StatusCode::OK,
         &GuidePage {
@@ -76,6 +79,8 @@ pub async fn show(
             idp: name,
             product: product.display_name(),
             scim_base_url,
+            // Entra ID's gallery app signs in with OAuth client credentials.
+            token_endpoint: (idp == "entra-id").then_some(token_endpoint),
             settings: format!("{}/settings/scim/{product}", who.base()),
             body,
         },
@@ -83,9 +88,9 @@ pub async fn show(
 }
 
 /// The guide's first heading (as text) and the rest as HTML, with every example SCIM base URL
-/// replaced by `scim_base_url`.
-fn render(markdown: &str, scim_base_url: &str) -> (String, String) {
-    let markdown = fill_in(markdown, scim_base_url);
+/// and token endpoint replaced by this app's.
+fn render(markdown: &str, scim_base_url: &str, token_endpoint: &str) -> (String, String) {
+    let markdown = fill_in(markdown, scim_base_url, token_endpoint);
     let mut events: Vec<Event<'_>> = Parser::new_ext(&markdown, Options::ENABLE_TABLES).collect();
     let mut title = String::new();
     // The `h1` is the page's own; the others get ids from their text.
@@ -131,19 +136,26 @@ fn render(markdown: &str, scim_base_url: &str) -> (String, String) {
 }
 
 /// The markdown with each example base URL (`https://rosterd.example.com/scim/acme/<product>/v2`)
-/// replaced by this tenant's URL for this product.
-fn fill_in(markdown: &str, scim_base_url: &str) -> String {
+/// replaced by this tenant's URL for this product, and each example token endpoint
+/// (`…/scim/acme/<product>/oauth/token`) by this app's.
+fn fill_in(markdown: &str, scim_base_url: &str, token_endpoint: &str) -> String {
     let mut out = String::with_capacity(markdown.len());
     let mut rest = markdown;
     while let Some(at) = rest.find(EXAMPLE_BASE) {
         out.push_str(&rest[..at]);
         let after = &rest[at + EXAMPLE_BASE.len()..];
-        match after.find("/v2") {
-            Some(end) if after[..end].parse::<Product>().is_ok() => {
-                out.push_str(scim_base_url);
-                rest = &after[end + "/v2".len()..];
+        let product_end = after.find('/').unwrap_or(after.len());
+        let is_product = after[..product_end].parse::<Product>().is_ok();
+        let tail = &after[product_end..];
+        let replaced = [("/v2", scim_base_url), ("/oauth/token", token_endpoint)]
+            .into_iter()
+            .find(|(suffix, _)| is_product && tail.starts_with(suffix));
+        match replaced {
+            Some((suffix, url)) => {
+                out.push_str(url);
+                rest = &tail[suffix.len()..];
             }
-            _ => {
+            None => {
                 out.push_str(EXAMPLE_BASE);
                 rest = after;
             }
@@ -171,11 +183,12 @@ mod tests {
     use super::*;
 
     const URL: &str = "https://id.globex.example/scim/globex/learning/v2";
+    const TOKEN_URL: &str = "https://id.globex.example/scim/globex/learning/oauth/token";
 
     #[test]
     fn each_guide_renders_with_its_title_anchors_and_this_tenants_url() {
         for (slug, name, markdown) in GUIDES {
-            let (title, html) = render(markdown, URL);
+            let (title, html) = render(markdown, URL, TOKEN_URL);
             assert!(
                 title.contains(name.rsplit(' ').next().unwrap()),
                 "{slug}: {title}"
@@ -186,6 +199,16 @@ mod tests {
                 "{slug}: numbered sections get ids"
             );
             assert!(html.contains(URL), "{slug}: the tenant's URL is filled in");
+            if slug == "entra-id" {
+                assert!(
+                    html.contains(TOKEN_URL),
+                    "{slug}: the token endpoint is filled in"
+                );
+            }
+            assert!(
+                !html.contains("rosterd.example.com/scim/acme/learning/oauth"),
+                "{slug}"
+            );
             assert!(
                 !html.contains("rosterd.example.com/scim/acme/learning"),
                 "{slug}: an example URL is left"
@@ -205,10 +228,15 @@ mod tests {
     #[test]
     fn only_example_urls_of_a_product_are_replaced() {
         let md = "a https://rosterd.example.com/scim/acme/sales-navigator/v2 b \
-                  https://rosterd.example.com/scim/acme/<product>/v2 c";
+                  https://rosterd.example.com/scim/acme/<product>/v2 c \
+                  https://rosterd.example.com/scim/acme/learning/oauth/token d \
+                  https://rosterd.example.com/scim/acme/learning/other e";
         assert_eq!(
-            fill_in(md, URL),
-            format!("a {URL} b https://rosterd.example.com/scim/acme/<product>/v2 c")
+            fill_in(md, URL, TOKEN_URL),
+            format!(
+                "a {URL} b https://rosterd.example.com/scim/acme/<product>/v2 c {TOKEN_URL} d \
+                 https://rosterd.example.com/scim/acme/learning/other e"
+            )
         );
     }
 

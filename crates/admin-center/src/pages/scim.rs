@@ -1,6 +1,7 @@
 //! Settings > Automate user management, per product app (full admins only): turn SCIM on or
 //! off, generate a token (shown once, with the SCIM base URL), and see and revoke the app's
 //! tokens. Several tokens can be live at once, so an IdP moves to a new token with no downtime.
+//! The app's OAuth clients are listed here too; their forms are in [`crate::pages::oauth_clients`].
 
 use askama::Template;
 use axum::extract::{Path, State};
@@ -39,6 +40,9 @@ struct ScimPage {
     cleanup: Option<String>,
     scim_base_url: String,
     tokens: Vec<TokenRow>,
+    /// OAuth clients (client credentials) and the app's token endpoint.
+    clients: Vec<crate::pages::oauth_clients::ClientRow>,
+    token_endpoint: String,
     guides: [(&'static str, &'static str); 3],
 }
 
@@ -171,6 +175,8 @@ pub async fn show(
             cleanup,
             scim_base_url: scim_base_url(&state, &who, product),
             tokens,
+            clients: crate::pages::oauth_clients::rows(&state, &who, product).await?,
+            token_endpoint: crate::pages::oauth_clients::token_endpoint(&state, &who, product),
             guides: GUIDES,
         },
     ))

@@ -14,6 +14,7 @@ mod cleanup;
 mod groups;
 mod headers;
 mod licenses;
+mod oauth_clients;
 mod operator;
 mod overview;
 mod policy;

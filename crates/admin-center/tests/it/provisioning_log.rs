@@ -2,7 +2,7 @@
 //! filters, roles, tenant isolation, and no secrets.
 
 use reqwest::StatusCode;
-use rosterd_test_support::TestApp;
+use rosterd_test_support::{ScimUser, TestApp};
 use serde_json::{Value, json};
 
 use crate::browser::{Browser, Page, admin, signed_in};
@@ -38,13 +38,10 @@ pub async fn eventually(browser: &Browser, path: &str, text: &str) -> Page {
 }
 
 fn user(name: &str) -> Value {
-    json!({
-        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
-        "userName": name,
-        "password": "Sup3r-Secret-Pa55",
-        "active": true,
-        "emails": [{"value": name, "primary": true}],
-    })
+    ScimUser::new(name)
+        .password("Sup3r-Secret-Pa55")
+        .active(true)
+        .json()
 }
 
 #[tokio::test]

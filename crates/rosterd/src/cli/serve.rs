@@ -55,11 +55,13 @@ pub async fn run(
             "no smtp_url configured: activation notices (with their links) are written to the log; configure SMTP in production"
         );
     }
+    let metrics = crate::metrics::Metrics::from_config(&config)?;
     let worker = crate::outbox::OutboxWorker {
         db: db.clone(),
         clock: clock.clone(),
         delivery,
         public_url: config.public_url.clone(),
+        metrics: metrics.clone(),
     };
     let (stop_worker, worker_stopped) = tokio::sync::oneshot::channel::<()>();
     let worker = tokio::spawn(worker.run(OUTBOX_INTERVAL, async {
@@ -71,6 +73,7 @@ pub async fn run(
         db,
         clock,
         config: Arc::new(config),
+        metrics,
     };
     serve(listener, state, shutdown_signal()).await?;
     let _ = stop_worker.send(());

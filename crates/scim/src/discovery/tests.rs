@@ -50,6 +50,16 @@ fn service_provider_config_advertises_features_and_limits() {
     assert_eq!(scheme["type"], "oauthbearertoken");
     assert_eq!(scheme["primary"], true);
     assert!(scheme["name"].is_string() && scheme["description"].is_string());
+    let oauth = &doc["authenticationSchemes"][1];
+    assert_eq!(oauth["type"], "oauth2");
+    assert_eq!(oauth["primary"], false);
+    assert!(
+        oauth["description"]
+            .as_str()
+            .unwrap()
+            .contains("https://host/scim/acme/learning/oauth/token"),
+        "{oauth}"
+    );
     assert_eq!(
         doc["meta"],
         json!({
@@ -57,6 +67,16 @@ fn service_provider_config_advertises_features_and_limits() {
             "location": format!("{BASE}/ServiceProviderConfig"),
         })
     );
+}
+
+#[test]
+fn the_token_endpoint_is_the_app_base_urls_sibling() {
+    assert_eq!(
+        token_endpoint("https://host/scim/acme/learning/v2/").as_deref(),
+        Some("https://host/scim/acme/learning/oauth/token")
+    );
+    assert_eq!(token_endpoint("https://host/scim/v2"), None);
+    assert_eq!(token_endpoint("https://host/other"), None);
 }
 
 #[test]

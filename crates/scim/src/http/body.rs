@@ -90,6 +90,11 @@ impl QueryParams {
             .map(|(_, value)| value.as_str())
     }
 
+    /// Whether the request names `attributes` or `excludedAttributes` at all (even empty).
+    pub(super) fn asks_projection(&self) -> bool {
+        self.get("attributes").is_some() || self.get("excludedAttributes").is_some()
+    }
+
     /// The `attributes` / `excludedAttributes` projection for a resource of `kind`.
     pub(super) fn projection(&self, kind: ResourceKind) -> Projection {
         Projection::parse(kind, self.get("attributes"), self.get("excludedAttributes"))

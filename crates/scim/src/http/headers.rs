@@ -38,6 +38,13 @@ pub(super) fn not_modified_response(etag: &str) -> Response {
     response
 }
 
+/// A 204 for a write that answers without a body (a Group PATCH), with the new `ETag`.
+pub(super) fn no_content_response(etag: &str) -> Response {
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    insert_etag(response.headers_mut(), etag);
+    response
+}
+
 /// A resource response: the rendered resource, projected, as `application/scim+json`, with its
 /// `ETag`, and with `Location` when `status` is 201.
 pub(super) fn resource_response(

@@ -4,11 +4,13 @@
 
 use axum::Extension;
 use axum::extract::State;
+use axum::response::{IntoResponse as _, Response};
 use serde_json::{Value, json};
 
 use super::body::{JsonBody, QueryParams};
 use super::list_params::{ListParams, ListRequest};
 use super::root_filter::{Narrowed, narrow};
+use super::streamed::{self, StreamedGroup};
 use super::{KindState, Shared};
 use crate::ScimError;
 use crate::context::ScimContext;
@@ -22,7 +24,7 @@ pub(super) async fn list<S: ScimStore>(
     State(state): State<KindState<S>>,
     Extension(ctx): Extension<ScimContext>,
     params: QueryParams,
-) -> Result<ScimJson<Value>, ScimError> {
+) -> Result<Response, ScimError> {
     let params = ListParams::from_query(&params)?;
     list_kind(&state, &ctx, &params).await
 }
@@ -32,7 +34,7 @@ pub(super) async fn search<S: ScimStore>(
     State(state): State<KindState<S>>,
     Extension(ctx): Extension<ScimContext>,
     JsonBody(body): JsonBody,
-) -> Result<ScimJson<Value>, ScimError> {
+) -> Result<Response, ScimError> {
     let params = ListParams::from_search_body(&body)?;
     list_kind(&state, &ctx, &params).await
 }
@@ -41,8 +43,11 @@ async fn list_kind<S: ScimStore>(
     state: &KindState<S>,
     ctx: &ScimContext,
     params: &ListParams,
-) -> Result<ScimJson<Value>, ScimError> {
-    let request = params.request(state.kind, &state.shared.limits)?;
+) -> Result<Response, ScimError> {
+    let mut request = params.request(state.kind, &state.shared.limits)?;
+    if state.kind == ResourceKind::Group && request.query.wants.members {
+        return list_groups_streamed(state, ctx, &mut request).await;
+    }
     let page = state
         .shared
         .store
@@ -58,7 +63,45 @@ async fn list_kind<S: ScimStore>(
         index_start(&request, &page),
         page.next_cursor,
         resources,
-    )))
+    ))
+    .into_response())
+}
+
+/// A page of Groups whose members are wanted: the groups are listed without members, and each
+/// one's members are streamed into the body after it ([`super::streamed`]), so a page of big
+/// groups takes memory for one page of members at a time.
+async fn list_groups_streamed<S: ScimStore>(
+    state: &KindState<S>,
+    ctx: &ScimContext,
+    request: &mut ListRequest,
+) -> Result<Response, ScimError> {
+    request.query.wants.members = false;
+    let store = &state.shared.store;
+    let page = store.list(ctx, state.kind, &request.query).await?;
+    let mut head = list_response(
+        page.total_results,
+        index_start(request, &page),
+        page.next_cursor.clone(),
+        Vec::new(),
+    );
+    head["itemsPerPage"] = page.resources.len().into();
+    if let Value::Object(fields) = &mut head {
+        fields.remove("Resources");
+    }
+    let groups = page
+        .resources
+        .iter()
+        .map(|group| {
+            let members = store.member_pages(ctx, &group.id);
+            StreamedGroup::new(group, members, &ctx.base_url, &request.projection)
+        })
+        .collect();
+    Ok(streamed::list_response(
+        head,
+        groups,
+        ctx.base_url.clone(),
+        request.projection.clone(),
+    ))
 }
 
 /// `POST /.search`: Users, then Groups, in one index-paged list (see the module docs of

@@ -8,7 +8,10 @@ use http::{HeaderMap, StatusCode};
 
 use super::KindState;
 use super::body::{JsonBody, QueryParams};
-use super::headers::{not_modified, not_modified_response, precondition, resource_response};
+use super::headers::{
+    no_content_response, not_modified, not_modified_response, precondition, resource_response,
+};
+use super::streamed::{StreamedGroup, group_response};
 use crate::ScimError;
 use crate::context::ScimContext;
 use crate::patch::parse_patch_request_within;
@@ -50,6 +53,21 @@ pub(super) async fn get<S: ScimStore>(
 ) -> Result<Response, ScimError> {
     let projection = params.projection(state.kind);
     let wants = wants(&projection, state.kind);
+    if state.kind == ResourceKind::Group && wants.members {
+        // The members go out as they are read: memory does not grow with the group.
+        let (group, members) = state.shared.store.get_group_streamed(&ctx, &id).await?;
+        let etag = group.etag();
+        if not_modified(&headers, &etag) {
+            return Ok(not_modified_response(&etag));
+        }
+        let streamed = StreamedGroup::new(&group, members, &ctx.base_url, &projection);
+        return Ok(group_response(
+            streamed,
+            &etag,
+            ctx.base_url.clone(),
+            projection,
+        ));
+    }
     let resource = state.shared.store.get(&ctx, state.kind, &id, wants).await?;
     if not_modified(&headers, &resource.etag()) {
         return Ok(not_modified_response(&resource.etag()));
@@ -93,8 +111,12 @@ pub(super) async fn replace<S: ScimStore>(
     ))
 }
 
-/// `PATCH /Users/{id}`, `PATCH /Groups/{id}`: always 200 with the patched resource (never 204:
-/// Okta and strict checkers read the result from the response), projected as asked.
+/// `PATCH /Users/{id}`, `PATCH /Groups/{id}`. A User answers 200 with the patched resource,
+/// projected as asked (Okta and strict checkers read the result from the response). A Group
+/// answers **204 No Content** (RFC 7644 section 3.5.2), with the new `ETag`, unless the request
+/// names `attributes` or `excludedAttributes`: then 200 with that projection. So a membership
+/// change in a 100,000-member group reads and sends no member list; Entra ID and Okta accept
+/// 204 for a Group PATCH.
 pub(super) async fn patch<S: ScimStore>(
     State(state): State<KindState<S>>,
     Extension(ctx): Extension<ScimContext>,
@@ -105,6 +127,12 @@ pub(super) async fn patch<S: ScimStore>(
 ) -> Result<Response, ScimError> {
     let operations = parse_patch_request_within(&body, state.shared.limits.max_patch_operations)?;
     let projection = params.projection(state.kind);
+    let answers_no_content = state.kind == ResourceKind::Group && !params.asks_projection();
+    let wants = if answers_no_content {
+        Wants::NONE
+    } else {
+        wants(&projection, state.kind)
+    };
     let patched = state
         .shared
         .store
@@ -114,9 +142,12 @@ pub(super) async fn patch<S: ScimStore>(
             &id,
             &operations,
             &precondition(&headers),
-            wants(&projection, state.kind),
+            wants,
         )
         .await?;
+    if answers_no_content {
+        return Ok(no_content_response(&patched.etag()));
+    }
     Ok(resource_response(
         StatusCode::OK,
         &patched,

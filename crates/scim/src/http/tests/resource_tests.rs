@@ -2,7 +2,7 @@
 //! and the routes that are not resources (`/Me`, unknown paths, wrong methods).
 
 use http::{Method, StatusCode, header};
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::support::{
     BASE, GROUP_SCHEMA, LIMITS, PATCH_OP, TestApp, USER_SCHEMA, raw_request, request,
@@ -265,16 +265,50 @@ async fn patch_answers_200_with_the_resource_and_honours_attributes() {
 }
 
 #[tokio::test]
-async fn patch_of_group_members_answers_200_with_members() {
+async fn patch_of_a_group_answers_204_unless_a_projection_is_asked_for() {
     let app = TestApp::new();
     let ann = app.user("ann").await;
+    let bob = app.user("bob").await;
     let group = app.group("Sales", &[]).await;
     let body = json!({"schemas": [PATCH_OP], "Operations": [{"op": "add", "path": "members", "value": [{"value": ann}]}]});
     let response = app
         .call(Method::PATCH, &format!("/Groups/{group}"), body)
         .await;
+    assert_eq!(
+        response.status,
+        StatusCode::NO_CONTENT,
+        "{:#}",
+        response.body
+    );
+    assert_eq!(response.body, Value::Null, "no body with a 204");
+    assert_eq!(response.header(header::ETAG), "W/\"2\"", "the new version");
+    let read = app.get(&format!("/Groups/{group}")).await;
+    assert_eq!(read.body["members"][0]["value"], ann.as_str());
+
+    let add_bob = json!({"schemas": [PATCH_OP], "Operations": [{"op": "add", "path": "members", "value": [{"value": bob}]}]});
+    let response = app
+        .call(
+            Method::PATCH,
+            &format!("/Groups/{group}?attributes=members"),
+            add_bob,
+        )
+        .await;
     assert_eq!(response.status, StatusCode::OK, "{:#}", response.body);
-    assert_eq!(response.body["members"][0]["value"], ann.as_str());
+    let mut members: Vec<&str> = response.body["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["value"].as_str().unwrap())
+        .collect();
+    members.sort_unstable();
+    let mut both = vec![ann.as_str(), bob.as_str()];
+    both.sort_unstable();
+    assert_eq!(members, both);
+    assert!(
+        response.body.get("displayName").is_none(),
+        "only what was asked"
+    );
+
     let excluded = json!({"schemas": [PATCH_OP], "Operations": [{"op": "replace", "path": "displayName", "value": "Sales EU"}]});
     let response = app
         .call(

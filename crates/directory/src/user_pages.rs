@@ -1,0 +1,248 @@
+//! Pages of an app's whole user list (`GET /Users?startIndex=..&count=..`, no filter, no
+//! `sortBy`: what an IdP's import sends) without counting and skipping every user before the
+//! page, on SQLite.
+//!
+//! - `totalResults` is read from `scim_user_counts`, which triggers keep exact in the statement
+//!   that inserts or deletes a user (migration `000015`).
+//! - The page is read by key: the directory keeps, per app, every [`STRIDE`]-th user id in id
+//!   order together with the generation of `scim_user_counts` it was read at (every insert
+//!   and delete increments it). A page starting at position `p` then starts after the sampled
+//!   id just before `p` and skips fewer than [`STRIDE`] index entries, instead of `p`. The page
+//!   statement carries the generation as a condition, so if a user came or went since the
+//!   samples were read it returns nothing and the page is read exactly, by offset, instead.
+//!   Updates do not move a user in id order, so they keep the samples.
+//! - Samples are read again (one pass over the app's id index) when the generation moved, at
+//!   most once a second per app; in between, pages are read by offset on the id index only.
+//!
+//! The order, the page boundaries and `totalResults` are exactly those of the general listing
+//! (ascending id); the e2e tests compare both at every boundary. PostgreSQL keeps the general
+//! listing: a counter row there would serialize every create of an app (see the migration).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use rosterd_scim::store::{ListQuery, Paging};
+use sea_orm::sea_query::{Expr, SimpleExpr};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait as _, Select, Statement,
+};
+
+use crate::entity::scim_user;
+use crate::error::Outcome;
+use crate::scope::Scope;
+use crate::user_rows::UserRow;
+
+/// Users between two sampled ids.
+const STRIDE: u64 = 512;
+
+/// The least time between two readings of one app's samples.
+const REBUILD_EVERY: Duration = Duration::from_secs(1);
+
+/// More apps than one process lists at once; past it the samples start over.
+const MAX_APPS: usize = 10_000;
+
+/// Every app's sampled ids, shared by the clones of a [`crate::Directory`].
+#[derive(Clone, Default)]
+pub(crate) struct UserPages {
+    apps: Arc<Mutex<HashMap<(String, &'static str), Samples>>>,
+}
+
+#[derive(Clone)]
+struct Samples {
+    /// `scim_user_counts.generation` when `ids` were read.
+    generation: i64,
+    /// `ids[j]` is the id at 1-based position `(j + 1) * STRIDE`.
+    ids: Arc<Vec<String>>,
+    read_at: Instant,
+}
+
+/// Total, rows, `startIndex`.
+pub(crate) type UserPage = (u64, Vec<UserRow>, u64);
+
+impl UserPages {
+    /// The page `query` asks for, when it is an unfiltered, unsorted, index-paged list on
+    /// SQLite; `None` for any other listing (the caller runs the general one).
+    pub(crate) async fn page(
+        &self,
+        db: &DatabaseConnection,
+        scope: &Scope,
+        query: &ListQuery,
+        users: &Select<scim_user::Entity>,
+        computed: Option<(SimpleExpr, &'static str)>,
+    ) -> Outcome<Option<UserPage>> {
+        let Paging::Index { start_index, count } = query.paging else {
+            return Ok(None);
+        };
+        if db.get_database_backend() != DatabaseBackend::Sqlite
+            || query.filter.is_some()
+            || query.sort_by.is_some()
+        {
+            return Ok(None);
+        }
+        let mut users = users.clone();
+        if let Some((expr, name)) = computed {
+            users = users.column_as(expr, name);
+        }
+        let start = start_index.max(1);
+        let (total, generation) = counts(db, scope).await?;
+        if count == 0 || total < start {
+            return Ok(Some((total, Vec::new(), start)));
+        }
+        let offset = start - 1;
+        let want = count.min(total - offset);
+        if let Some((after, skip)) = self.hint(db, scope, generation, offset).await? {
+            let mut page = users.clone().filter(Expr::cust_with_values(
+                "(SELECT generation FROM scim_user_counts WHERE tenant_id = ? AND product = ?) = ?",
+                [
+                    scope.tenant.clone().into(),
+                    scope.product.into(),
+                    sea_orm::Value::from(generation),
+                ],
+            ));
+            if let Some(after) = after {
+                page = page.filter(scim_user::Column::Id.gt(after));
+            }
+            let rows = page
+                .order_by_asc(scim_user::Column::Id)
+                .offset(skip)
+                .limit(count)
+                .into_model::<UserRow>()
+                .all(db)
+                .await?;
+            if rows.len() as u64 == want {
+                return Ok(Some((total, rows, start)));
+            }
+        }
+        // The samples are stale: by offset, on the id index alone, then the rows of the page.
+        let ids = scope
+            .users()
+            .select_only()
+            .column(scim_user::Column::Id)
+            .order_by_asc(scim_user::Column::Id)
+            .offset(offset)
+            .limit(count)
+            .into_query();
+        let rows = users
+            .clone()
+            .filter(scim_user::Column::Id.in_subquery(ids))
+            .order_by_asc(scim_user::Column::Id)
+            .into_model::<UserRow>()
+            .all(db)
+            .await?;
+        Ok(Some((total, rows, start)))
+    }
+
+    /// Where the page at 0-based `offset` starts: after which id, skipping how many more.
+    /// `None` when there are no samples of this generation (and reading them must wait).
+    async fn hint(
+        &self,
+        db: &DatabaseConnection,
+        scope: &Scope,
+        generation: i64,
+        offset: u64,
+    ) -> Outcome<Option<(Option<String>, u64)>> {
+        let slot = offset / STRIDE;
+        if slot == 0 {
+            return Ok(Some((None, offset)));
+        }
+        let key = (scope.tenant.clone(), scope.product);
+        let known = self.lock().get(&key).cloned();
+        let samples = match known {
+            Some(samples) if samples.generation == generation => samples,
+            Some(samples) if samples.read_at.elapsed() < REBUILD_EVERY => return Ok(None),
+            _ => {
+                // Claimed first, so the other requests of this moment page by offset instead
+                // of reading the same samples.
+                self.lock().insert(
+                    key.clone(),
+                    Samples {
+                        generation: i64::MIN,
+                        ids: Arc::default(),
+                        read_at: Instant::now(),
+                    },
+                );
+                let samples = read_samples(db, scope).await?;
+                let mut apps = self.lock();
+                if apps.len() >= MAX_APPS {
+                    apps.clear();
+                }
+                apps.insert(key, samples.clone());
+                if samples.generation != generation {
+                    return Ok(None);
+                }
+                samples
+            }
+        };
+        let Some(after) = usize::try_from(slot - 1)
+            .ok()
+            .and_then(|at| samples.ids.get(at))
+        else {
+            return Ok(None);
+        };
+        Ok(Some((Some(after.clone()), offset - slot * STRIDE)))
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(String, &'static str), Samples>> {
+        self.apps.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// The app's user count and its generation (`0, 0` for an app that never had a user).
+async fn counts(db: &DatabaseConnection, scope: &Scope) -> Outcome<(u64, i64)> {
+    let row = db
+        .query_one(Statement::from_sql_and_values(
+            DatabaseBackend::Sqlite,
+            "SELECT users, generation FROM scim_user_counts WHERE tenant_id = ? AND product = ?",
+            [scope.tenant.clone().into(), scope.product.into()],
+        ))
+        .await?;
+    let Some(row) = row else {
+        return Ok((0, 0));
+    };
+    let users: i64 = row.try_get("", "users")?;
+    Ok((
+        u64::try_from(users).unwrap_or(0),
+        row.try_get("", "generation")?,
+    ))
+}
+
+/// Every [`STRIDE`]-th id of the app and the generation they were read at, in one statement
+/// (one snapshot).
+async fn read_samples(db: &DatabaseConnection, scope: &Scope) -> Outcome<Samples> {
+    let read_at = Instant::now();
+    let rows = db
+        .query_all(Statement::from_sql_and_values(
+            DatabaseBackend::Sqlite,
+            "SELECT c.generation AS generation, s.id AS id
+               FROM scim_user_counts c
+               LEFT JOIN (
+                   SELECT id, row_number() OVER (ORDER BY id) AS position
+                     FROM scim_users WHERE tenant_id = ? AND product = ?
+               ) s ON s.position % ? = 0
+              WHERE c.tenant_id = ? AND c.product = ?
+              ORDER BY s.position",
+            [
+                scope.tenant.clone().into(),
+                scope.product.into(),
+                sea_orm::Value::from(i64::try_from(STRIDE).unwrap_or(i64::MAX)),
+                scope.tenant.clone().into(),
+                scope.product.into(),
+            ],
+        ))
+        .await?;
+    let mut generation = 0;
+    let mut ids = Vec::with_capacity(rows.len());
+    for row in &rows {
+        generation = row.try_get("", "generation")?;
+        if let Some(id) = row.try_get::<Option<String>>("", "id")? {
+            ids.push(id);
+        }
+    }
+    Ok(Samples {
+        generation,
+        ids: Arc::new(ids),
+        read_at,
+    })
+}
