@@ -112,6 +112,11 @@ async fn main() -> Result<()> {
     };
     let logs = tempfile::tempdir()?;
     let result = run(&args, &url, logs.path()).await;
+    if let Err(err) = &result {
+        eprintln!("the run failed: {err:#}");
+    }
+    // The server's connections may outlive it by a moment.
+    tokio::time::sleep(Duration::from_secs(2)).await;
     drop_database(conn, cleanup).await?;
     let passed = result?;
     if !passed {
@@ -123,7 +128,7 @@ async fn main() -> Result<()> {
 async fn run(args: &Args, url: &str, logs: &Path) -> Result<bool> {
     cli(&args.rosterd, url, &["migrate"]).await?;
     let mut tokens = Vec::new();
-    for slug in ["a", "b"] {
+    for slug in ["tenant-a", "tenant-b"] {
         cli(
             &args.rosterd,
             url,
@@ -186,7 +191,7 @@ async fn measure(args: &Args, port: u16, tokens: &[String]) -> Result<bool> {
         base: format!("{root}/scim/{slug}/learning/v2"),
         token: token.clone(),
     };
-    let (a, b) = (app("a", &tokens[0]), app("b", &tokens[1]));
+    let (a, b) = (app("tenant-a", &tokens[0]), app("tenant-b", &tokens[1]));
     let seed = seed_a(&a).await?;
     let victim = seed_b(&b).await?;
     println!(
