@@ -142,3 +142,24 @@ fn patch_and_attribute_paths_round_trip() {
         }
     }
 }
+
+/// Found by the `filter` fuzz target: a long mantissa with an exponent parsed one unit in the
+/// last place away from the nearest double, so its canonical text read back as another number.
+/// Number literals are parsed correctly rounded (serde_json's `float_roundtrip`).
+#[test]
+fn a_long_number_reads_back_as_the_same_number() {
+    for input in [
+        "x.ug eq 66666616666666666666661666e66",
+        "a gt 0.1000000000000000055511151231257827",
+        "a lt 1.7976931348623157e308",
+        "a eq 5e-324",
+    ] {
+        let filter = parse_filter(input).unwrap();
+        let canonical = filter.to_string();
+        assert_eq!(
+            parse_filter(&canonical).unwrap(),
+            filter,
+            "{input} -> {canonical}"
+        );
+    }
+}
