@@ -312,15 +312,7 @@ fn resolved_memberships(tenant: &str, group: Option<&str>) -> [SelectStatement; 
             Alias::new("person_id"),
         )
         .from(group_member::Entity)
-        .inner_join(
-            scim_user::Entity,
-            Expr::col((scim_user::Entity, scim_user::Column::TenantId))
-                .equals((group_member::Entity, group_member::Column::TenantId))
-                .and(
-                    Expr::col((scim_user::Entity, scim_user::Column::Id))
-                        .equals((group_member::Entity, group_member::Column::MemberId)),
-                ),
-        )
+        .inner_join(scim_user::Entity, crate::members::member_is_user())
         .and_where(gm(group_member::Column::TenantId).eq(tenant));
     let mut direct = Query::select();
     direct

@@ -130,15 +130,7 @@ async fn page(
     let mut stmt = Query::select();
     stmt.column((group_member::Entity, group_member::Column::MemberId))
         .from(group_member::Entity)
-        .inner_join(
-            scim_user::Entity,
-            Expr::col((scim_user::Entity, scim_user::Column::TenantId))
-                .equals((group_member::Entity, group_member::Column::TenantId))
-                .and(
-                    Expr::col((scim_user::Entity, scim_user::Column::Id))
-                        .equals((group_member::Entity, group_member::Column::MemberId)),
-                ),
-        )
+        .inner_join(scim_user::Entity, crate::members::member_is_user())
         .and_where(
             Expr::col((group_member::Entity, group_member::Column::TenantId)).eq(&scope.tenant),
         )

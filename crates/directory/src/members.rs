@@ -9,12 +9,23 @@ use chrono::{DateTime, Utc};
 use rosterd_scim::ScimError;
 use rosterd_scim::patch::MemberChange;
 use rosterd_scim::store::Reference;
-use sea_orm::sea_query::{Expr, OnConflict, Query};
+use sea_orm::sea_query::{Expr, OnConflict, Query, SimpleExpr};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait};
 
 use crate::entity::{group_member, scim_user, user_group};
 use crate::error::{Failure, Outcome};
 use crate::scope::{Scope, ScopedGroup};
+
+/// The join condition of a membership row and its member's SCIM user: the same tenant, the
+/// user's id. Every read of members with their users joins on it.
+pub(crate) fn member_is_user() -> SimpleExpr {
+    Expr::col((scim_user::Entity, scim_user::Column::TenantId))
+        .equals((group_member::Entity, group_member::Column::TenantId))
+        .and(
+            Expr::col((scim_user::Entity, scim_user::Column::Id))
+                .equals((group_member::Entity, group_member::Column::MemberId)),
+        )
+}
 
 /// Ids per statement: far below SQLite's and PostgreSQL's bind-parameter limits.
 const CHUNK: usize = 500;
@@ -254,15 +265,7 @@ pub(crate) async fn members_of(
             .column((group_member::Entity, group_member::Column::MemberId))
             .column((scim_user::Entity, scim_user::Column::UserName))
             .from(group_member::Entity)
-            .inner_join(
-                scim_user::Entity,
-                Expr::col((scim_user::Entity, scim_user::Column::TenantId))
-                    .equals((group_member::Entity, group_member::Column::TenantId))
-                    .and(
-                        Expr::col((scim_user::Entity, scim_user::Column::Id))
-                            .equals((group_member::Entity, group_member::Column::MemberId)),
-                    ),
-            )
+            .inner_join(scim_user::Entity, member_is_user())
             .and_where(
                 Expr::col((scim_user::Entity, scim_user::Column::TenantId)).eq(&scope.tenant),
             )
