@@ -1,11 +1,11 @@
 //! Connecting as the server does: pool sizes and per-connection SQLite settings, the one
 //! writer connection on a SQLite file, and the background WAL checkpointer.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use sea_orm::{
     ConnAcquireErr, ConnectOptions, ConnectionTrait as _, Database, DatabaseBackend,
-    DatabaseConnection, DbErr,
+    DatabaseConnection, DbErr, RuntimeErr, SqlxSqliteConnector,
 };
 use tokio::task::JoinHandle;
 use tokio::time::MissedTickBehavior;
@@ -20,8 +20,16 @@ const AUTOCHECKPOINT_PAGES: &str = "16384";
 /// The size a SQLite WAL file is cut back to after a checkpoint resets it (64 MiB).
 const WAL_SIZE_LIMIT: &str = "67108864";
 
-/// How long one PostgreSQL statement may run unless the server is configured otherwise.
+/// How long one statement may run unless the server is configured otherwise.
 pub const DEFAULT_STATEMENT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// SQLite virtual-machine instructions between two calls of a connection's progress handler
+/// ([`ProgressLimit`]): well under a millisecond of work.
+const PROGRESS_OPS: i32 = 10_000;
+
+/// A pause this long between two calls of the progress handler starts a new run (see
+/// [`ProgressLimit`]).
+const PROGRESS_GAP: Duration = Duration::from_millis(5);
 
 /// Opens the database at `url` with the server's pool sizes and [`DEFAULT_STATEMENT_TIMEOUT`]
 /// (see [`connect_url_with`]).
@@ -40,19 +48,93 @@ pub async fn connect_url(url: &str) -> Result<DatabaseConnection, DbErr> {
 /// statement escapes it): a statement that runs longer, or waits longer for a lock, is
 /// cancelled and [`crate::classify`] calls it [`crate::DbFailure::Timeout`], which the SCIM
 /// surface answers 503 with `Retry-After`. One heavy request then costs its tenant an error,
-/// not every tenant a connection of the pool for minutes.
+/// not every tenant a connection of the pool for minutes. SQLite has no statement timeout; each
+/// of its connections gets a progress handler that interrupts a statement busy for longer
+/// ([`ProgressLimit`]), which classifies the same way.
 pub async fn connect_url_with(
     url: &str,
     statement_timeout: Duration,
 ) -> Result<DatabaseConnection, DbErr> {
-    let pool_size = if url.starts_with("sqlite:") { 8 } else { 32 };
-    let mut options = options(url, pool_size);
-    if !url.starts_with("sqlite:") {
-        let millis = statement_timeout.as_millis().to_string();
-        options
-            .map_sqlx_postgres_opts(move |pg| pg.options([("statement_timeout", millis.as_str())]));
+    if url.starts_with("sqlite:") {
+        return connect_sqlite(url, 8, statement_timeout).await;
     }
+    let mut options = options(url, 32);
+    let millis = statement_timeout.as_millis().to_string();
+    options.map_sqlx_postgres_opts(move |pg| pg.options([("statement_timeout", millis.as_str())]));
     Database::connect(options).await
+}
+
+/// A SQLite pool of `pool_size` connections set up as [`connect_url_with`] says, each with the
+/// progress limit. Built with sqlx itself: sea-orm's options have no per-connection hook.
+async fn connect_sqlite(
+    url: &str,
+    pool_size: u32,
+    statement_timeout: Duration,
+) -> Result<DatabaseConnection, DbErr> {
+    use sea_orm::sqlx::ConnectOptions as _;
+    use sea_orm::sqlx::sqlite::{
+        SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
+    };
+
+    let failed = |err| DbErr::Conn(RuntimeErr::SqlxError(err));
+    let options = url
+        .parse::<SqliteConnectOptions>()
+        .map_err(failed)?
+        .disable_statement_logging()
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .pragma("wal_autocheckpoint", AUTOCHECKPOINT_PAGES)
+        .pragma("journal_size_limit", WAL_SIZE_LIMIT);
+    let pool = SqlitePoolOptions::new()
+        .max_connections(pool_size)
+        .min_connections(1)
+        .acquire_timeout(Duration::from_secs(30))
+        .after_connect(move |conn, _| {
+            Box::pin(async move {
+                let mut limit = ProgressLimit::new(statement_timeout);
+                conn.lock_handle()
+                    .await?
+                    .set_progress_handler(PROGRESS_OPS, move || limit.proceed(Instant::now()));
+                Ok(())
+            })
+        })
+        .connect_with(options)
+        .await
+        .map_err(failed)?;
+    Ok(SqlxSqliteConnector::from_sqlx_sqlite_pool(pool))
+}
+
+/// The clock of a SQLite connection's progress handler. SQLite calls the handler every
+/// [`PROGRESS_OPS`] instructions of the statement it runs, and says nothing of where one
+/// statement ends and the next begins; so a *run* is a series of calls with no pause longer
+/// than [`PROGRESS_GAP`] between them, which is one busy statement (or a few heavy ones back to
+/// back in one transaction), and a run longer than the limit is interrupted: the statement
+/// fails with `SQLITE_INTERRUPT`, which [`crate::classify`] calls a timeout. A statement that
+/// waits (for the writer, for rows to be read) starts a new run when it resumes.
+struct ProgressLimit {
+    limit: Duration,
+    started: Instant,
+    last: Instant,
+}
+
+impl ProgressLimit {
+    fn new(limit: Duration) -> Self {
+        let now = Instant::now();
+        Self {
+            limit,
+            started: now,
+            last: now,
+        }
+    }
+
+    /// Whether the statement may go on at `now`.
+    fn proceed(&mut self, now: Instant) -> bool {
+        if now.saturating_duration_since(self.last) > PROGRESS_GAP {
+            self.started = now;
+        }
+        self.last = now;
+        now.saturating_duration_since(self.started) <= self.limit
+    }
 }
 
 /// The connection SCIM writes and the provisioning log run on (the server's `AppState::writer`). For a
@@ -65,31 +147,29 @@ pub async fn connect_writer(
     url: &str,
     db: &DatabaseConnection,
 ) -> Result<DatabaseConnection, DbErr> {
+    connect_writer_with(url, db, DEFAULT_STATEMENT_TIMEOUT).await
+}
+
+/// [`connect_writer`], a statement on the SQLite writer interrupted after `statement_timeout`.
+pub async fn connect_writer_with(
+    url: &str,
+    db: &DatabaseConnection,
+    statement_timeout: Duration,
+) -> Result<DatabaseConnection, DbErr> {
     if db.get_database_backend() != DatabaseBackend::Sqlite || sqlite_path(url).is_none() {
         return Ok(db.clone());
     }
-    Database::connect(options(url, 1)).await
+    connect_sqlite(url, 1, statement_timeout).await
 }
 
-/// The connect options of a pool of `pool_size` connections to `url`.
+/// The connect options of a pool of `pool_size` connections to a PostgreSQL `url`.
 fn options(url: &str, pool_size: u32) -> ConnectOptions {
-    use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-
     let mut options = ConnectOptions::new(url.to_owned());
     options
         .sqlx_logging(false)
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(30))
         .max_connections(pool_size);
-    if url.starts_with("sqlite:") {
-        options.min_connections(1).map_sqlx_sqlite_opts(|sqlite| {
-            sqlite
-                .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Normal)
-                .pragma("wal_autocheckpoint", AUTOCHECKPOINT_PAGES)
-                .pragma("journal_size_limit", WAL_SIZE_LIMIT)
-        });
-    }
     options
 }
 
@@ -174,5 +254,53 @@ mod tests {
         );
         assert_eq!(sqlite_path("sqlite::memory:"), None);
         assert_eq!(sqlite_path("postgres://localhost/x"), None);
+    }
+
+    #[test]
+    fn a_run_of_progress_calls_is_cut_at_the_limit_and_a_pause_starts_a_new_run() {
+        let ms = Duration::from_millis;
+        let t0 = Instant::now();
+        let mut limit = ProgressLimit {
+            limit: ms(100),
+            started: t0,
+            last: t0,
+        };
+        // A call every millisecond: one busy run, cut after 100 ms.
+        for n in 1..=100 {
+            assert!(limit.proceed(t0 + ms(n)), "at {n} ms");
+        }
+        assert!(!limit.proceed(t0 + ms(101)));
+        // A pause longer than the gap (the statement ended, the next began) starts over.
+        for n in 200..=300 {
+            assert!(limit.proceed(t0 + ms(n)), "at {n} ms");
+        }
+        assert!(!limit.proceed(t0 + ms(301)));
+        // Calls further apart than the gap never add up, however long they go on.
+        for n in 0..200 {
+            assert!(limit.proceed(t0 + ms(400 + n * 7)), "call {n}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_sqlite_statement_busy_past_the_limit_is_interrupted_as_a_timeout() {
+        let dir = std::env::temp_dir().join(format!("rosterd-progress-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let url = format!("sqlite://{}/p.db?mode=rwc", dir.display());
+        let db = connect_sqlite(&url, 1, Duration::from_millis(200))
+            .await
+            .unwrap();
+        let endless = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) \
+                       SELECT count(*) FROM c";
+        let started = Instant::now();
+        let err = db.execute_unprepared(endless).await.unwrap_err();
+        assert_eq!(crate::classify(&err), crate::DbFailure::Timeout, "{err}");
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{:?}",
+            started.elapsed()
+        );
+        // The connection goes on serving statements.
+        db.execute_unprepared("SELECT 1").await.unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

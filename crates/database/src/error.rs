@@ -15,8 +15,8 @@ pub enum DbFailure {
     /// The row the statement needed is gone.
     NotFound,
     /// The database did not do the work in time: a PostgreSQL statement ran past
-    /// `statement_timeout` (57014), or no pooled connection came free within the acquire
-    /// timeout. Retrying later can succeed: answer 503 with `Retry-After`.
+    /// `statement_timeout` (57014), a SQLite statement was interrupted by its connection's
+    /// progress limit, or no pooled connection came free within the acquire timeout. Retrying later can succeed: answer 503 with `Retry-After`.
     Timeout,
     /// Anything else: an internal failure.
     Other,
@@ -40,6 +40,10 @@ pub fn classify(err: &DbErr) -> DbFailure {
     }
     let text = err.to_string();
     if text.contains("canceling statement due to statement timeout") || text.contains("57014") {
+        return DbFailure::Timeout;
+    }
+    // SQLITE_INTERRUPT: the connection's progress limit stopped the statement.
+    if text.contains("(code: 9)") {
         return DbFailure::Timeout;
     }
     let contention = [

@@ -12,8 +12,8 @@ mod error;
 pub mod secret_route;
 
 pub use connect::{
-    DEFAULT_STATEMENT_TIMEOUT, connect_url, connect_url_with, connect_writer, ping,
-    pool_connections, spawn_checkpointer, sqlite_path,
+    DEFAULT_STATEMENT_TIMEOUT, connect_url, connect_url_with, connect_writer, connect_writer_with,
+    ping, pool_connections, spawn_checkpointer, sqlite_path,
 };
 pub use error::{DatabaseError, DbFailure, classify, is_unique_violation};
 

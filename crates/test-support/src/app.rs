@@ -138,9 +138,13 @@ impl TestApp {
             db.conn.clone()
         };
         let state = AppState {
-            writer: rosterd_database::connect_writer(&db.url, &conn)
-                .await
-                .unwrap(),
+            writer: rosterd_database::connect_writer_with(
+                &db.url,
+                &conn,
+                config.database_statement_timeout,
+            )
+            .await
+            .unwrap(),
             db: conn,
             clock: Arc::new(clock.clone()),
             metrics: rosterd::metrics::Metrics::from_config(&config).unwrap(),

@@ -67,7 +67,12 @@ pub async fn run(
     let worker = tokio::spawn(worker.run(OUTBOX_INTERVAL, async {
         let _ = worker_stopped.await;
     }));
-    let writer = rosterd_database::connect_writer(config.database_url.expose(), &db).await?;
+    let writer = rosterd_database::connect_writer_with(
+        config.database_url.expose(),
+        &db,
+        config.database_statement_timeout,
+    )
+    .await?;
     let state = AppState {
         writer,
         db,
