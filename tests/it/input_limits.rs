@@ -303,7 +303,10 @@ async fn nul_characters_are_400_in_values_and_404_in_ids() {
 
 /// Reads until the server closes the connection (or `limit` passes); returns what it sent and
 /// whether it closed.
-async fn read_until_closed(stream: &mut tokio::net::TcpStream, limit: Duration) -> (String, bool) {
+async fn read_until_closed(
+    stream: &mut (impl tokio::io::AsyncRead + Unpin),
+    limit: Duration,
+) -> (String, bool) {
     let mut received = Vec::new();
     let mut buf = [0u8; 4096];
     let deadline = tokio::time::Instant::now() + limit;
@@ -396,6 +399,51 @@ async fn an_idle_connection_is_closed_after_the_idle_timeout_and_a_body_that_sto
         "a stalled body is answered: {received}"
     );
     assert!(started.elapsed() < Duration::from_secs(6));
+}
+
+/// Sends one request with a JSON body on a fresh connection; returns the response's head and
+/// whether the server then closed the connection.
+async fn post_once(app: &TestApp, path: &str, token: &str, body: &str) -> (String, bool) {
+    let stream = tokio::net::TcpStream::connect(addr(app)).await.unwrap();
+    let request = format!(
+        "POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/scim+json\r\n\
+         Authorization: Bearer {token}\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let (mut read, mut write) = stream.into_split();
+    // Written while the answer is read: the server may answer (and close) before it has all.
+    let writing = tokio::spawn(async move {
+        let _ = write.write_all(request.as_bytes()).await;
+        write
+    });
+    let (received, closed) = read_until_closed(&mut read, Duration::from_secs(3)).await;
+    drop(writing.await);
+    let head = received.split("\r\n\r\n").next().unwrap_or_default();
+    (head.to_ascii_lowercase(), closed)
+}
+
+#[tokio::test]
+async fn a_request_refused_before_its_body_was_read_says_connection_close_and_others_keep_alive() {
+    let app = TestApp::spawn().await;
+    let acme = app.tenant("acme").await;
+    let path = "/scim/acme/learning/v2/Users";
+    // A body the server never reads: authentication refuses the token first (and the
+    // provisioning log reads no body over 256 KiB).
+    let big = json!({"schemas": [USER], "userName": "x".repeat(300_000)}).to_string();
+    let (head, closed) = post_once(&app, path, "not-a-token", &big).await;
+    assert!(head.starts_with("http/1.1 401"), "{head}");
+    assert!(head.contains("\r\nconnection: close"), "{head}");
+    assert!(closed, "the connection with an unread body stayed open");
+
+    // A request whose body the handler reads keeps its connection for the next request.
+    let body = json!({"schemas": [USER], "userName": "kept@acme.example"}).to_string();
+    let (head, closed) = post_once(&app, path, acme.token(Product::Learning), &body).await;
+    assert!(head.starts_with("http/1.1 201"), "{head}");
+    assert!(!head.contains("connection: close"), "{head}");
+    assert!(
+        !closed,
+        "a connection whose request was read to its end was closed"
+    );
 }
 
 #[tokio::test]

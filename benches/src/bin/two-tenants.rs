@@ -180,18 +180,24 @@ async fn run(args: &Args, url: &str, logs: &Path) -> Result<bool> {
 }
 
 async fn measure(args: &Args, port: u16, tokens: &[String]) -> Result<bool> {
-    let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(300))
-        .pool_max_idle_per_host(64)
-        .build()?;
-    let root = format!("http://127.0.0.1:{port}");
-    wait_up(&http, &format!("{root}/healthz")).await?;
-    let app = |slug: &str, token: &String| App {
-        http: http.clone(),
-        base: format!("{root}/scim/{slug}/learning/v2"),
-        token: token.clone(),
+    // Each tenant's IdP has its own HTTP client (connections are never shared between two
+    // organisations' identity providers).
+    let client = || {
+        reqwest::Client::builder()
+            .timeout(Duration::from_secs(300))
+            .pool_max_idle_per_host(64)
+            .build()
     };
-    let (a, b) = (app("tenant-a", &tokens[0]), app("tenant-b", &tokens[1]));
+    let root = format!("http://127.0.0.1:{port}");
+    let app = |slug: &str, token: &String| -> Result<App> {
+        Ok(App {
+            http: client()?,
+            base: format!("{root}/scim/{slug}/learning/v2"),
+            token: token.clone(),
+        })
+    };
+    let (a, b) = (app("tenant-a", &tokens[0])?, app("tenant-b", &tokens[1])?);
+    wait_up(&a.http, &format!("{root}/healthz")).await?;
     let seed = seed_a(&a).await?;
     let victim = seed_b(&b).await?;
     println!(

@@ -3,18 +3,25 @@
 //! header (which also closes a keep-alive connection that sends nothing), an idle timeout for a
 //! connection with no request running, and graceful shutdown. The request-body and whole-request
 //! timeouts are layers of the router ([`crate::server`]).
+//!
+//! A response to a request whose body was not read to its end (a refusal before the handler
+//! ran, a body over the limit) says `Connection: close`: the connection cannot carry another
+//! request, and a client told so opens a new one instead of failing its next request on this.
 
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
-use hyper::body::Incoming;
+use axum::http::{HeaderValue, header};
+use hyper::body::{Body as _, Bytes, Frame, Incoming, SizeHint};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, watch};
@@ -86,10 +93,32 @@ async fn serve_one(
         req.extensions_mut().insert(ConnectInfo(peer));
         let app = app.clone();
         let running = tracked.start();
+        let (parts, body) = req.into_parts();
+        let (req, ended) = if body.is_end_stream() {
+            (hyper::Request::from_parts(parts, Body::new(body)), None)
+        } else {
+            let ended = Arc::new(AtomicBool::new(false));
+            let body = ReadToEnd {
+                inner: body,
+                ended: ended.clone(),
+            };
+            (
+                hyper::Request::from_parts(parts, Body::new(body)),
+                Some(ended),
+            )
+        };
         async move {
-            let response = app.oneshot(req.map(Body::new)).await;
+            let mut response = app
+                .oneshot(req)
+                .await
+                .unwrap_or_else(|never| match never {});
+            if ended.is_some_and(|ended| !ended.load(Ordering::Acquire)) {
+                response
+                    .headers_mut()
+                    .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            }
             drop(running);
-            Ok::<_, Infallible>(response.unwrap_or_else(|never| match never {}))
+            Ok::<_, Infallible>(response)
         }
     });
     let mut builder = hyper::server::conn::http1::Builder::new();
@@ -112,6 +141,36 @@ async fn serve_one(
     tracing::debug!(%peer, reason = closing, "closing the connection");
     connection.as_mut().graceful_shutdown();
     log_end(connection.await);
+}
+
+/// A request body that records whether it was read to its end.
+struct ReadToEnd {
+    inner: Incoming,
+    ended: Arc<AtomicBool>,
+}
+
+impl hyper::body::Body for ReadToEnd {
+    type Data = Bytes;
+    type Error = hyper::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
+        let polled = Pin::new(&mut self.inner).poll_frame(cx);
+        if matches!(polled, Poll::Ready(None)) || self.inner.is_end_stream() {
+            self.ended.store(true, Ordering::Release);
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
 }
 
 fn log_end(result: Result<(), hyper::Error>) {
