@@ -167,17 +167,31 @@ pub(crate) async fn patch(
     precondition: &Precondition,
     wants: Wants,
 ) -> Outcome<StoredResource> {
+    // A heavy PATCH is applied before the writer is taken, to the user as read now, so the
+    // writer (the one SQLite writer, or the row lock) is held only for the statements; it is
+    // applied again inside only if the user changed in between.
+    let ahead = if is_heavy(operations) {
+        let row = scope
+            .user(id)
+            .one(&dir.db)
+            .await?
+            .ok_or_else(|| not_found(id))?;
+        precondition.check(row.version)?;
+        Some((row.version, patched(dir, &row, id, operations)?))
+    } else {
+        None
+    };
     let txn = begin_write(&dir.writer).await?;
     let row = scope
         .lock_user(&txn, id)
         .await?
         .ok_or_else(|| not_found(id))?;
     precondition.check(row.version)?;
-    let before = parse_document(&row.document, ResourceKind::User, id)?;
-    let mut doc = before.clone();
-    apply_user_patch(&mut doc, operations)?;
-    resource::check_value_counts(&doc, dir.max_values_per_attribute)?;
-    let row = if doc == before {
+    let (doc, changed) = match ahead {
+        Some((version, applied)) if version == row.version => applied,
+        _ => patched(dir, &row, id, operations)?,
+    };
+    let row = if !changed {
         row
     } else {
         let active_before = row.active;
@@ -190,6 +204,42 @@ pub(crate) async fn patch(
     let stored = with_groups(&txn, scope, &row, wants.groups).await?;
     txn.commit().await?;
     Ok(stored)
+}
+
+/// Operations carrying more values than this in all are applied before the writer is taken.
+const HEAVY_VALUES: usize = 64;
+
+/// Whether `operations` carry enough values that applying them is worth doing before the
+/// writer is taken (a PATCH of a few values is applied inside: no extra read).
+fn is_heavy(operations: &[PatchOperation]) -> bool {
+    let values: usize = operations
+        .iter()
+        .map(|op| match &op.value {
+            Some(Value::Array(items)) => items.len(),
+            Some(Value::Object(members)) => members
+                .values()
+                .map(|v| v.as_array().map_or(1, Vec::len))
+                .sum(),
+            _ => 1,
+        })
+        .sum();
+    values > HEAVY_VALUES
+}
+
+/// The user's document with `operations` applied and within the value caps, and whether it
+/// differs from the stored one.
+fn patched(
+    dir: &Directory,
+    row: &scim_user::Model,
+    id: &str,
+    operations: &[PatchOperation],
+) -> Outcome<(Value, bool)> {
+    let before = parse_document(&row.document, ResourceKind::User, id)?;
+    let mut doc = before.clone();
+    apply_user_patch(&mut doc, operations)?;
+    resource::check_value_counts(&doc, dir.max_values_per_attribute)?;
+    let changed = doc != before;
+    Ok((doc, changed))
 }
 
 pub(crate) async fn delete(
