@@ -1,12 +1,13 @@
 //! The provisioning log end to end: a SCIM request refused for want of a seat shows in the
-//! admin center's provisioning log with its hint, and nothing secret is kept; old entries are
-//! purged after the retention.
+//! admin center's provisioning log with its hint, and nothing secret is kept; a flood of
+//! fair-share refusals is collapsed into a few entries that count every refusal, and the
+//! overview shows the count; old entries are purged after the retention.
 
 use chrono::Duration;
 use reqwest::StatusCode;
 use reqwest::header::{LOCATION, SET_COOKIE};
 use rosterd_domain::Product;
-use rosterd_test_support::TestApp;
+use rosterd_test_support::{TenantApps, TestApp};
 use serde_json::json;
 
 /// Signs in as a new full admin of `tenant`; returns the session cookie (`name=value`).
@@ -133,6 +134,108 @@ async fn a_seat_refusal_shows_in_the_provisioning_log_with_its_hint_and_no_secre
     assert_eq!(
         created.resources[0].name.as_deref(),
         Some("ada@acme.example")
+    );
+}
+
+#[tokio::test]
+async fn a_flood_of_refusals_is_collapsed_into_counted_entries_and_the_overview_counts_each() {
+    let app = TestApp::spawn_with(|config| {
+        config.fair_share.requests_per_second = 1;
+        config.fair_share.burst = 1;
+        config.fair_share.contention_window = std::time::Duration::from_secs(60);
+        config.provisioning_log.refusal_window = std::time::Duration::from_secs(1);
+    })
+    .await;
+    let acme = app.tenant("acme").await;
+    let globex = app.tenant("globex").await;
+    let get = |tenant: &TenantApps| {
+        app.http
+            .get(format!("{}/Users", tenant.base(Product::Learning)))
+            .bearer_auth(tenant.token(Product::Learning))
+            .send()
+    };
+    // Globex provisions, so acme competes with it and is held to 1 request a second.
+    assert_eq!(get(&globex).await.unwrap().status(), StatusCode::OK);
+    let mut refused = 0;
+    for _ in 0..40 {
+        if get(&acme).await.unwrap().status() == StatusCode::TOO_MANY_REQUESTS {
+            refused += 1;
+        }
+    }
+    assert!(refused >= 30, "only {refused} of 40 refused");
+
+    // Every refusal is counted once the windows close (1 s, then the next tick).
+    let tenant = rosterd_tenancy::find_tenant(&app.db.conn, "acme")
+        .await
+        .unwrap();
+    let mut logged = Vec::new();
+    for _ in 0..100 {
+        logged = rosterd_tenancy::provisioning_log::list(
+            &app.db.conn,
+            tenant.id,
+            &rosterd_tenancy::provisioning_log::Query::default(),
+        )
+        .await
+        .unwrap();
+        logged.retain(|e| e.status == 429);
+        if logged.iter().map(|e| e.repeats).sum::<u32>() == refused {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(logged.iter().map(|e| e.repeats).sum::<u32>(), refused);
+    assert!(
+        logged.len() <= 6,
+        "{} entries for {refused} refusals",
+        logged.len()
+    );
+    let first = logged.last().unwrap();
+    assert_eq!(first.repeats, 1, "the first refusal is logged as it was");
+    assert!(
+        first
+            .detail
+            .as_deref()
+            .unwrap()
+            .contains("fair_share.requests_per_second")
+    );
+    let counted = logged.iter().find(|e| e.repeats > 1).unwrap();
+    assert!(
+        counted
+            .detail
+            .as_deref()
+            .unwrap()
+            .contains("more requests of this app were refused")
+    );
+
+    let session = sign_in(&app, "acme").await;
+    let page = |path: String| {
+        let http = app.http.clone();
+        let session = session.clone();
+        async move {
+            http.get(path)
+                .header("cookie", session)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    let overview = page(format!("{}/admin/acme/", app.base_url)).await;
+    assert!(
+        overview.contains(&format!(
+            "<dt>Rate-limited, last 24 hours</dt><dd>{refused}</dd>"
+        )),
+        "{overview}"
+    );
+    assert!(overview.contains(&format!(
+        "{refused} SCIM request(s) were refused in the last 24 hours"
+    )));
+    let log = page(format!("{}/admin/acme/provisioning", app.base_url)).await;
+    assert!(
+        log.contains(&format!("{} requests", counted.repeats)),
+        "{log}"
     );
 }
 

@@ -554,7 +554,7 @@ impl Provisioner {
             metrics: rosterd::metrics::Metrics::from_config(&config)?,
             config: Arc::new(config),
         };
-        let (recorder, _writer) = Recorder::start(writer.clone(), clock);
+        let (recorder, _writer) = Recorder::start(writer.clone(), clock, Duration::from_secs(10));
         Ok(Self::Http {
             router: rosterd::server::app_with_licensing(state, recorder, licensing),
             token: token.secret.expose().to_owned(),

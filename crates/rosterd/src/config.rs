@@ -94,6 +94,9 @@ pub struct FairShareConfig {
 pub struct ProvisioningLogConfig {
     /// Entries older than this many days are purged (hourly).
     pub retention_days: u32,
+    /// Fair-share refusals (429) of one app within this long after its first are collapsed
+    /// into one entry that counts them.
+    pub refusal_window: Duration,
 }
 
 /// The mail server of the outbox worker.
@@ -186,6 +189,10 @@ const ENV: &[(&str, &str)] = &[
     (
         "provisioning_log_retention_days",
         "ROSTERD_PROVISIONING_LOG_RETENTION_DAYS",
+    ),
+    (
+        "provisioning_log_refusal_window_secs",
+        "ROSTERD_PROVISIONING_LOG_REFUSAL_WINDOW_SECS",
     ),
     ("trusted_proxies", "ROSTERD_TRUSTED_PROXIES"),
     (
@@ -494,6 +501,12 @@ impl Raw {
                 30,
                 1,
             )?,
+            refusal_window: Duration::from_secs(number(
+                self.take("provisioning_log_refusal_window_secs"),
+                "provisioning_log_refusal_window_secs",
+                10,
+                1,
+            )?),
         };
         let trusted_proxies = match self.take("trusted_proxies") {
             Some(list) => list.parse().map_err(|e: String| {
@@ -706,6 +719,10 @@ mod tests {
         assert!(config.redis_url.is_none() && config.otlp_endpoint.is_none());
         assert!(config.smtp.is_none(), "no SMTP: notices go to the log");
         assert_eq!(config.provisioning_log.retention_days, 30);
+        assert_eq!(
+            config.provisioning_log.refusal_window,
+            Duration::from_secs(10)
+        );
     }
 
     #[test]
@@ -728,6 +745,7 @@ mod tests {
             ("smtp_url", "\"smtp://127.0.0.1:2525\""),
             ("smtp_from", "\"rosterd <no-reply@rosterd.example>\""),
             ("provisioning_log_retention_days", "7"),
+            ("provisioning_log_refusal_window_secs", "3"),
             ("trusted_proxies", "\"10.0.0.0/8\""),
             ("password_hash_concurrency", "2"),
             ("scim_max_patch_operations", "100"),

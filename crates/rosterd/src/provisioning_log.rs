@@ -9,8 +9,15 @@
 //! what is queued. A periodic task purges rows older than the retention. Entries are cut to the
 //! log's bounds before they are queued ([`LogEntry::bounded`]): a full queue (10,000 entries) holds
 //! at most about 50 MB, not hundreds.
+//!
+//! A flood the fair share refuses is collapsed ([`Refusals`]): an app's first refusal (429) is
+//! logged as it happens, with its hint; the refusals that follow within the refusal window are
+//! only counted, and one entry with the count (`repeats`) closes the window. A tenant refused
+//! ten thousand times a second costs the log two rows per window, and almost no work per
+//! refusal (no body is parsed for a counted one).
 
 mod capture;
+mod refusals;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -23,6 +30,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 pub use capture::capture;
+use refusals::Refusals;
 
 /// Entries waiting for the writer before new ones are dropped.
 pub const QUEUE: usize = 10_000;
@@ -47,19 +55,28 @@ pub struct Recorder {
     tx: mpsc::Sender<LogEntry>,
     dropped: Arc<AtomicU64>,
     clock: Arc<dyn Clock>,
+    refusals: Arc<Refusals>,
 }
 
 impl Recorder {
     /// Starts the background writer on `db`; it runs until every `Recorder` clone is dropped,
-    /// then writes what is still queued and ends.
-    pub fn start(db: DatabaseConnection, clock: Arc<dyn Clock>) -> (Self, JoinHandle<()>) {
+    /// then writes what is still queued (open refusal windows included) and ends. Refusals of
+    /// one app within `refusal_window` of its first are collapsed into one entry.
+    pub fn start(
+        db: DatabaseConnection,
+        clock: Arc<dyn Clock>,
+        refusal_window: Duration,
+    ) -> (Self, JoinHandle<()>) {
         let (tx, rx) = mpsc::channel(QUEUE);
         let writer = tokio::spawn(write_batches(db, rx));
+        let dropped = Arc::new(AtomicU64::new(0));
+        let refusals = Refusals::start(tx.clone(), dropped.clone(), refusal_window);
         (
             Self {
                 tx,
-                dropped: Arc::new(AtomicU64::new(0)),
+                dropped,
                 clock,
+                refusals,
             },
             writer,
         )
@@ -72,16 +89,20 @@ impl Recorder {
     /// Queues `entry` (cut to the log's bounds, so the queue holds a few KB per entry at most),
     /// or drops and counts it when the queue is full.
     pub fn submit(&self, entry: LogEntry) {
-        if self.tx.try_send(entry.bounded()).is_err() {
-            let dropped = self.dropped.fetch_add(1, Ordering::Relaxed) + 1;
-            // Logged at 1, 2, 4, 8...: visible without flooding the log.
-            if dropped.is_power_of_two() {
-                tracing::warn!(
-                    dropped,
-                    "provisioning log queue full: entries dropped (the database is behind)"
-                );
-            }
-        }
+        submit(&self.tx, &self.dropped, entry);
+    }
+
+    /// A fair-share refusal of `app`'s request: whether it is the first of a window, to be
+    /// logged in full, or counted into the window's closing entry (made from `method` and
+    /// `path`, the last refused request's).
+    pub(crate) fn refused(&self, app: &Attribution, method: &str, path: &str) -> bool {
+        self.refusals.refused(
+            app,
+            method,
+            path,
+            self.clock.now(),
+            std::time::Instant::now(),
+        )
     }
 
     /// Entries dropped so far because the queue was full.
@@ -92,6 +113,19 @@ impl Recorder {
     /// The drop count itself, for a metric to read (holding it keeps no writer alive).
     pub fn drop_counter(&self) -> Arc<AtomicU64> {
         self.dropped.clone()
+    }
+}
+
+fn submit(tx: &mpsc::Sender<LogEntry>, dropped: &AtomicU64, entry: LogEntry) {
+    if tx.try_send(entry.bounded()).is_err() {
+        let dropped = dropped.fetch_add(1, Ordering::Relaxed) + 1;
+        // Logged at 1, 2, 4, 8...: visible without flooding the log.
+        if dropped.is_power_of_two() {
+            tracing::warn!(
+                dropped,
+                "provisioning log queue full: entries dropped (the database is behind)"
+            );
+        }
     }
 }
 

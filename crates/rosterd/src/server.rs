@@ -43,7 +43,11 @@ pub struct AppState {
 /// The whole application's router. Starts the provisioning log's writer, which ends (after
 /// writing what is queued) when the router is dropped; must run inside a tokio runtime.
 pub fn app(state: AppState) -> Router {
-    let (recorder, _writer) = Recorder::start(state.writer.clone(), state.clock.clone());
+    let (recorder, _writer) = Recorder::start(
+        state.writer.clone(),
+        state.clock.clone(),
+        state.config.provisioning_log.refusal_window,
+    );
     app_with(state, recorder)
 }
 
@@ -404,7 +408,11 @@ pub async fn serve(
         &state.db,
     )
     .await?;
-    let (recorder, writer) = Recorder::start(state.writer.clone(), state.clock.clone());
+    let (recorder, writer) = Recorder::start(
+        state.writer.clone(),
+        state.clock.clone(),
+        state.config.provisioning_log.refusal_window,
+    );
     // The peer address reaches handlers (the admin center throttles sign-in per address).
     let limits = state.config.http;
     let served = crate::connections::serve_connections(

@@ -16,8 +16,8 @@ use rosterd_database::DatabaseError;
 use rosterd_domain::{Product, TenantId};
 use sea_orm::sea_query::{Condition, Expr, LikeExpr};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use serde::{Deserialize, Serialize};
 
@@ -130,6 +130,9 @@ pub struct LogEntry {
     /// What the request asked for, without values that could be secret.
     pub summary: Option<String>,
     pub latency_ms: i64,
+    /// How many requests this entry stands for: 1, or more for a run of fair-share refusals
+    /// of one app collapsed into one entry (the last of them, counted).
+    pub repeats: u32,
 }
 
 impl LogEntry {
@@ -231,6 +234,7 @@ pub async fn record(
             subject: Set(e.subject()),
             summary: Set(e.summary.clone()),
             latency_ms: Set(e.latency_ms),
+            repeats: Set(i64::from(e.repeats)),
         });
     Entity::insert_many(rows)
         .exec_without_returning(conn)
@@ -318,6 +322,7 @@ fn entry_of(tenant: TenantId, r: row::Model) -> Option<LogEntry> {
         detail: r.detail,
         summary: r.summary,
         latency_ms: r.latency_ms,
+        repeats: u32::try_from(r.repeats).unwrap_or(u32::MAX),
     })
 }
 
@@ -327,11 +332,15 @@ pub struct AppActivity {
     pub product: Product,
     /// The newest logged request.
     pub last_request_at: Option<DateTime<Utc>>,
-    /// Requests since the given time that did not succeed.
+    /// Requests since the given time that did not succeed (refusals included).
     pub failures: u64,
+    /// Of those, requests the fair share refused (429): the IdP sent more than its limit
+    /// while other organisations were provisioning.
+    pub rate_limited: u64,
 }
 
-/// Per product: the newest request and the failures since `since`.
+/// Per product: the newest request, the failures since `since`, and of those the fair-share
+/// refusals; collapsed entries count every request they stand for.
 pub async fn activity(
     conn: &impl ConnectionTrait,
     tenant: TenantId,
@@ -350,15 +359,29 @@ pub async fn activity(
             .one(conn)
             .await?
             .map(|r| r.created_at);
-        let failures = scoped()
-            .filter(Column::CreatedAt.gte(since))
-            .filter(Column::Outcome.ne(Outcome::Success.as_str()))
-            .count(conn)
-            .await?;
+        let requests = |status: Option<i32>| {
+            let mut select = scoped()
+                .filter(Column::CreatedAt.gte(since))
+                .filter(Column::Outcome.ne(Outcome::Success.as_str()));
+            if let Some(status) = status {
+                select = select.filter(Column::Status.eq(status));
+            }
+            select
+                .select_only()
+                // A BIGINT on both databases (PostgreSQL's SUM of BIGINT is NUMERIC).
+                .column_as(Expr::cust("CAST(SUM(repeats) AS BIGINT)"), "requests")
+                .into_tuple::<Option<i64>>()
+                .one(conn)
+        };
+        let count =
+            |sum: Option<Option<i64>>| u64::try_from(sum.flatten().unwrap_or(0)).unwrap_or(0);
+        let failures = count(requests(None).await?);
+        let rate_limited = count(requests(Some(429)).await?);
         out.push(AppActivity {
             product,
             last_request_at,
             failures,
+            rate_limited,
         });
     }
     Ok(out)
@@ -428,6 +451,7 @@ mod tests {
                 .collect(),
             summary: Some(summary),
             latency_ms: 1,
+            repeats: 1,
         }
     }
 

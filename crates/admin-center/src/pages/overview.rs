@@ -1,7 +1,7 @@
 //! `/admin/{tenant}/`: per product, its seat pools, unmet demand (refusals in the last 30 days,
 //! waiting lists), its SCIM app's status (last request and failures in the last 24 hours, from
 //! the provisioning log), and what needs attention (a token expiring within 30 days, a pool
-//! above 90%, SCIM on without a live token, failing requests).
+//! above 90%, SCIM on without a live token, failing requests, requests the fair share refused).
 
 use askama::Template;
 use axum::extract::State;
@@ -41,6 +41,8 @@ struct ProductCard {
     live_tokens: usize,
     /// SCIM requests that failed in the last 24 hours.
     errors_24h: u64,
+    /// Of those, requests the fair share refused (429).
+    rate_limited_24h: u64,
     pools: Vec<PoolRow>,
     demand: Vec<DemandRow>,
     warnings: Vec<String>,
@@ -135,6 +137,12 @@ fn card(
             "{errors_24h} SCIM request(s) failed in the last 24 hours. The provisioning log says what to fix in your identity provider."
         ));
     }
+    let rate_limited_24h = activity.map_or(0, |a| a.rate_limited);
+    if rate_limited_24h > 0 {
+        warnings.push(format!(
+            "{rate_limited_24h} SCIM request(s) were refused in the last 24 hours because your identity provider sent more than this app's limit while other organisations were provisioning too (429 Too Many Requests). Identity providers retry them after the delay they are given; if it keeps happening, lower the provisioning rate in your identity provider or ask for a higher limit."
+        ));
+    }
     let demand = demand
         .iter()
         .filter(|d| d.kind.product() == product && (d.refusals > 0 || d.waiting > 0))
@@ -155,6 +163,7 @@ fn card(
         last_activity: when_or_never(last),
         live_tokens: live.len(),
         errors_24h,
+        rate_limited_24h,
         pools: rows,
         demand,
         warnings,

@@ -56,6 +56,8 @@ struct Row {
     resources: Vec<String>,
     summary: Option<String>,
     latency_ms: i64,
+    /// Requests the entry stands for (more than 1: a collapsed run of refusals).
+    repeats: u32,
     request_id: String,
 }
 
@@ -209,6 +211,7 @@ fn row(e: LogEntry) -> Row {
         detail: e.detail,
         summary: e.summary,
         latency_ms: e.latency_ms,
+        repeats: e.repeats,
         request_id: e.id,
         method: e.method,
         path: e.path,

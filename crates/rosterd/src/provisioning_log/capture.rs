@@ -29,7 +29,9 @@ const PATCH_LISTED: usize = 10;
 /// `password` not at all.
 const SHOWN: [&str; 5] = ["userName", "displayName", "externalId", "active", "id"];
 
-/// The middleware: runs the request, then queues its entry if the response is attributed.
+/// The middleware: runs the request, then queues its entry if the response is attributed. A
+/// fair-share refusal after the first of its window is only counted ([`Recorder::refused`]):
+/// neither body is parsed for it.
 pub async fn capture(State(recorder): State<Recorder>, req: Request, next: Next) -> Response {
     let started = Instant::now();
     let at = recorder.clock().now();
@@ -48,7 +50,11 @@ pub async fn capture(State(recorder): State<Recorder>, req: Request, next: Next)
         return res;
     };
     let status = res.status().as_u16();
+    if status == 429 && !recorder.refused(&who, method.as_str(), &path) {
+        return res;
+    }
     let (res, response_body) = read_response(res, &method).await;
+    let request_body = request_body.and_then(|bytes| serde_json::from_slice(&bytes).ok());
     let mut entry = LogEntry {
         tenant: who.tenant,
         id: who.request_id,
@@ -63,6 +69,7 @@ pub async fn capture(State(recorder): State<Recorder>, req: Request, next: Next)
         resources: Vec::new(),
         summary: request_body.as_ref().and_then(|b| summarize(&method, b)),
         latency_ms,
+        repeats: 1,
     };
     describe_response(&mut entry, &method, response_body.as_ref());
     recorder.submit(entry);
@@ -77,7 +84,8 @@ fn small(body: &Body) -> bool {
     body.size_hint().exact().is_some_and(|n| n <= MAX_READ)
 }
 
-async fn read_request(req: Request) -> (Request, Option<Value>) {
+/// The request, and its body when it is a small write's (parsed only if the entry needs it).
+async fn read_request(req: Request) -> (Request, Option<Bytes>) {
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -90,10 +98,10 @@ async fn read_request(req: Request) -> (Request, Option<Value>) {
     // The limit is the declared length, so a lying client cannot make us buffer more.
     let limit = usize::try_from(declared.unwrap_or(0)).unwrap_or(0);
     match axum::body::to_bytes(body, limit).await {
-        Ok(bytes) => {
-            let json = serde_json::from_slice(&bytes).ok();
-            (Request::from_parts(parts, Body::from(bytes)), json)
-        }
+        Ok(bytes) => (
+            Request::from_parts(parts, Body::from(bytes.clone())),
+            Some(bytes),
+        ),
         // The body could not be read as declared; the handler sees an empty body and answers
         // with its own error.
         Err(_) => (Request::from_parts(parts, Body::empty()), None),

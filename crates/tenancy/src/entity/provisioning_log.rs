@@ -24,6 +24,8 @@ pub struct Model {
     pub subject: String,
     pub summary: Option<String>,
     pub latency_ms: i64,
+    /// How many requests the entry stands for: 1, or a collapsed run of refusals.
+    pub repeats: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
