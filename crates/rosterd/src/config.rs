@@ -74,7 +74,7 @@ pub struct HttpConfig {
 }
 
 /// Fair share between apps and tenants (see `docs/operations.md`, "Limits").
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FairShareConfig {
     /// Requests per second each app (token) may sustain.
     pub requests_per_second: u32,
@@ -87,6 +87,9 @@ pub struct FairShareConfig {
     /// How long after its last request another tenant still competes (the limits above bite
     /// only while one does).
     pub contention_window: Duration,
+    /// What the fair share's Redis keys start with, when `redis_url` is set (one fleet's
+    /// replicas share it; another deployment on the same Redis needs its own).
+    pub redis_prefix: String,
 }
 
 /// The provisioning log's settings.
@@ -232,6 +235,7 @@ const ENV: &[(&str, &str)] = &[
         "fair_share_contention_window_ms",
         "ROSTERD_FAIR_SHARE_CONTENTION_WINDOW_MS",
     ),
+    ("fair_share_redis_prefix", "ROSTERD_FAIR_SHARE_REDIS_PREFIX"),
     (
         "oauth_access_token_minutes",
         "ROSTERD_OAUTH_ACCESS_TOKEN_MINUTES",
@@ -572,6 +576,9 @@ impl Raw {
                 2_000,
                 0,
             )?),
+            redis_prefix: self
+                .take("fair_share_redis_prefix")
+                .unwrap_or_else(|| "rosterd:fair:".to_owned()),
         };
         let oauth_access_token_minutes =
             oauth_access_token_minutes(self.take("oauth_access_token_minutes"))?;
