@@ -576,9 +576,7 @@ impl Raw {
                 2_000,
                 0,
             )?),
-            redis_prefix: self
-                .take("fair_share_redis_prefix")
-                .unwrap_or_else(|| "rosterd:fair:".to_owned()),
+            redis_prefix: redis_prefix(self.take("fair_share_redis_prefix"))?,
         };
         let oauth_access_token_minutes =
             oauth_access_token_minutes(self.take("oauth_access_token_minutes"))?;
@@ -609,6 +607,21 @@ impl Raw {
             fair_share,
             oauth_access_token_minutes,
         })
+    }
+}
+
+/// The fair share's Redis key prefix: printable ASCII, no spaces (it is part of every key).
+fn redis_prefix(value: Option<String>) -> Result<String, ConfigError> {
+    let Some(prefix) = value else {
+        return Ok("rosterd:fair:".to_owned());
+    };
+    if (1..=100).contains(&prefix.len()) && prefix.bytes().all(|b| b.is_ascii_graphic()) {
+        Ok(prefix)
+    } else {
+        Err(invalid(
+            "fair_share_redis_prefix",
+            "expected 1 to 100 printable ASCII characters, no spaces",
+        ))
     }
 }
 
@@ -713,6 +726,7 @@ mod tests {
         assert!(config.redis_url.is_none() && config.otlp_endpoint.is_none());
         assert!(config.smtp.is_none(), "no SMTP: notices go to the log");
         assert_eq!(config.provisioning_log.retention_days, 30);
+        assert_eq!(config.fair_share.redis_prefix, "rosterd:fair:");
     }
 
     #[test]
@@ -750,6 +764,7 @@ mod tests {
             ("fair_share_tenant_max_concurrent_writes", "2"),
             ("fair_share_write_wait_ms", "500"),
             ("fair_share_contention_window_ms", "1000"),
+            ("fair_share_redis_prefix", "\"fleet-a:fair:\""),
             ("oauth_access_token_minutes", "120"),
         ];
         let mut keys: Vec<&str> = ENV.iter().map(|(k, _)| *k).collect();
@@ -767,6 +782,7 @@ mod tests {
         assert_eq!(config.listen.to_string(), "127.0.0.1:8081");
         assert_eq!(config.http.idle_timeout, Duration::from_secs(7));
         assert_eq!(config.fair_share.burst, 20);
+        assert_eq!(config.fair_share.redis_prefix, "fleet-a:fair:");
         assert_eq!(config.provisioning_log.retention_days, 7);
 
         for (key, var) in ENV {
