@@ -16,7 +16,7 @@
 //!   of a replica that died holding them come back by themselves.
 //!
 //! A request costs one round trip (its token, its tenant's activity and, for a write, its
-//! slot); a write that has to wait looks again every [`super::RECHECK`] (or at once when a
+//! slot); a write that has to wait looks again every 25 ms (or at once when a
 //! slot of this replica is given back). A slot is given back by a task spawned when its guard
 //! drops, so a cancelled request (client gone, timeout) gives it back too.
 //!
