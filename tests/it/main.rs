@@ -13,6 +13,7 @@ mod cli;
 mod concurrency;
 mod discovery;
 mod fair_share;
+mod fair_share_redis;
 mod filters;
 mod group_members;
 mod health;

@@ -74,7 +74,7 @@ pub struct HttpConfig {
 }
 
 /// Fair share between apps and tenants (see `docs/operations.md`, "Limits").
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FairShareConfig {
     /// Requests per second each app (token) may sustain.
     pub requests_per_second: u32,
@@ -87,6 +87,9 @@ pub struct FairShareConfig {
     /// How long after its last request another tenant still competes (the limits above bite
     /// only while one does).
     pub contention_window: Duration,
+    /// What the fair share's Redis keys start with, when `redis_url` is set (one fleet's
+    /// replicas share it; another deployment on the same Redis needs its own).
+    pub redis_prefix: String,
 }
 
 /// The provisioning log's settings.
@@ -239,6 +242,7 @@ const ENV: &[(&str, &str)] = &[
         "fair_share_contention_window_ms",
         "ROSTERD_FAIR_SHARE_CONTENTION_WINDOW_MS",
     ),
+    ("fair_share_redis_prefix", "ROSTERD_FAIR_SHARE_REDIS_PREFIX"),
     (
         "oauth_access_token_minutes",
         "ROSTERD_OAUTH_ACCESS_TOKEN_MINUTES",
@@ -585,6 +589,7 @@ impl Raw {
                 2_000,
                 0,
             )?),
+            redis_prefix: redis_prefix(self.take("fair_share_redis_prefix"))?,
         };
         let oauth_access_token_minutes =
             oauth_access_token_minutes(self.take("oauth_access_token_minutes"))?;
@@ -615,6 +620,21 @@ impl Raw {
             fair_share,
             oauth_access_token_minutes,
         })
+    }
+}
+
+/// The fair share's Redis key prefix: printable ASCII, no spaces (it is part of every key).
+fn redis_prefix(value: Option<String>) -> Result<String, ConfigError> {
+    let Some(prefix) = value else {
+        return Ok("rosterd:fair:".to_owned());
+    };
+    if (1..=100).contains(&prefix.len()) && prefix.bytes().all(|b| b.is_ascii_graphic()) {
+        Ok(prefix)
+    } else {
+        Err(invalid(
+            "fair_share_redis_prefix",
+            "expected 1 to 100 printable ASCII characters, no spaces",
+        ))
     }
 }
 
@@ -723,6 +743,7 @@ mod tests {
             config.provisioning_log.refusal_window,
             Duration::from_secs(10)
         );
+        assert_eq!(config.fair_share.redis_prefix, "rosterd:fair:");
     }
 
     #[test]
@@ -761,6 +782,7 @@ mod tests {
             ("fair_share_tenant_max_concurrent_writes", "2"),
             ("fair_share_write_wait_ms", "500"),
             ("fair_share_contention_window_ms", "1000"),
+            ("fair_share_redis_prefix", "\"fleet-a:fair:\""),
             ("oauth_access_token_minutes", "120"),
         ];
         let mut keys: Vec<&str> = ENV.iter().map(|(k, _)| *k).collect();
@@ -778,6 +800,7 @@ mod tests {
         assert_eq!(config.listen.to_string(), "127.0.0.1:8081");
         assert_eq!(config.http.idle_timeout, Duration::from_secs(7));
         assert_eq!(config.fair_share.burst, 20);
+        assert_eq!(config.fair_share.redis_prefix, "fleet-a:fair:");
         assert_eq!(config.provisioning_log.retention_days, 7);
 
         for (key, var) in ENV {

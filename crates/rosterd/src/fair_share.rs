@@ -9,39 +9,57 @@
 //! A tenant's own limits (set by the operator, `rosterd tenant limits` or the console) are
 //! loaded from the database on its first request and again every
 //! [`rosterd_tenancy::fair_share::TENANT_LIMITS_REFRESH`].
+//!
+//! With `REDIS_URL` set, the buckets, the write budgets and who competes are the fleet's, kept
+//! in Redis ([`rosterd_tenancy::fair_share::fleet`]); a request then costs one round trip to
+//! Redis, and this replica's own share decides whenever Redis does not answer.
 
 use axum::extract::{Request, State};
 use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::{IntoResponse as _, Response};
-use rosterd_domain::TenantId;
+use rosterd_domain::{Product, TenantId};
 use rosterd_scim::{ScimContext, ScimError};
-use rosterd_tenancy::fair_share::{FairShare, FairShareLimits, Refusal};
+use rosterd_tenancy::fair_share::fleet::Fleet;
+use rosterd_tenancy::fair_share::{FairShare, FairShareLimits, Refusal, Running};
 use sea_orm::DatabaseConnection;
 
-use crate::config::FairShareConfig;
+use crate::config::Config;
 
-/// What the middleware needs: the process's fair share and the database its tenants' own
-/// limits are read from.
+/// How long past the request timeout a write slot in Redis stays held when its replica died
+/// before giving it back.
+const LEASE_MARGIN: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// What the middleware needs: the process's fair share, the fleet's when Redis is configured,
+/// and the database its tenants' own limits are read from.
 #[derive(Debug, Clone)]
 pub struct Shares {
     fair: FairShare,
+    fleet: Option<Fleet>,
     db: DatabaseConnection,
 }
 
 impl Shares {
-    /// The fair share of a server, with the configured defaults.
-    pub fn new(config: &FairShareConfig, db: DatabaseConnection) -> Self {
-        Self {
-            fair: FairShare::new(FairShareLimits {
-                requests_per_second: config.requests_per_second,
-                burst: config.burst,
-                tenant_max_concurrent_writes: config.tenant_max_concurrent_writes,
-                write_wait: config.write_wait,
-                contention_window: config.contention_window,
-            }),
-            db,
-        }
+    /// The fair share of a server, with the configured defaults; the fleet's when `redis_url`
+    /// is set (a URL Redis' client cannot read is logged, and the share stays in-process).
+    pub fn new(config: &Config, db: DatabaseConnection) -> Self {
+        let limits = &config.fair_share;
+        let fair = FairShare::new(FairShareLimits {
+            requests_per_second: limits.requests_per_second,
+            burst: limits.burst,
+            tenant_max_concurrent_writes: limits.tenant_max_concurrent_writes,
+            write_wait: limits.write_wait,
+            contention_window: limits.contention_window,
+        });
+        let fleet = config.redis_url.as_ref().and_then(|url| {
+            let lease = config.http.request_timeout + LEASE_MARGIN;
+            Fleet::new(fair.clone(), url.expose(), &limits.redis_prefix, lease)
+                .inspect_err(|err| {
+                    tracing::error!(error = %err, "fair share stays in-process");
+                })
+                .ok()
+        });
+        Self { fair, fleet, db }
     }
 
     /// Loads `tenant`'s own limits when they are due; a failure keeps those in force (logged).
@@ -68,6 +86,9 @@ pub async fn apply(State(shares): State<Shares>, req: Request, next: Next) -> Re
     let fair = &shares.fair;
     let running = fair.enter(tenant);
     shares.refresh(tenant).await;
+    if let Some(fleet) = &shares.fleet {
+        return shared(fleet, (tenant, product), req, next, running).await;
+    }
     if let Err(refusal) = fair.admit(tenant, product, std::time::Instant::now()) {
         return refuse(&refusal, "rate");
     }
@@ -79,6 +100,34 @@ pub async fn apply(State(shares): State<Shares>, req: Request, next: Next) -> Re
     let slot = match fair.write_slot(tenant).await {
         Ok(slot) => slot,
         Err(refusal) => return refuse(&refusal, "tenant writes"),
+    };
+    let response = next.run(req).await;
+    drop(slot);
+    drop(running);
+    response
+}
+
+/// [`apply`] with the fleet's share: the token, the activity and a write's slot in one round
+/// trip to Redis; a write that found its tenant's budget full waits for a slot.
+async fn shared(
+    fleet: &Fleet,
+    (tenant, product): (TenantId, Product),
+    req: Request,
+    next: Next,
+    running: Running,
+) -> Response {
+    let write = is_write(&req);
+    let slot = match fleet.admit(tenant, product, write).await {
+        Ok(slot) => slot,
+        Err(refusal) => return refuse(&refusal, "rate"),
+    };
+    let slot = match slot {
+        Some(slot) => Some(slot),
+        None if write => match fleet.write_slot(tenant).await {
+            Ok(slot) => Some(slot),
+            Err(refusal) => return refuse(&refusal, "tenant writes"),
+        },
+        None => None,
     };
     let response = next.run(req).await;
     drop(slot);

@@ -82,7 +82,7 @@ pub fn app_with_licensing(state: AppState, recorder: Recorder, licensing: Licens
         limits,
         ledger: licensing == Licensing::On,
     };
-    let fair_share = crate::fair_share::Shares::new(&state.config.fair_share, state.db.clone());
+    let fair_share = crate::fair_share::Shares::new(&state.config, state.db.clone());
     let scim_routes: Router<AppState> = scim_apps(&shared)
         // Inside authentication: it needs the request's app; its refusals are attributed and
         // so reach the provisioning log.

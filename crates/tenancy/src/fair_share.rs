@@ -5,7 +5,8 @@
 //! queue or the PostgreSQL pool while another tenant's IdP waits.
 //!
 //! In-process: with several replicas each has its own buckets and budgets (a replica's share is
-//! the configured one). The HTTP layer that applies these lives in the binary's server.
+//! the configured one), unless they share them through Redis ([`fleet`], when `REDIS_URL` is
+//! set). The HTTP layer that applies these lives in the binary's server.
 //!
 //! The limits are the configured defaults, or a tenant's own ([`TenantLimits`], set by the
 //! operator and stored): the HTTP layer reloads a tenant's every [`TENANT_LIMITS_REFRESH`] and
@@ -265,18 +266,7 @@ impl FairShare {
             // Alone: the request runs on capacity nobody else wants (the bucket stays empty).
             return Ok(());
         }
-        let wait = (1.0 - tokens) / rate;
-        Err(Refusal {
-            retry_after_secs: seconds_up(wait),
-            detail: format!(
-                "This app sent more than {} requests per second (bursts of up to {}) while \
-                 other organisations were provisioning too, the limit each app has then (the \
-                 operator's fair_share.requests_per_second and fair_share.burst, or this \
-                 organisation's own limits). Retry after the Retry-After delay, or lower the \
-                 identity provider's rate.",
-                limits.requests_per_second, limits.burst
-            ),
-        })
+        Err(rate_refusal(limits, (1.0 - tokens) / rate))
     }
 
     /// A slot of `tenant`'s write budget: at once if the tenant is under its budget or nobody
@@ -305,18 +295,7 @@ impl FairShare {
             }
             let now = tokio::time::Instant::now();
             if now >= deadline {
-                return Err(Refusal {
-                    retry_after_secs: 1,
-                    detail: format!(
-                        "This organisation already has {} SCIM writes running while other \
-                         organisations are provisioning too, and this one waited {} ms for its \
-                         turn (the operator's fair_share.tenant_max_concurrent_writes, or this \
-                         organisation's own limit). Retry after the Retry-After delay, or send \
-                         fewer writes at once.",
-                        budget,
-                        limits.write_wait.as_millis()
-                    ),
-                });
+                return Err(write_refusal(budget, limits.write_wait));
             }
             let recheck = (now + RECHECK).min(deadline);
             tokio::select! {
@@ -366,6 +345,37 @@ impl Drop for WriteSlot {
     }
 }
 
+/// The refusal of a request over its app's rate, `wait` seconds before a token is free.
+fn rate_refusal(limits: InForce, wait: f64) -> Refusal {
+    Refusal {
+        retry_after_secs: seconds_up(wait),
+        detail: format!(
+            "This app sent more than {} requests per second (bursts of up to {}) while \
+             other organisations were provisioning too, the limit each app has then (the \
+             operator's fair_share.requests_per_second and fair_share.burst, or this \
+             organisation's own limits). Retry after the Retry-After delay, or lower the \
+             identity provider's rate.",
+            limits.requests_per_second, limits.burst
+        ),
+    }
+}
+
+/// The refusal of a write that waited `waited` for a slot of its tenant's `budget`.
+fn write_refusal(budget: u32, waited: Duration) -> Refusal {
+    Refusal {
+        retry_after_secs: 1,
+        detail: format!(
+            "This organisation already has {} SCIM writes running while other \
+             organisations are provisioning too, and this one waited {} ms for its \
+             turn (the operator's fair_share.tenant_max_concurrent_writes, or this \
+             organisation's own limit). Retry after the Retry-After delay, or send \
+             fewer writes at once.",
+            budget,
+            waited.as_millis()
+        ),
+    }
+}
+
 fn seconds_up(seconds: f64) -> u64 {
     let whole = seconds.ceil();
     if whole.is_finite() && whole >= 1.0 {
@@ -375,6 +385,8 @@ fn seconds_up(seconds: f64) -> u64 {
         1
     }
 }
+
+pub mod fleet;
 
 #[cfg(test)]
 mod tests;

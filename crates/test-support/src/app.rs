@@ -91,6 +91,18 @@ impl TestApp {
         Self::start(db, now, &[], true, |_| {}).await
     }
 
+    /// [`Self::replica`] with the configuration changed by `configure` (limits, `redis_url`),
+    /// started as a configured server is by [`Self::spawn_with`].
+    pub async fn replica_with(&self, configure: impl FnOnce(&mut Config)) -> Self {
+        #[expect(
+            clippy::disallowed_methods,
+            reason = "the test clock starts at real time"
+        )]
+        let now = Utc::now();
+        let db = TestDb::on(&self.db.url).await;
+        Self::start(db, now, &[], true, configure).await
+    }
+
     async fn spawn_configured(
         now: DateTime<Utc>,
         env: &[(&str, &str)],

@@ -78,7 +78,7 @@ pub async fn run(ctx: &mut Context<'_>, slug: &str, changes: &LimitChanges) -> a
         let wanted = changes.apply(own)?;
         own = rosterd_tenancy::set_tenant_limits(operator_change(ctx, &tenant), wanted).await?;
     }
-    let defaults = ctx.config.fair_share;
+    let defaults = &ctx.config.fair_share;
     let shown = Shown {
         tenant: tenant.slug.to_string(),
         own,
