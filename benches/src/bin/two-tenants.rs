@@ -200,6 +200,9 @@ async fn measure(args: &Args, port: u16, tokens: &[String]) -> Result<bool> {
     wait_up(&a.http, &format!("{root}/healthz")).await?;
     let seed = seed_a(&a).await?;
     let victim = seed_b(&b).await?;
+    // The seeding is set-up, sent flat out: A's bucket is empty at its end and B's seeding
+    // competes with it for the contention window. A's IdP starts its steady rate after that.
+    tokio::time::sleep(Duration::from_secs(3)).await;
     println!(
         "# two tenants on one server ({}), A at {} req/s for {} s per phase, B with {} flood clients",
         if args.postgres.is_some() {
