@@ -8,22 +8,11 @@
 # NAME must exist and be empty. After `cargo build --release -p rosterd`; the load tool is the
 # yardstick's (~/.cache/rosterd-yardstick). Exports such as ROSTERD_FAIR_SHARE_* reach the server.
 set -euo pipefail
-bin=${ROSTERD_BIN:-target/release/rosterd}
-load=${SCIMLOAD:-$HOME/.cache/rosterd-yardstick/target/release/scimload}
 rounds=${ROUNDS:-2}
-work=$(mktemp -d)
-pid=""
-cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
-export DATABASE_URL=${DATABASE_URL:-sqlite://$work/rosterd.db?mode=rwc}
-"$bin" migrate >/dev/null
-"$bin" tenant create bench --name Bench --seats learning=10000000 --json >/dev/null
-token=$("$bin" token issue bench learning --json | python3 -c 'import json,sys;print(json.load(sys.stdin)["token"])')
-port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
-"$bin" serve --listen "127.0.0.1:$port" >"$work/rosterd.log" 2>&1 & pid=$!
-for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
+source "$(dirname "$0")/bench-serve.sh"
+serve_tenant bench 10000000
 run() {
-  "$load" --base "http://127.0.0.1:$port/scim/bench/learning/v2" --token "$token" \
+  "$load" --base "$base" --token "$token" \
     --scenario create-users --concurrency "$1" --requests "$2" 2>/dev/null | tail -n 1
 }
 for r in $(seq 1 "$rounds"); do
