@@ -89,6 +89,9 @@ async fn connect_sqlite(
         .max_connections(pool_size)
         .min_connections(1)
         .acquire_timeout(Duration::from_secs(30))
+        // A connection to a local file does not go away; a ping per checkout would be one
+        // more hand-off to the connection's thread for every statement.
+        .test_before_acquire(false)
         .after_connect(move |conn, _| {
             Box::pin(async move {
                 let mut limit = ProgressLimit::new(statement_timeout);
