@@ -283,3 +283,23 @@ async fn read_samples(db: &DatabaseConnection, scope: &Scope) -> Outcome<Samples
         read_at,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_numbered_on_postgres_and_kept_on_sqlite() {
+        let sql = "a = ? AND b = ? AND (c) = ?";
+        assert_eq!(
+            placeholders(DatabaseBackend::Postgres, sql),
+            "a = $1 AND b = $2 AND (c) = $3"
+        );
+        assert_eq!(placeholders(DatabaseBackend::Sqlite, sql), sql);
+        assert_eq!(
+            placeholders(DatabaseBackend::Postgres, &format!("({GENERATION}) = ?")),
+            "(SELECT CAST(COALESCE(SUM(generation), 0) AS BIGINT) AS generation \
+             FROM scim_user_counts WHERE tenant_id = $1 AND product = $2) = $3"
+        );
+    }
+}
