@@ -22,6 +22,7 @@ mod m20261203_000013_secret_routes;
 mod m20261203_000014_oauth_clients;
 mod m20261203_000015_read_path;
 mod m20261203_000017_tenant_limits;
+mod m20261203_000018_pg_user_counts;
 mod m20261203_000019_log_repeats;
 
 pub use sea_orm_migration::MigratorTrait;
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000014_oauth_clients::Migration),
             Box::new(m20261203_000015_read_path::Migration),
             Box::new(m20261203_000017_tenant_limits::Migration),
+            Box::new(m20261203_000018_pg_user_counts::Migration),
             Box::new(m20261203_000019_log_repeats::Migration),
         ]
     }

@@ -10,7 +10,8 @@
 //!   so every writer (server, CLI, any version) keeps it exact. An unfiltered `GET /Users` reads
 //!   `totalResults` from it instead of counting 100,000 index entries, and pages by key while
 //!   the generation stands. Not on PostgreSQL: there the row would be locked from a user's
-//!   insert until the commit, and every create of an app would wait for the one before it.
+//!   insert until the commit, and every create of an app would wait for the one before it;
+//!   migration `000018` gives PostgreSQL the same table in shards that creates do not wait on.
 //!
 //! Expand only: new tables and triggers.
 

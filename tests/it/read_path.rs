@@ -3,7 +3,8 @@
 //!   turned off, by another process is refused by every server within a second;
 //! - pages of the whole user list, read by key and from a maintained count on SQLite, are
 //!   exactly the pages the general listing gives, at every boundary, also right after users
-//!   come and go.
+//!   come and go, and while 32 clients create users and others delete them at once (on
+//!   PostgreSQL each create's count goes to a shard no other open transaction holds).
 
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -308,4 +309,137 @@ async fn pages_of_the_whole_user_list_are_exact_at_every_boundary() {
         page(&other, "startIndex=1&count=10").await,
         (vec![], 0, 1, 0)
     );
+}
+
+/// One SCIM request from a spawned task (which cannot borrow the test's [`Scim`]).
+async fn send(
+    http: &reqwest::Client,
+    method: reqwest::Method,
+    url: String,
+    token: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let mut req = http.request(method, url).bearer_auth(token);
+    if let Some(body) = body {
+        req = req
+            .header("content-type", "application/scim+json")
+            .body(body.to_string());
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status();
+    let bytes = res.bytes().await.unwrap();
+    let body = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes).unwrap()
+    };
+    (status, body)
+}
+
+#[tokio::test]
+async fn the_count_stays_exact_while_users_are_created_and_deleted_at_once() {
+    const CREATORS: usize = 32;
+    const EACH: usize = 8;
+    const DELETERS: usize = 4;
+    const DELETED: usize = 120;
+    let app = TestApp::spawn_with_env(&[
+        ("ROSTERD_FAIR_SHARE_REQUESTS_PER_SECOND", "1000000"),
+        ("ROSTERD_FAIR_SHARE_BURST", "1000000"),
+        ("ROSTERD_FAIR_SHARE_TENANT_MAX_CONCURRENT_WRITES", "64"),
+    ])
+    .await;
+    let acme = app.tenant_with_seats("acme", &[("learning", 1000)]).await;
+    let scim = Scim::new(&app, &acme, Product::Learning);
+    let mut ids = create_users(&scim, USERS, "a").await;
+    ids.sort();
+    // Samples of this generation, so the readers below start on the keyed path.
+    check_pages(&scim, &ids).await;
+
+    let base = scim.base.clone();
+    let token = scim.token.clone();
+    let (low, high) = (USERS - DELETED, USERS + CREATORS * EACH);
+    let mut tasks = tokio::task::JoinSet::new();
+    for client in 0..CREATORS {
+        let (http, base, token) = (app.http.clone(), base.clone(), token.clone());
+        tasks.spawn(async move {
+            let mut created = Vec::new();
+            for i in 0..EACH {
+                let (status, body) = send(
+                    &http,
+                    reqwest::Method::POST,
+                    format!("{base}/Users"),
+                    &token,
+                    Some(json!({
+                        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                        "userName": format!("c{client:02}-{i}@acme.example"),
+                        "active": true,
+                    })),
+                )
+                .await;
+                assert_eq!(status, StatusCode::CREATED, "{body}");
+                created.push(body["id"].as_str().unwrap().to_owned());
+            }
+            created
+        });
+    }
+    // Every other user of the first 240 goes, from four clients at once.
+    let doomed: Vec<String> = ids.iter().step_by(2).take(DELETED).cloned().collect();
+    for client in 0..DELETERS {
+        let (http, base, token) = (app.http.clone(), base.clone(), token.clone());
+        let mine: Vec<String> = doomed
+            .iter()
+            .skip(client)
+            .step_by(DELETERS)
+            .cloned()
+            .collect();
+        tasks.spawn(async move {
+            for id in mine {
+                let (status, body) = send(
+                    &http,
+                    reqwest::Method::DELETE,
+                    format!("{base}/Users/{id}"),
+                    &token,
+                    None,
+                )
+                .await;
+                assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+            }
+            Vec::new()
+        });
+    }
+    // Meanwhile every total a reader sees is one the list passed through.
+    for _ in 0..2 {
+        let (http, base, token) = (app.http.clone(), base.clone(), token.clone());
+        tasks.spawn(async move {
+            for start in [1, 513, 1025, 700, 1] {
+                let (status, body) = send(
+                    &http,
+                    reqwest::Method::GET,
+                    format!("{base}/Users?startIndex={start}&count=100"),
+                    &token,
+                    None,
+                )
+                .await;
+                assert_eq!(status, StatusCode::OK, "{body}");
+                let total = body["totalResults"].as_u64().unwrap();
+                assert!(
+                    (low as u64..=high as u64).contains(&total),
+                    "totalResults {total} outside {low}..={high}"
+                );
+            }
+            Vec::new()
+        });
+    }
+    let mut created = Vec::new();
+    while let Some(done) = tasks.join_next().await {
+        created.extend(done.unwrap());
+    }
+    assert_eq!(created.len(), CREATORS * EACH);
+    ids.retain(|id| !doomed.contains(id));
+    ids.extend(created);
+    ids.sort();
+    assert_eq!(ids.len(), USERS - DELETED + CREATORS * EACH);
+    check_pages(&scim, &ids).await;
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    check_pages(&scim, &ids).await;
 }

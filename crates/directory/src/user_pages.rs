@@ -1,22 +1,26 @@
 //! Pages of an app's whole user list (`GET /Users?startIndex=..&count=..`, no filter, no
 //! `sortBy`: what an IdP's import sends) without counting and skipping every user before the
-//! page, on SQLite.
+//! page, on SQLite and PostgreSQL alike.
 //!
-//! - `totalResults` is read from `scim_user_counts`, which triggers keep exact in the statement
-//!   that inserts or deletes a user (migration `000015`).
+//! - `totalResults` is the sum of the app's rows in `scim_user_counts`, which triggers keep
+//!   exact in the statement that inserts or deletes a user: one row per app on SQLite
+//!   (migration `000015`; SQLite has one writer anyway), 32 shards per app on PostgreSQL
+//!   (migration `000018`), where each change goes to a shard no other open transaction holds,
+//!   so creates of one app never wait for each other's commit. Either way the sum is read in
+//!   one statement and is exactly the committed users that statement's snapshot sees.
 //! - The page is read by key: the directory keeps, per app, every [`STRIDE`]-th user id in id
-//!   order together with the generation of `scim_user_counts` it was read at (every insert
-//!   and delete increments it). A page starting at position `p` then starts after the sampled
-//!   id just before `p` and skips fewer than [`STRIDE`] index entries, instead of `p`. The page
-//!   statement carries the generation as a condition, so if a user came or went since the
-//!   samples were read it returns nothing and the page is read exactly, by offset, instead.
-//!   Updates do not move a user in id order, so they keep the samples.
+//!   order together with the generation of `scim_user_counts` (the sum of its rows) it was
+//!   read at; every insert and delete increases it. A page starting at position `p` then
+//!   starts after the sampled id just before `p` and skips fewer than [`STRIDE`] index
+//!   entries, instead of `p`. The page statement carries the generation as a condition, so if
+//!   a user came or went since the samples were read it returns nothing and the page is read
+//!   exactly, by offset, instead. Updates do not move a user in id order, so they keep the
+//!   samples.
 //! - Samples are read again (one pass over the app's id index) when the generation moved, at
 //!   most once a second per app; in between, pages are read by offset on the id index only.
 //!
 //! The order, the page boundaries and `totalResults` are exactly those of the general listing
-//! (ascending id); the e2e tests compare both at every boundary. PostgreSQL keeps the general
-//! listing: a counter row there would serialize every create of an app (see the migration).
+//! (ascending id); the e2e tests compare both at every boundary, on both databases.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -51,7 +55,7 @@ pub(crate) struct UserPages {
 
 #[derive(Clone)]
 struct Samples {
-    /// `scim_user_counts.generation` when `ids` were read.
+    /// The app's generation (the sum of its `scim_user_counts.generation`) when `ids` were read.
     generation: i64,
     /// `ids[j]` is the id at 1-based position `(j + 1) * STRIDE`.
     ids: Arc<Vec<String>>,
@@ -62,8 +66,8 @@ struct Samples {
 pub(crate) type UserPage = (u64, Vec<UserRow>, u64);
 
 impl UserPages {
-    /// The page `query` asks for, when it is an unfiltered, unsorted, index-paged list on
-    /// SQLite; `None` for any other listing (the caller runs the general one).
+    /// The page `query` asks for, when it is an unfiltered, unsorted, index-paged list; `None`
+    /// for any other listing (the caller runs the general one).
     pub(crate) async fn page(
         &self,
         db: &DatabaseConnection,
@@ -75,10 +79,7 @@ impl UserPages {
         let Paging::Index { start_index, count } = query.paging else {
             return Ok(None);
         };
-        if db.get_database_backend() != DatabaseBackend::Sqlite
-            || query.filter.is_some()
-            || query.sort_by.is_some()
-        {
+        if query.filter.is_some() || query.sort_by.is_some() {
             return Ok(None);
         }
         let mut users = users.clone();
@@ -93,8 +94,9 @@ impl UserPages {
         let offset = start - 1;
         let want = count.min(total - offset);
         if let Some((after, skip)) = self.hint(db, scope, generation, offset).await? {
+            let backend = db.get_database_backend();
             let mut page = users.clone().filter(Expr::cust_with_values(
-                "(SELECT generation FROM scim_user_counts WHERE tenant_id = ? AND product = ?) = ?",
+                placeholders(backend, &format!("({GENERATION}) = ?")),
                 [
                     scope.tenant.clone().into(),
                     scope.product.into(),
@@ -189,12 +191,42 @@ impl UserPages {
     }
 }
 
+/// The app's generation: the sum of its rows' (one row on SQLite, shards on PostgreSQL).
+const GENERATION: &str = "SELECT CAST(COALESCE(SUM(generation), 0) AS BIGINT) AS generation \
+     FROM scim_user_counts WHERE tenant_id = ? AND product = ?";
+
+/// `sql` with the backend's placeholders: SQLite's `?` as written, PostgreSQL's `$1`, `$2`, ...
+/// (sea-query's custom expressions, like whole statements, take the backend's own).
+fn placeholders(backend: DatabaseBackend, sql: &str) -> String {
+    if backend != DatabaseBackend::Postgres {
+        return sql.to_owned();
+    }
+    let mut out = String::with_capacity(sql.len() + 8);
+    let mut n = 0;
+    for c in sql.chars() {
+        if c == '?' {
+            n += 1;
+            out.push('$');
+            out.push_str(&n.to_string());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// The app's user count and its generation (`0, 0` for an app that never had a user).
 async fn counts(db: &DatabaseConnection, scope: &Scope) -> Outcome<(u64, i64)> {
+    let backend = db.get_database_backend();
     let row = db
         .query_one(Statement::from_sql_and_values(
-            DatabaseBackend::Sqlite,
-            "SELECT users, generation FROM scim_user_counts WHERE tenant_id = ? AND product = ?",
+            backend,
+            placeholders(
+                backend,
+                "SELECT CAST(COALESCE(SUM(users), 0) AS BIGINT) AS users,
+                        CAST(COALESCE(SUM(generation), 0) AS BIGINT) AS generation
+                   FROM scim_user_counts WHERE tenant_id = ? AND product = ?",
+            ),
             [scope.tenant.clone().into(), scope.product.into()],
         ))
         .await?;
@@ -212,23 +244,28 @@ async fn counts(db: &DatabaseConnection, scope: &Scope) -> Outcome<(u64, i64)> {
 /// (one snapshot).
 async fn read_samples(db: &DatabaseConnection, scope: &Scope) -> Outcome<Samples> {
     let read_at = Instant::now();
+    let backend = db.get_database_backend();
     let rows = db
         .query_all(Statement::from_sql_and_values(
-            DatabaseBackend::Sqlite,
-            "SELECT c.generation AS generation, s.id AS id
-               FROM scim_user_counts c
-               LEFT JOIN (
-                   SELECT id, row_number() OVER (ORDER BY id) AS position
-                     FROM scim_users WHERE tenant_id = ? AND product = ?
-               ) s ON s.position % ? = 0
-              WHERE c.tenant_id = ? AND c.product = ?
-              ORDER BY s.position",
+            backend,
+            placeholders(
+                backend,
+                &format!(
+                    "SELECT c.generation AS generation, s.id AS id
+                       FROM ({GENERATION}) c
+                       LEFT JOIN (
+                           SELECT id, row_number() OVER (ORDER BY id) AS position
+                             FROM scim_users WHERE tenant_id = ? AND product = ?
+                       ) s ON s.position % ? = 0
+                      ORDER BY s.position"
+                ),
+            ),
             [
                 scope.tenant.clone().into(),
                 scope.product.into(),
-                sea_orm::Value::from(i64::try_from(STRIDE).unwrap_or(i64::MAX)),
                 scope.tenant.clone().into(),
                 scope.product.into(),
+                sea_orm::Value::from(i64::try_from(STRIDE).unwrap_or(i64::MAX)),
             ],
         ))
         .await?;
@@ -245,4 +282,24 @@ async fn read_samples(db: &DatabaseConnection, scope: &Scope) -> Outcome<Samples
         ids: Arc::new(ids),
         read_at,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_numbered_on_postgres_and_kept_on_sqlite() {
+        let sql = "a = ? AND b = ? AND (c) = ?";
+        assert_eq!(
+            placeholders(DatabaseBackend::Postgres, sql),
+            "a = $1 AND b = $2 AND (c) = $3"
+        );
+        assert_eq!(placeholders(DatabaseBackend::Sqlite, sql), sql);
+        assert_eq!(
+            placeholders(DatabaseBackend::Postgres, &format!("({GENERATION}) = ?")),
+            "(SELECT CAST(COALESCE(SUM(generation), 0) AS BIGINT) AS generation \
+             FROM scim_user_counts WHERE tenant_id = $1 AND product = $2) = $3"
+        );
+    }
 }
