@@ -94,23 +94,10 @@ async fn an_app_over_its_rate_while_another_tenant_provisions_gets_429_and_other
     );
     expect(&globex_learning.get("/Users").await, 200);
     // The refusal is in the tenant's provisioning log, with its detail.
-    let tenant = rosterd_tenancy::find_tenant(&app.db.conn, "acme")
-        .await
-        .unwrap();
-    let mut logged = Vec::new();
-    for _ in 0..50 {
-        logged = rosterd_tenancy::provisioning_log::list(
-            &app.db.conn,
-            tenant.id,
-            &rosterd_tenancy::provisioning_log::Query::default(),
-        )
-        .await
-        .unwrap();
-        if logged.iter().any(|e| e.status == 429) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let logged = crate::provisioning_log::logged_once(&app, "acme", |entries| {
+        entries.iter().any(|e| e.status == 429)
+    })
+    .await;
     let entry = logged.iter().find(|e| e.status == 429).expect("429 logged");
     assert!(
         entry

@@ -4,6 +4,17 @@ use rosterd_migrations::{Migrator, MigratorTrait as _};
 use rosterd_test_support::TestDb;
 use sea_orm::{ConnectionTrait as _, Statement};
 
+/// Applies the migrations that come before the one named `name`.
+async fn up_to_before(db: &TestDb, name: &str) {
+    let before = Migrator::migrations()
+        .iter()
+        .position(|m| m.name() == name)
+        .unwrap();
+    Migrator::up(&db.conn, Some(u32::try_from(before).unwrap()))
+        .await
+        .unwrap();
+}
+
 async fn table_count(db: &TestDb) -> i64 {
     let sql = match rosterd_test_support::backend_name() {
         "postgres" => {
@@ -61,13 +72,7 @@ async fn the_capacity_invariant_is_also_a_database_constraint() {
 async fn ledger_entries_keep_their_order_across_the_sequence_migration() {
     let db = TestDb::fresh_unmigrated().await;
     let backend = db.conn.get_database_backend();
-    let before_sequence_migration = Migrator::migrations()
-        .iter()
-        .position(|m| m.name() == "m20261123_000011_ledger_entry_sequence")
-        .unwrap();
-    Migrator::up(&db.conn, Some(before_sequence_migration as u32))
-        .await
-        .unwrap();
+    up_to_before(&db, "m20261123_000011_ledger_entry_sequence").await;
     let exec = |sql: String| {
         let conn = db.conn.clone();
         async move {
@@ -126,13 +131,7 @@ async fn ledger_entries_keep_their_order_across_the_sequence_migration() {
 async fn user_counts_are_counted_at_migration_and_kept_by_the_triggers() {
     let db = TestDb::fresh_unmigrated().await;
     let backend = db.conn.get_database_backend();
-    let before_counts = Migrator::migrations()
-        .iter()
-        .position(|m| m.name() == "m20261203_000018_pg_user_counts")
-        .unwrap();
-    Migrator::up(&db.conn, Some(before_counts as u32))
-        .await
-        .unwrap();
+    up_to_before(&db, "m20261203_000018_pg_user_counts").await;
     let exec = |conn: sea_orm::DatabaseConnection, sql: String| async move {
         conn.execute(Statement::from_string(backend, sql))
             .await

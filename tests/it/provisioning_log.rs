@@ -10,6 +10,33 @@ use rosterd_domain::Product;
 use rosterd_test_support::{TenantApps, TestApp};
 use serde_json::json;
 
+/// The tenant's provisioning log, newest first, once `written` holds of it (the writer works in
+/// the background), or as it is after about 5 s.
+pub(crate) async fn logged_once(
+    app: &TestApp,
+    tenant: &str,
+    written: impl Fn(&[rosterd_tenancy::provisioning_log::LogEntry]) -> bool,
+) -> Vec<rosterd_tenancy::provisioning_log::LogEntry> {
+    let tenant = rosterd_tenancy::find_tenant(&app.db.conn, tenant)
+        .await
+        .unwrap();
+    let mut logged = Vec::new();
+    for _ in 0..100 {
+        logged = rosterd_tenancy::provisioning_log::list(
+            &app.db.conn,
+            tenant.id,
+            &rosterd_tenancy::provisioning_log::Query::default(),
+        )
+        .await
+        .unwrap();
+        if written(&logged) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    logged
+}
+
 /// Signs in as a new full admin of `tenant`; returns the session cookie (`name=value`).
 async fn sign_in(app: &TestApp, tenant: &str) -> String {
     let created = app
@@ -165,24 +192,16 @@ async fn a_flood_of_refusals_is_collapsed_into_counted_entries_and_the_overview_
     assert!(refused >= 30, "only {refused} of 40 refused");
 
     // Every refusal is counted once the windows close (1 s, then the next tick).
-    let tenant = rosterd_tenancy::find_tenant(&app.db.conn, "acme")
-        .await
-        .unwrap();
-    let mut logged = Vec::new();
-    for _ in 0..100 {
-        logged = rosterd_tenancy::provisioning_log::list(
-            &app.db.conn,
-            tenant.id,
-            &rosterd_tenancy::provisioning_log::Query::default(),
-        )
-        .await
-        .unwrap();
-        logged.retain(|e| e.status == 429);
-        if logged.iter().map(|e| e.repeats).sum::<u32>() == refused {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    let mut logged = logged_once(&app, "acme", |entries| {
+        entries
+            .iter()
+            .filter(|e| e.status == 429)
+            .map(|e| e.repeats)
+            .sum::<u32>()
+            == refused
+    })
+    .await;
+    logged.retain(|e| e.status == 429);
     assert_eq!(logged.iter().map(|e| e.repeats).sum::<u32>(), refused);
     assert!(
         logged.len() <= 6,

@@ -15,7 +15,7 @@ use rosterd_domain::Product;
 use rosterd_test_support::TestApp;
 use serde_json::{Value, json};
 
-use crate::scim_client::{Scim, expect};
+use crate::scim_client::{Reply, Scim, expect, request};
 
 /// The child marker: set (to the CLI arguments, as JSON), [`cli_child`] runs the CLI.
 const CHILD_ENV: &str = "ROSTERD_E2E_READ_PATH_CLI";
@@ -311,31 +311,6 @@ async fn pages_of_the_whole_user_list_are_exact_at_every_boundary() {
     );
 }
 
-/// One SCIM request from a spawned task (which cannot borrow the test's [`Scim`]).
-async fn send(
-    http: &reqwest::Client,
-    method: reqwest::Method,
-    url: String,
-    token: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let mut req = http.request(method, url).bearer_auth(token);
-    if let Some(body) = body {
-        req = req
-            .header("content-type", "application/scim+json")
-            .body(body.to_string());
-    }
-    let res = req.send().await.unwrap();
-    let status = res.status();
-    let bytes = res.bytes().await.unwrap();
-    let body = if bytes.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_slice(&bytes).unwrap()
-    };
-    (status, body)
-}
-
 #[tokio::test]
 async fn the_count_stays_exact_while_users_are_created_and_deleted_at_once() {
     const CREATORS: usize = 32;
@@ -364,7 +339,7 @@ async fn the_count_stays_exact_while_users_are_created_and_deleted_at_once() {
         tasks.spawn(async move {
             let mut created = Vec::new();
             for i in 0..EACH {
-                let (status, body) = send(
+                let Reply { status, body, .. } = request(
                     &http,
                     reqwest::Method::POST,
                     format!("{base}/Users"),
@@ -394,7 +369,7 @@ async fn the_count_stays_exact_while_users_are_created_and_deleted_at_once() {
             .collect();
         tasks.spawn(async move {
             for id in mine {
-                let (status, body) = send(
+                let Reply { status, body, .. } = request(
                     &http,
                     reqwest::Method::DELETE,
                     format!("{base}/Users/{id}"),
@@ -412,7 +387,7 @@ async fn the_count_stays_exact_while_users_are_created_and_deleted_at_once() {
         let (http, base, token) = (app.http.clone(), base.clone(), token.clone());
         tasks.spawn(async move {
             for start in [1, 513, 1025, 700, 1] {
-                let (status, body) = send(
+                let Reply { status, body, .. } = request(
                     &http,
                     reqwest::Method::GET,
                     format!("{base}/Users?startIndex={start}&count=100"),

@@ -19,6 +19,43 @@ pub struct Reply {
     pub body: Value,
 }
 
+/// One SCIM request with `token` to the absolute `url`, from anywhere (a spawned task too: it
+/// borrows no [`Scim`]). A non-empty body must be `application/scim+json`.
+pub async fn request(
+    http: &reqwest::Client,
+    method: Method,
+    url: String,
+    token: &str,
+    body: Option<Value>,
+) -> Reply {
+    let mut req = http.request(method, url).bearer_auth(token);
+    if let Some(body) = body {
+        req = req
+            .header("content-type", "application/scim+json")
+            .body(body.to_string());
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status();
+    let headers = res.headers().clone();
+    let bytes = res.bytes().await.unwrap();
+    let body = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes).unwrap()
+    };
+    if !bytes.is_empty() {
+        assert_eq!(
+            headers["content-type"], "application/scim+json",
+            "{status} {body}"
+        );
+    }
+    Reply {
+        status,
+        headers,
+        body,
+    }
+}
+
 impl<'a> Scim<'a> {
     pub fn new(app: &'a TestApp, tenant: &TenantApps, product: Product) -> Self {
         Self {
@@ -30,36 +67,14 @@ impl<'a> Scim<'a> {
 
     /// Sends `method` to `path` (relative to the base; may carry a raw query string).
     pub async fn send(&self, method: Method, path: &str, body: Option<Value>) -> Reply {
-        let mut req = self
-            .app
-            .http
-            .request(method, format!("{}{path}", self.base))
-            .bearer_auth(&self.token);
-        if let Some(body) = body {
-            req = req
-                .header("content-type", "application/scim+json")
-                .body(body.to_string());
-        }
-        let res = req.send().await.unwrap();
-        let status = res.status();
-        let headers = res.headers().clone();
-        let bytes = res.bytes().await.unwrap();
-        let body = if bytes.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(&bytes).unwrap()
-        };
-        if !bytes.is_empty() {
-            assert_eq!(
-                headers["content-type"], "application/scim+json",
-                "{status} {body}"
-            );
-        }
-        Reply {
-            status,
-            headers,
+        request(
+            &self.app.http,
+            method,
+            format!("{}{path}", self.base),
+            &self.token,
             body,
-        }
+        )
+        .await
     }
 
     pub async fn get(&self, path: &str) -> Reply {
