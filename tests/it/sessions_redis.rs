@@ -36,6 +36,7 @@ async fn start(
     let state = AppState {
         db: db.conn.clone(),
         writer: db.conn.clone(),
+        inline_reads: None,
         clock: Arc::new(SystemClock),
         metrics: rosterd::metrics::Metrics::from_config(&config).unwrap(),
         config: Arc::new(config),

@@ -550,6 +550,7 @@ impl Provisioner {
         let state = rosterd::server::AppState {
             db: conn.clone(),
             writer: writer.clone(),
+            inline_reads: None,
             clock: Arc::clone(&clock),
             metrics: rosterd::metrics::Metrics::from_config(&config)?,
             config: Arc::new(config),

@@ -25,7 +25,7 @@ pub const DEFAULT_STATEMENT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// SQLite virtual-machine instructions between two calls of a connection's progress handler
 /// ([`ProgressLimit`]): well under a millisecond of work.
-const PROGRESS_OPS: i32 = 10_000;
+pub(crate) const PROGRESS_OPS: i32 = 10_000;
 
 /// A pause this long between two calls of the progress handler starts a new run (see
 /// [`ProgressLimit`]).
@@ -114,14 +114,14 @@ async fn connect_sqlite(
 /// back in one transaction), and a run longer than the limit is interrupted: the statement
 /// fails with `SQLITE_INTERRUPT`, which [`crate::classify`] calls a timeout. A statement that
 /// waits (for the writer, for rows to be read) starts a new run when it resumes.
-struct ProgressLimit {
+pub(crate) struct ProgressLimit {
     limit: Duration,
     started: Instant,
     last: Instant,
 }
 
 impl ProgressLimit {
-    fn new(limit: Duration) -> Self {
+    pub(crate) fn new(limit: Duration) -> Self {
         let now = Instant::now();
         Self {
             limit,
@@ -131,7 +131,7 @@ impl ProgressLimit {
     }
 
     /// Whether the statement may go on at `now`.
-    fn proceed(&mut self, now: Instant) -> bool {
+    pub(crate) fn proceed(&mut self, now: Instant) -> bool {
         if now.saturating_duration_since(self.last) > PROGRESS_GAP {
             self.started = now;
         }

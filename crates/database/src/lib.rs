@@ -9,6 +9,7 @@
 
 mod connect;
 mod error;
+pub mod inline_reads;
 pub mod secret_route;
 
 pub use connect::{

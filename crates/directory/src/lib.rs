@@ -33,6 +33,7 @@ mod users;
 use std::sync::Arc;
 
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
+use rosterd_database::inline_reads::InlineReader;
 use rosterd_domain::Clock;
 use sea_orm::DatabaseConnection;
 
@@ -55,6 +56,9 @@ pub struct Directory {
     max_values_per_attribute: u32,
     /// Sampled user ids for paging apps' user lists by key ([`user_pages`]).
     user_pages: user_pages::UserPages,
+    /// Point reads on the caller's thread, on a SQLite file (see
+    /// [`Directory::with_inline_reads`]).
+    inline: Option<InlineReader>,
 }
 
 /// The cap on a multi-valued attribute's values unless the server sets another.
@@ -78,7 +82,18 @@ impl Directory {
             hooks: None,
             max_values_per_attribute: DEFAULT_MAX_VALUES_PER_ATTRIBUTE,
             user_pages: user_pages::UserPages::default(),
+            inline: None,
         }
+    }
+
+    /// The same directory, reading one user by key (`GET /Users/{id}`, the IdP's
+    /// `filter=userName eq "..."` lookup) through `reader`, on the request's own thread, instead
+    /// of the pool's connection threads (on a SQLite file; see
+    /// [`rosterd_database::inline_reads`]).
+    #[must_use]
+    pub fn with_inline_reads(mut self, reader: Option<InlineReader>) -> Self {
+        self.inline = reader;
+        self
     }
 
     /// The same directory, refusing (400 `invalidValue`) a User write whose document would hold

@@ -143,13 +143,31 @@ pub(crate) async fn list(
                 .wants
                 .groups
                 .then(|| user_rows::with_groups(scope, backend));
-            let (total, rows, start, next) = match dir
-                .user_pages
-                .page(&dir.db, scope, query, &users, groups.clone())
-                .await?
-            {
-                Some((total, rows, start)) => (total, rows, Some(start), None),
-                None => plan.run::<_, UserRow>(&dir.db, users, groups).await?,
+            // The IdP's lookup by key: at most one row, read on the request's thread.
+            let lookup = match query.paging {
+                Paging::Index { start_index, count }
+                    if plan.at_most_one && start_index <= 1 && count > 0 =>
+                {
+                    let mut select = users.clone();
+                    if let Some((expr, name)) = groups.clone() {
+                        select = select.column_as(expr, name);
+                    }
+                    users::lookup_inline(dir, select)
+                }
+                _ => None,
+            };
+            let (total, rows, start, next) = if let Some(rows) = lookup {
+                let rows = rows?;
+                (rows.len() as u64, rows, Some(1), None)
+            } else {
+                match dir
+                    .user_pages
+                    .page(&dir.db, scope, query, &users, groups.clone())
+                    .await?
+                {
+                    Some((total, rows, start)) => (total, rows, Some(start), None),
+                    None => plan.run::<_, UserRow>(&dir.db, users, groups).await?,
+                }
             };
             let resources = rows
                 .iter()

@@ -1,6 +1,9 @@
 //! SCIM Users: create, read, replace, patch and delete one app's users, keeping the
 //! `scim_user_emails` index rows and the linked person in step with every write.
 
+use std::sync::LazyLock;
+
+use rosterd_database::inline_reads::Columns;
 use rosterd_domain::ScimUserId;
 use rosterd_scim::ScimError;
 use rosterd_scim::patch::{PatchOperation, apply_user_patch};
@@ -8,8 +11,8 @@ use rosterd_scim::resource::{self, Normalized, ResourceKind};
 use rosterd_scim::store::{Precondition, Reference, StoredResource, Wants};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseTransaction,
+    EntityTrait, QueryFilter, QuerySelect, QueryTrait as _, Select, Set,
 };
 use serde_json::Value;
 
@@ -78,13 +81,33 @@ pub(crate) async fn get(
         let (groups, name) = user_rows::with_groups(scope, dir.db.get_database_backend());
         select = select.column_as(groups, name);
     }
-    let row = select
-        .into_model::<UserRow>()
-        .one(&dir.db)
-        .await?
-        .ok_or_else(|| not_found(id))?;
+    let row = match dir.inline.as_ref() {
+        Some(reader) => {
+            reader.query_one::<UserRow>(&select.build(DatabaseBackend::Sqlite), &USER_COLUMNS)?
+        }
+        None => select.into_model::<UserRow>().one(&dir.db).await?,
+    }
+    .ok_or_else(|| not_found(id))?;
     stored(&row.model, row.groups()?)
 }
+
+/// The rows of `select`, a lookup by a unique key (the IdP's `filter=userName eq "..."`), read
+/// on the request's thread when the directory has an inline reader; `None` when it has not.
+pub(crate) fn lookup_inline(
+    dir: &Directory,
+    select: Select<scim_user::Entity>,
+) -> Option<Outcome<Vec<UserRow>>> {
+    let reader = dir.inline.as_ref()?;
+    Some(
+        reader
+            .query::<UserRow>(&select.build(DatabaseBackend::Sqlite), &USER_COLUMNS)
+            .map_err(Failure::from),
+    )
+}
+
+/// How the inline reader reads a user row: the entity's columns as declared, the computed
+/// `groups` column as text.
+static USER_COLUMNS: LazyLock<Columns> = LazyLock::new(Columns::of::<scim_user::Entity>);
 
 pub(crate) async fn create(
     dir: &Directory,

@@ -34,6 +34,9 @@ pub struct AppState {
     /// Where SCIM write transactions and the provisioning log's inserts run: on a SQLite file
     /// one dedicated connection ([`rosterd_database::connect_writer`]), elsewhere `db` itself.
     pub writer: DatabaseConnection,
+    /// Point reads of SCIM users on the request's thread, on a SQLite file
+    /// ([`rosterd_database::inline_reads`]); `None` elsewhere.
+    pub inline_reads: Option<rosterd_database::inline_reads::InlineReader>,
     pub clock: Arc<dyn Clock>,
     pub config: Arc<Config>,
     /// The operator's metrics ([`crate::metrics`]); no-ops unless configured.
@@ -77,6 +80,7 @@ pub fn app_with_licensing(state: AppState, recorder: Recorder, licensing: Licens
     let shared = rosterd_licensing::Shared {
         directory: rosterd_directory::Directory::new(state.db.clone(), state.clock.clone())
             .with_writer(state.writer.clone())
+            .with_inline_reads(state.inline_reads.clone())
             .with_max_values_per_attribute(limits.max_values_per_attribute),
         clock: state.clock.clone(),
         limits,

@@ -157,6 +157,11 @@ impl TestApp {
             )
             .await
             .unwrap(),
+            inline_reads: rosterd_database::inline_reads::InlineReader::open(
+                &db.url,
+                config.database_statement_timeout,
+            )
+            .unwrap(),
             db: conn,
             clock: Arc::new(clock.clone()),
             metrics: rosterd::metrics::Metrics::from_config(&config).unwrap(),

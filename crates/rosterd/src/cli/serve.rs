@@ -73,8 +73,13 @@ pub async fn run(
         config.database_statement_timeout,
     )
     .await?;
+    let inline_reads = rosterd_database::inline_reads::InlineReader::open(
+        config.database_url.expose(),
+        config.database_statement_timeout,
+    )?;
     let state = AppState {
         writer,
+        inline_reads,
         db,
         clock,
         config: Arc::new(config),
