@@ -39,7 +39,9 @@ pub fn init(config: &Config) -> anyhow::Result<TelemetryGuard> {
             .with_span_list(false)
             .with_writer(std::io::stderr)
             .boxed(),
+        // Colours only for a terminal: a log file or a collector gets plain text.
         LogFormat::Pretty => tracing_subscriber::fmt::layer()
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
             .with_writer(std::io::stderr)
             .boxed(),
     };
