@@ -24,6 +24,7 @@ mod m20261203_000015_read_path;
 mod m20261203_000017_tenant_limits;
 mod m20261203_000018_pg_user_counts;
 mod m20261203_000019_log_repeats;
+mod m20261203_000021_pg_seat_claims;
 
 pub use sea_orm_migration::MigratorTrait;
 
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000017_tenant_limits::Migration),
             Box::new(m20261203_000018_pg_user_counts::Migration),
             Box::new(m20261203_000019_log_repeats::Migration),
+            Box::new(m20261203_000021_pg_seat_claims::Migration),
         ]
     }
 }

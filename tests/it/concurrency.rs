@@ -307,3 +307,98 @@ async fn two_servers_never_give_more_seats_than_the_pool_has() {
     };
     provision_three_times_capacity(servers).await;
 }
+
+/// PostgreSQL's licensed creates take their seat at commit (migration `000021`): a claim is
+/// settled by a deferred trigger, and a commit that finds the pool filled since the claim was
+/// written fails whole as a serialization failure, which the directory runs again (and then
+/// refuses with the license error, as `two_servers_never_give_more_seats_than_the_pool_has`
+/// shows over HTTP). Here two transactions claim the one free seat, and both are open at once.
+#[tokio::test]
+async fn a_second_claim_of_the_last_seat_fails_its_commit_whole() {
+    use sea_orm::{ConnectionTrait as _, Statement, TransactionTrait as _};
+    if rosterd_test_support::backend_name() != "postgres" {
+        // SQLite has one writer at a time: two open write transactions cannot interleave.
+        return;
+    }
+    let db = TestDb::fresh().await;
+    cli(
+        &db.url,
+        &[
+            "tenant",
+            "create",
+            "acme",
+            "--name",
+            "Acme",
+            "--seats",
+            "learning=1",
+        ],
+    )
+    .await;
+    let pg = |sql: &str| Statement::from_string(sea_orm::DatabaseBackend::Postgres, sql.to_owned());
+    let claim = |license: &str| {
+        pg(&format!(
+            "INSERT INTO seat_claims (tenant_id, license_id, license_kind, claimed_at) \
+             SELECT id, '{license}', 'learning', now() FROM tenants WHERE slug = 'acme'"
+        ))
+    };
+    let pool = || async {
+        let row = db
+            .conn
+            .query_one(pg(
+                "SELECT capacity, in_use, (SELECT COUNT(*) FROM seat_claims) AS claims \
+                 FROM seat_pools WHERE license_kind = 'learning'",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        (
+            row.try_get::<i64>("", "capacity").unwrap(),
+            row.try_get::<i64>("", "in_use").unwrap(),
+            row.try_get::<i64>("", "claims").unwrap(),
+        )
+    };
+    let first = db.conn.begin().await.unwrap();
+    let second = db.conn.begin().await.unwrap();
+    first.execute(claim("license-1")).await.unwrap();
+    second.execute(claim("license-2")).await.unwrap();
+    second
+        .execute(pg(
+            "INSERT INTO seat_pools (tenant_id, license_kind, capacity, in_use, updated_at) \
+             SELECT id, 'written-by-second', 5, 0, now() FROM tenants WHERE slug = 'acme'",
+        ))
+        .await
+        .unwrap();
+    // Neither claim has touched the pool yet: it is settled at commit.
+    assert_eq!(pool().await, (1, 0, 0));
+    first.commit().await.unwrap();
+    assert_eq!(
+        pool().await,
+        (1, 1, 0),
+        "the first claim took the seat and is gone"
+    );
+    let err = second.commit().await.unwrap_err();
+    assert_eq!(
+        rosterd_database::classify(&err),
+        rosterd_database::DbFailure::Contention,
+        "a failed claim is a serialization failure, which the directory retries: {err}"
+    );
+    assert_eq!(
+        pool().await,
+        (1, 1, 0),
+        "never more seats than the pool has"
+    );
+    let second_wrote = db
+        .conn
+        .query_one(pg(
+            "SELECT COUNT(*) AS n FROM seat_pools WHERE license_kind = 'written-by-second'",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get::<i64>("", "n")
+        .unwrap();
+    assert_eq!(
+        second_wrote, 0,
+        "nothing of the failed transaction was kept"
+    );
+}

@@ -6,11 +6,12 @@
 //! PostgreSQL's extended protocol takes one statement per query, so there they run one after the
 //! other.
 //!
-//! On PostgreSQL the seat and its rows go as one statement instead ([`after_seat_postgres`]):
-//! the conditional UPDATE of the pool row as a data-modifying CTE and the inserts selecting from
-//! it, so the pool row, once locked, is held only for the rest of that statement and the commit
-//! that follows, not for three more round trips. With every create of a tenant queueing for
-//! that row, what it is held for is what bounds the tenant's creates per second.
+//! On PostgreSQL the seat and its rows go as one statement instead ([`after_seat_postgres`]): a
+//! read of the pool row that finds a free seat, as a CTE, and the inserts selecting from it, one
+//! of them the seat's claim, which a deferred trigger settles at commit (migration `000021`). So
+//! the pool row is not locked by this statement at all, only inside the COMMIT. With every
+//! create of a tenant queueing for that row, what it is held for is what bounds the tenant's
+//! creates per second.
 //!
 //! The caller's transaction makes a batch all or nothing; a failing statement stops the batch
 //! and its error is returned like any other (a unique violation stays recognisable).
@@ -72,16 +73,16 @@ pub(crate) fn after_one_change(insert: &Statement) -> Option<Statement> {
     })
 }
 
-/// One PostgreSQL statement that runs `seat` (a conditional UPDATE of one row) and then each of
-/// `inserts` (one-row `INSERT .. VALUES ($1, ..)`) only if the UPDATE changed its row, and
-/// returns one row with `taken`: 1 when it did (everything was written), 0 when not (nothing
-/// was). `None` when a statement has another shape (the caller then sends them one by one).
+/// One PostgreSQL statement that runs `seat` (a SELECT of at most one row: the pool, if it has a
+/// free seat) and then each of `inserts` (one-row `INSERT .. VALUES ($1, ..)`) only if it found
+/// its row, and returns one row with `taken`: 1 when it did (everything was written), 0 when not
+/// (nothing was). `None` when a statement has another shape.
 pub(crate) fn after_seat_postgres(seat: &Statement, inserts: &[Statement]) -> Option<Statement> {
-    if seat.db_backend != DbBackend::Postgres || !seat.sql.starts_with("UPDATE ") {
+    if seat.db_backend != DbBackend::Postgres || !seat.sql.starts_with("SELECT ") {
         return None;
     }
     let mut values = seat.values.clone().map_or_else(Vec::new, |Values(v)| v);
-    let mut sql = format!("WITH seat AS ({} RETURNING 1)", seat.sql);
+    let mut sql = format!("WITH seat AS ({})", seat.sql);
     for (n, insert) in inserts.iter().enumerate() {
         let (head, rest) = insert.sql.split_once(" VALUES (")?;
         let list = rest.strip_suffix(')')?;
@@ -166,7 +167,7 @@ mod tests {
             Statement::from_sql_and_values(DbBackend::Postgres, sql, values)
         };
         let seat = pg(
-            r#"UPDATE "seat_pools" SET "in_use" = "in_use" + $1 WHERE "in_use" < "capacity""#,
+            r#"SELECT $1 FROM "seat_pools" WHERE "in_use" < "capacity""#,
             vec![1.into()],
         );
         let inserts = [
@@ -182,7 +183,7 @@ mod tests {
         let batch = after_seat_postgres(&seat, &inserts).unwrap();
         assert_eq!(
             batch.sql,
-            r#"WITH seat AS (UPDATE "seat_pools" SET "in_use" = "in_use" + $1 WHERE "in_use" < "capacity" RETURNING 1), i0 AS (INSERT INTO "licenses" ("a", "b") SELECT $2, $3 FROM seat), i1 AS (INSERT INTO "entries" ("c") SELECT $4 FROM seat) SELECT COUNT(*) AS taken FROM seat"#
+            r#"WITH seat AS (SELECT $1 FROM "seat_pools" WHERE "in_use" < "capacity"), i0 AS (INSERT INTO "licenses" ("a", "b") SELECT $2, $3 FROM seat), i1 AS (INSERT INTO "entries" ("c") SELECT $4 FROM seat) SELECT COUNT(*) AS taken FROM seat"#
         );
         assert_eq!(
             batch.values,
@@ -194,9 +195,11 @@ mod tests {
         );
         assert_eq!(after_seat_postgres(&seat, &[returning]), None);
         assert_eq!(
-            after_seat_postgres(&sqlite("UPDATE a SET x = 1", vec![]), &[]),
+            after_seat_postgres(&sqlite("SELECT 1 FROM a", vec![]), &[]),
             None
         );
+        let update = pg(r#"UPDATE "a" SET "x" = $1"#, vec![1.into()]);
+        assert_eq!(after_seat_postgres(&update, &inserts), None);
     }
 
     #[test]

@@ -2,9 +2,10 @@
 
 use chrono::{DateTime, Utc};
 use rosterd_domain::{Clock, LicenseKind, TenantId};
+use sea_orm::sea_query::{Alias, Expr, Query};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryTrait, Statement,
-    sea_query::Expr,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QuerySelect, QueryTrait,
+    Statement,
 };
 use serde::Serialize;
 
@@ -101,6 +102,42 @@ pub(crate) fn take_seat_statement(
         .col_expr(seat_pool::Column::UpdatedAt, Expr::value(clock.now()))
         .filter(Expr::col(seat_pool::Column::InUse).lt(Expr::col(seat_pool::Column::Capacity)))
         .build(backend)
+}
+
+/// PostgreSQL's hot path (see migration `000021`, `seat_claims`): a read of the pool row that
+/// finds it with a free seat, without locking it, and the claim that takes that seat at commit.
+/// The deferred trigger on `seat_claims` runs the conditional UPDATE inside COMMIT, so the row
+/// is locked only for the commit; if the pool filled in between, the commit fails as a
+/// serialization failure and the write runs again.
+pub(crate) fn claim_seat_statements(
+    clock: &dyn Clock,
+    tenant: TenantId,
+    kind: LicenseKind,
+    license: &str,
+) -> (Statement, Statement) {
+    let free = seat_pool::Entity::find()
+        .select_only()
+        .expr(Expr::val(1))
+        .filter(seat_pool::Column::TenantId.eq(tenant.to_string()))
+        .filter(seat_pool::Column::LicenseKind.eq(kind.slug()))
+        .filter(Expr::col(seat_pool::Column::InUse).lt(Expr::col(seat_pool::Column::Capacity)))
+        .build(DbBackend::Postgres);
+    let claim = Query::insert()
+        .into_table(Alias::new("seat_claims"))
+        .columns([
+            Alias::new("tenant_id"),
+            Alias::new("license_id"),
+            Alias::new("license_kind"),
+            Alias::new("claimed_at"),
+        ])
+        .values_panic([
+            tenant.to_string().into(),
+            license.into(),
+            kind.slug().into(),
+            clock.now().into(),
+        ])
+        .to_owned();
+    (free, DbBackend::Postgres.build(&claim))
 }
 
 /// The error for a seat that could not be taken: [`Error::PoolFull`] with the pool's numbers

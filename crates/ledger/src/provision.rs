@@ -7,7 +7,7 @@
 
 use rosterd_domain::{Clock, LicenseId, LicenseKind, PersonId, TenantId};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryTrait, Statement,
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryTrait, Statement,
 };
 use serde::Serialize;
 
@@ -17,7 +17,9 @@ use crate::entry::{EntryKind, NewEntry, append, append_statements};
 use crate::error::{Error, Result, is_unique_violation};
 use crate::handle::TenantLedger;
 use crate::license::{License, LicenseSource, LicenseState, find_license, find_live};
-use crate::pool::{lock_pools, pool_full, release_seat, take_seat, take_seat_statement};
+use crate::pool::{
+    claim_seat_statements, lock_pools, pool_full, release_seat, take_seat, take_seat_statement,
+};
 use crate::waitlist::dequeue;
 use rosterd_audit::Actor;
 
@@ -89,7 +91,10 @@ pub(crate) async fn assign_tracked(
 /// [`assign`] for a person created in the caller's transaction: nobody else can see them yet,
 /// so they hold no license and wait on no list, and the idempotency look-ups are skipped. The
 /// hot path of provisioning new users: the conditional UPDATE of the pool and three INSERTs, on
-/// SQLite in one round trip (the inserts guarded on the seat having been taken).
+/// SQLite in one round trip (the inserts guarded on the seat having been taken). On PostgreSQL
+/// one statement reads the pool, writes the three rows and a claim of the seat if it has a free
+/// one, and the seat is taken at commit ([`claim_seat_statements`]): a commit that finds the
+/// pool filled meanwhile fails as a serialization failure, and the caller's write runs again.
 pub(crate) async fn assign_new(
     ledger: &TenantLedger<'_, impl ConnectionTrait>,
     person: PersonId,
@@ -101,22 +106,29 @@ pub(crate) async fn assign_new(
         db, clock, tenant, ..
     } = *ledger;
     let backend = db.get_database_backend();
-    let (model, inserts) = assigned(ledger, person, kind, source, reason);
-    let seat = take_seat_statement(backend, clock, tenant, kind);
-    if let Some(together) = after_seat_postgres(&seat, &inserts) {
-        let taken: i64 = match db.query_one(together).await {
-            Ok(Some(row)) => row.try_get("", "taken").map_err(Error::from)?,
-            Ok(None) => 0,
-            Err(err) => return Err(assign_failed(err)),
-        };
-        return match taken {
-            1 => model.try_into(),
-            0 => Err(pool_full(db, tenant, kind).await),
-            n => Err(Error::from(DbErr::Custom(format!(
-                "assigning a {kind} license took {n} seats"
-            )))),
-        };
+    let (model, mut inserts) = assigned(ledger, person, kind, source, reason);
+    if backend == DbBackend::Postgres {
+        // The pool row is read, not locked; the claim takes the seat at commit.
+        let (free, claim) = claim_seat_statements(clock, tenant, kind, &model.id);
+        inserts.push(claim);
+        if let Some(together) = after_seat_postgres(&free, &inserts) {
+            let taken: i64 = match db.query_one(together).await {
+                Ok(Some(row)) => row.try_get("", "taken").map_err(Error::from)?,
+                Ok(None) => 0,
+                Err(err) => return Err(assign_failed(err)),
+            };
+            return match taken {
+                1 => model.try_into(),
+                // Full as committed: no claim can be settled against it.
+                0 => Err(pool_full(db, tenant, kind).await),
+                n => Err(Error::from(DbErr::Custom(format!(
+                    "assigning a {kind} license took {n} seats"
+                )))),
+            };
+        }
+        inserts.pop();
     }
+    let seat = take_seat_statement(backend, clock, tenant, kind);
     let guarded: Option<Vec<Statement>> = inserts.iter().map(after_one_change).collect();
     let Some(guarded) = guarded else {
         take_seat(db, clock, tenant, kind).await?;
