@@ -104,6 +104,9 @@ pub(crate) async fn list(
     kind: ResourceKind,
     query: &ListQuery,
 ) -> Outcome<Page> {
+    // On PostgreSQL, statistics first: without them every index of the app's users looks as
+    // good as the one that fits (see `user_pages::statistics`).
+    dir.user_pages.keep_statistics(&dir.db).await;
     let backend = dir.db.get_database_backend();
     let condition = match &query.filter {
         Some(filter) => filter_sql::to_sql(filter, kind, scope, backend)?,

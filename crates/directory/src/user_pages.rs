@@ -38,6 +38,8 @@ use crate::error::Outcome;
 use crate::scope::Scope;
 use crate::user_rows::UserRow;
 
+mod statistics;
+
 /// Users between two sampled ids.
 const STRIDE: u64 = 512;
 
@@ -47,10 +49,12 @@ const REBUILD_EVERY: Duration = Duration::from_secs(1);
 /// More apps than one process lists at once; past it the samples start over.
 const MAX_APPS: usize = 10_000;
 
-/// Every app's sampled ids, shared by the clones of a [`crate::Directory`].
+/// Every app's sampled ids, and the planner statistics' upkeep ([`statistics`]), shared by the
+/// clones of a [`crate::Directory`].
 #[derive(Clone, Default)]
 pub(crate) struct UserPages {
     apps: Arc<Mutex<HashMap<(String, &'static str), Samples>>>,
+    statistics: Arc<statistics::Statistics>,
 }
 
 #[derive(Clone)]
@@ -134,6 +138,12 @@ impl UserPages {
             .all(db)
             .await?;
         Ok(Some((total, rows, start)))
+    }
+
+    /// Keeps the planner statistics of the tables SCIM reads ([`statistics`]); before a
+    /// listing, so that it is planned on them.
+    pub(crate) async fn keep_statistics(&self, db: &DatabaseConnection) {
+        self.statistics.keep(db).await;
     }
 
     /// Where the page at 0-based `offset` starts: after which id, skipping how many more.
