@@ -30,6 +30,7 @@ mod migrations;
 mod oauth;
 mod provisioning_log;
 mod read_path;
+mod read_plans;
 mod root_search;
 mod scim_client;
 mod scim_rules;

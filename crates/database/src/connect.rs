@@ -4,8 +4,8 @@
 use std::time::{Duration, Instant};
 
 use sea_orm::{
-    ConnAcquireErr, ConnectOptions, ConnectionTrait as _, Database, DatabaseBackend,
-    DatabaseConnection, DbErr, RuntimeErr, SqlxSqliteConnector,
+    ConnAcquireErr, ConnectionTrait as _, DatabaseBackend, DatabaseConnection, DbErr, RuntimeErr,
+    SqlxPostgresConnector, SqlxSqliteConnector,
 };
 use tokio::task::JoinHandle;
 use tokio::time::MissedTickBehavior;
@@ -19,6 +19,10 @@ const AUTOCHECKPOINT_PAGES: &str = "16384";
 
 /// The size a SQLite WAL file is cut back to after a checkpoint resets it (64 MiB).
 const WAL_SIZE_LIMIT: &str = "67108864";
+
+/// A pooled PostgreSQL connection idle for this long is pinged before it is handed out (see
+/// [`connect_postgres`]); one in use more recently is handed out as it is.
+const PING_AFTER_IDLE: Duration = Duration::from_secs(10);
 
 /// How long one statement may run unless the server is configured otherwise.
 pub const DEFAULT_STATEMENT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -59,10 +63,48 @@ pub async fn connect_url_with(
     if url.starts_with("sqlite:") {
         return connect_sqlite(url, 8, statement_timeout).await;
     }
-    let mut options = options(url, 32);
+    connect_postgres(url, 32, statement_timeout).await
+}
+
+/// A PostgreSQL pool of `pool_size` connections, each with `statement_timeout`. Built with sqlx
+/// itself, for one setting sea-orm's options lack: a connection is pinged before it is handed
+/// out only if it sat idle for [`PING_AFTER_IDLE`] (sqlx's own suggestion for this), not before
+/// every statement as `test_before_acquire` does, which was one more round trip to the server
+/// for each statement of a request (a read is one statement). A connection that went bad while
+/// idle (the server restarted, a proxy dropped it) is still found out and replaced before use;
+/// one that breaks between two statements a few seconds apart fails that statement, as it would
+/// have failed any statement already under way.
+async fn connect_postgres(
+    url: &str,
+    pool_size: u32,
+    statement_timeout: Duration,
+) -> Result<DatabaseConnection, DbErr> {
+    use sea_orm::sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+    use sea_orm::sqlx::{ConnectOptions as _, Connection as _};
+
+    let failed = |err| DbErr::Conn(RuntimeErr::SqlxError(err));
     let millis = statement_timeout.as_millis().to_string();
-    options.map_sqlx_postgres_opts(move |pg| pg.options([("statement_timeout", millis.as_str())]));
-    Database::connect(options).await
+    let options = url
+        .parse::<PgConnectOptions>()
+        .map_err(failed)?
+        .disable_statement_logging()
+        .options([("statement_timeout", millis.as_str())]);
+    let pool = PgPoolOptions::new()
+        .max_connections(pool_size)
+        .acquire_timeout(Duration::from_secs(30))
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for >= PING_AFTER_IDLE {
+                    conn.ping().await?;
+                }
+                Ok(true)
+            })
+        })
+        .connect_with(options)
+        .await
+        .map_err(failed)?;
+    Ok(SqlxPostgresConnector::from_sqlx_postgres_pool(pool))
 }
 
 /// A SQLite pool of `pool_size` connections set up as [`connect_url_with`] says, each with the
@@ -164,17 +206,6 @@ pub async fn connect_writer_with(
         return Ok(db.clone());
     }
     connect_sqlite(url, 1, statement_timeout).await
-}
-
-/// The connect options of a pool of `pool_size` connections to a PostgreSQL `url`.
-fn options(url: &str, pool_size: u32) -> ConnectOptions {
-    let mut options = ConnectOptions::new(url.to_owned());
-    options
-        .sqlx_logging(false)
-        .connect_timeout(Duration::from_secs(10))
-        .acquire_timeout(Duration::from_secs(30))
-        .max_connections(pool_size);
-    options
 }
 
 /// Checkpoints a SQLite database's WAL every [`CHECKPOINT_EVERY`] (`None` on PostgreSQL), until

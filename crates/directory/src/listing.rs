@@ -14,8 +14,8 @@ use rosterd_scim::schema::{GROUP_SCHEMA, USER_SCHEMA};
 use rosterd_scim::store::{ListQuery, Page, Paging, SortOrder, StoredResource};
 use sea_orm::sea_query::{Alias, Expr, SimpleExpr};
 use sea_orm::{
-    ConnectionTrait, EntityTrait, FromQueryResult, Order, PaginatorTrait, QueryFilter, QueryOrder,
-    QueryResult, QuerySelect, Select,
+    ConnectionTrait, DatabaseBackend, EntityTrait, FromQueryResult, Order, PaginatorTrait,
+    QueryFilter, QueryOrder, QueryResult, QuerySelect, Select,
 };
 use serde::{Deserialize, Serialize};
 
@@ -104,6 +104,9 @@ pub(crate) async fn list(
     kind: ResourceKind,
     query: &ListQuery,
 ) -> Outcome<Page> {
+    // On PostgreSQL, statistics first: without them every index of the app's users looks as
+    // good as the one that fits (see `user_pages::statistics`).
+    dir.user_pages.keep_statistics(&dir.db).await;
     let backend = dir.db.get_database_backend();
     let condition = match &query.filter {
         Some(filter) => filter_sql::to_sql(filter, kind, scope, backend)?,
@@ -260,8 +263,17 @@ impl Plan<'_> {
                     let total = filtered.count(db).await?;
                     return Ok((total, Vec::new(), Some(start), None));
                 }
+                // No `OFFSET 0` on PostgreSQL: with an `OFFSET $n` whose value it does not know,
+                // the planner costs a prepared statement's generic plan as if it skipped rows, so
+                // it never keeps one and plans every `userName eq` lookup afresh (0.56 ms of the
+                // server's time each, against 0.18 ms for a lookup by id).
+                let sorted = if start > 1 || db.get_database_backend() != DatabaseBackend::Postgres
+                {
+                    sorted.offset(start - 1)
+                } else {
+                    sorted
+                };
                 let rows = sorted
-                    .offset(start - 1)
                     .limit(*count)
                     .into_model::<Keyed<M>>()
                     .all(db)
