@@ -56,3 +56,17 @@ impl MigratorTrait for Migrator {
         ]
     }
 }
+
+/// Runs `statements` in order in one transaction: a migration's steps apply whole or not at all
+/// (PostgreSQL's DDL is transactional).
+async fn run_together(
+    db: &sea_orm_migration::SchemaManagerConnection<'_>,
+    statements: &[&str],
+) -> Result<(), sea_orm_migration::DbErr> {
+    use sea_orm_migration::sea_orm::{ConnectionTrait as _, TransactionTrait as _};
+    let txn = db.begin().await?;
+    for statement in statements {
+        txn.execute_unprepared(statement).await?;
+    }
+    txn.commit().await
+}

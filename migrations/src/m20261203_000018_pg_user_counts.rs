@@ -27,9 +27,8 @@
 //! no change slips between the count and the triggers. Expand only: a new table, functions and
 //! triggers; down drops them.
 
-use sea_orm_migration::SchemaManagerConnection;
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseBackend, TransactionTrait};
+use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseBackend};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -157,21 +156,14 @@ const SQLITE_UP: [&str; 1] = [
 
 const SQLITE_DOWN: [&str; 1] = ["DROP TRIGGER scim_user_counts_tenant_gone"];
 
-async fn run(db: &SchemaManagerConnection<'_>, statements: &[&str]) -> Result<(), DbErr> {
-    let txn = db.begin().await?;
-    for statement in statements {
-        txn.execute_unprepared(statement).await?;
-    }
-    txn.commit().await
-}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
         match db.get_database_backend() {
-            DatabaseBackend::Postgres => run(db, &PG_UP).await,
-            _ => run(db, &SQLITE_UP).await,
+            DatabaseBackend::Postgres => crate::run_together(db, &PG_UP).await,
+            _ => crate::run_together(db, &SQLITE_UP).await,
         }
     }
 
@@ -181,9 +173,9 @@ impl MigrationTrait for Migration {
             DatabaseBackend::Postgres => {
                 let mut statements = PG_DOWN.to_vec();
                 statements.push(PG_DOWN_TABLE);
-                run(db, &statements).await
+                crate::run_together(db, &statements).await
             }
-            _ => run(db, &SQLITE_DOWN).await,
+            _ => crate::run_together(db, &SQLITE_DOWN).await,
         }
     }
 }

@@ -60,19 +60,12 @@ const PG_DOWN: [&str; 3] = [
     "DROP TABLE seat_claims",
 ];
 
-async fn run(db: &impl ConnectionTrait, statements: &[&str]) -> Result<(), DbErr> {
-    for statement in statements {
-        db.execute_unprepared(statement).await?;
-    }
-    Ok(())
-}
-
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
         match db.get_database_backend() {
-            DatabaseBackend::Postgres => run(db, &PG_UP).await,
+            DatabaseBackend::Postgres => crate::run_together(db, &PG_UP).await,
             _ => Ok(()),
         }
     }
@@ -80,7 +73,7 @@ impl MigrationTrait for Migration {
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
         match db.get_database_backend() {
-            DatabaseBackend::Postgres => run(db, &PG_DOWN).await,
+            DatabaseBackend::Postgres => crate::run_together(db, &PG_DOWN).await,
             _ => Ok(()),
         }
     }

@@ -191,10 +191,15 @@ async fn a_change_made_in_this_process_is_refused_at_once_by_its_servers() {
 
 const USERS: usize = 1100;
 
-/// Creates `n` inactive users (no seat needed) with Bulk; returns their ids.
-async fn create_users(scim: &Scim<'_>, n: usize, tag: &str) -> Vec<String> {
+/// Creates an inactive user (no seat needed) for each of `numbers` with Bulk, named by
+/// `user_name`; returns their ids.
+pub(crate) async fn create_inactive_users(
+    scim: &Scim<'_>,
+    numbers: std::ops::Range<usize>,
+    user_name: impl Fn(usize) -> String,
+) -> Vec<String> {
     let mut ids = Vec::new();
-    for chunk in (0..n).collect::<Vec<_>>().chunks(500) {
+    for chunk in numbers.collect::<Vec<_>>().chunks(500) {
         let operations: Vec<Value> = chunk
             .iter()
             .map(|i| {
@@ -204,7 +209,7 @@ async fn create_users(scim: &Scim<'_>, n: usize, tag: &str) -> Vec<String> {
                     "bulkId": format!("u{i}"),
                     "data": {
                         "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
-                        "userName": format!("{tag}{i:05}@acme.example"),
+                        "userName": user_name(*i),
                         "active": false,
                     }
                 })
@@ -227,6 +232,11 @@ async fn create_users(scim: &Scim<'_>, n: usize, tag: &str) -> Vec<String> {
         }
     }
     ids
+}
+
+/// `n` inactive users named `{tag}00000@acme.example` and on; their ids.
+async fn create_users(scim: &Scim<'_>, n: usize, tag: &str) -> Vec<String> {
+    create_inactive_users(scim, 0..n, |i| format!("{tag}{i:05}@acme.example")).await
 }
 
 /// The ids, `totalResults`, `startIndex` and `itemsPerPage` of one page.

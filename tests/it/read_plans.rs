@@ -16,44 +16,13 @@ use crate::scim_client::{Reply, Scim, expect};
 
 const USERS: usize = 600;
 
-/// Creates `n` inactive users (no seat needed) named `User<i>@Acme.Example` with Bulk; returns
+/// `n` inactive users from number `from` on, named `User00000@Acme.Example` and on (mixed case);
 /// their ids.
 async fn create_users(scim: &Scim<'_>, from: usize, n: usize) -> Vec<String> {
-    let mut ids = Vec::new();
-    let all: Vec<usize> = (from..from + n).collect();
-    for chunk in all.chunks(500) {
-        let operations: Vec<Value> = chunk
-            .iter()
-            .map(|i| {
-                json!({
-                    "method": "POST",
-                    "path": "/Users",
-                    "bulkId": format!("u{i}"),
-                    "data": {
-                        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
-                        "userName": format!("User{i:05}@Acme.Example"),
-                        "active": false,
-                    }
-                })
-            })
-            .collect();
-        let reply = scim
-            .post(
-                "/Bulk",
-                json!({
-                    "schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],
-                    "Operations": operations,
-                }),
-            )
-            .await;
-        expect(&reply, 200);
-        for op in reply.body["Operations"].as_array().unwrap() {
-            assert_eq!(op["status"], "201", "{op}");
-            let location = op["location"].as_str().unwrap();
-            ids.push(location.rsplit('/').next().unwrap().to_owned());
-        }
-    }
-    ids
+    crate::read_path::create_inactive_users(scim, from..from + n, |i| {
+        format!("User{i:05}@Acme.Example")
+    })
+    .await
 }
 
 fn user_names(reply: &Reply) -> Vec<String> {
