@@ -156,7 +156,6 @@ const SQLITE_UP: [&str; 1] = [
 
 const SQLITE_DOWN: [&str; 1] = ["DROP TRIGGER scim_user_counts_tenant_gone"];
 
-
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
