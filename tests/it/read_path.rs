@@ -191,6 +191,15 @@ async fn a_change_made_in_this_process_is_refused_at_once_by_its_servers() {
 
 const USERS: usize = 1100;
 
+/// A server whose fair share never refuses: these tests create users by the thousand.
+pub(crate) async fn unthrottled_app() -> TestApp {
+    TestApp::spawn_with_env(&[
+        ("ROSTERD_FAIR_SHARE_REQUESTS_PER_SECOND", "1000000"),
+        ("ROSTERD_FAIR_SHARE_BURST", "1000000"),
+    ])
+    .await
+}
+
 /// Creates an inactive user (no seat needed) for each of `numbers` with Bulk, named by
 /// `user_name`; returns their ids.
 pub(crate) async fn create_inactive_users(
@@ -291,11 +300,7 @@ async fn check_pages(scim: &Scim<'_>, ids: &[String]) {
 
 #[tokio::test]
 async fn pages_of_the_whole_user_list_are_exact_at_every_boundary() {
-    let app = TestApp::spawn_with_env(&[
-        ("ROSTERD_FAIR_SHARE_REQUESTS_PER_SECOND", "1000000"),
-        ("ROSTERD_FAIR_SHARE_BURST", "1000000"),
-    ])
-    .await;
+    let app = unthrottled_app().await;
     let acme = app.tenant("acme").await;
     let scim = Scim::new(&app, &acme, Product::Learning);
     assert_eq!(page(&scim, "startIndex=1&count=10").await.1, 0);

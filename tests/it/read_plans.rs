@@ -66,11 +66,7 @@ async fn lookup_plan(app: &TestApp, slug: &str, user_name_lower: &str) -> String
 
 #[tokio::test]
 async fn a_user_name_filter_right_after_a_bulk_of_creates_finds_the_user_by_the_unique_index() {
-    let app = TestApp::spawn_with_env(&[
-        ("ROSTERD_FAIR_SHARE_REQUESTS_PER_SECOND", "1000000"),
-        ("ROSTERD_FAIR_SHARE_BURST", "1000000"),
-    ])
-    .await;
+    let app = crate::read_path::unthrottled_app().await;
     let acme = app.tenant("acme").await;
     let scim = Scim::new(&app, &acme, Product::Learning);
     create_users(&scim, 0, USERS).await;
@@ -128,11 +124,7 @@ async fn check_groups(scim: &Scim<'_>, start: usize, count: usize, staff: &BTree
 
 #[tokio::test]
 async fn pages_right_after_a_bulk_of_creates_carry_each_users_groups() {
-    let app = TestApp::spawn_with_env(&[
-        ("ROSTERD_FAIR_SHARE_REQUESTS_PER_SECOND", "1000000"),
-        ("ROSTERD_FAIR_SHARE_BURST", "1000000"),
-    ])
-    .await;
+    let app = crate::read_path::unthrottled_app().await;
     let acme = app.tenant("acme").await;
     let scim = Scim::new(&app, &acme, Product::Learning);
     let mut ids = create_users(&scim, 0, USERS).await;
