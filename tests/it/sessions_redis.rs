@@ -37,6 +37,7 @@ async fn start(
         db: db.conn.clone(),
         writer: db.conn.clone(),
         inline_reads: None,
+        inline_writer: None,
         clock: Arc::new(SystemClock),
         metrics: rosterd::metrics::Metrics::from_config(&config).unwrap(),
         config: Arc::new(config),

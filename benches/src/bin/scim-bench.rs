@@ -474,8 +474,8 @@ async fn provision_in(
         let (_, off, off_ctx) = prepare(off_conn, off_writer, false).await?;
         let (_, on, on_ctx) = prepare(on_conn, on_writer, true).await?;
         (
-            Provisioner::Store(off, off_ctx),
-            Provisioner::Store(on, on_ctx),
+            Provisioner::Store(Box::new(off), off_ctx),
+            Provisioner::Store(Box::new(on), on_ctx),
         )
     };
     // SQLite WAL checkpoints off the request path, as `rosterd serve` runs them.
@@ -517,7 +517,7 @@ async fn provision_in(
 /// Where the provisioning benchmark sends its creations.
 enum Provisioner {
     /// Straight to the store.
-    Store(Directory, ScimContext),
+    Store(Box<Directory>, ScimContext),
     /// As `POST /Users` through the whole server router, with a bearer token.
     Http { router: axum::Router, token: String },
 }
@@ -551,11 +551,13 @@ impl Provisioner {
             db: conn.clone(),
             writer: writer.clone(),
             inline_reads: None,
+            inline_writer: None,
             clock: Arc::clone(&clock),
             metrics: rosterd::metrics::Metrics::from_config(&config)?,
             config: Arc::new(config),
         };
-        let (recorder, _writer) = Recorder::start(writer.clone(), clock, Duration::from_secs(10));
+        let (recorder, _writer) =
+            Recorder::start(writer.clone(), None, clock, Duration::from_secs(10));
         Ok(Self::Http {
             router: rosterd::server::app_with_licensing(state, recorder, licensing),
             token: token.secret.expose().to_owned(),

@@ -22,3 +22,11 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// How an inline write transaction reads this table's columns
+/// ([`rosterd_database::inline_writes`]).
+pub fn columns(
+    columns: rosterd_database::inline_reads::Columns,
+) -> rosterd_database::inline_reads::Columns {
+    columns.and::<Entity>()
+}

@@ -12,6 +12,7 @@ mod entity;
 
 pub use actor::{Actor, ActorKind};
 pub use change::Change;
+pub use entity::columns as entity_columns;
 
 use chrono::{DateTime, Utc};
 use rosterd_database::DatabaseError;

@@ -29,6 +29,12 @@ pub fn classify(err: &DbErr) -> DbFailure {
     if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) {
         return DbFailure::UniqueViolation;
     }
+    let text = err.to_string();
+    // SQLITE_CONSTRAINT_UNIQUE and _PRIMARYKEY, as an inline connection reports them
+    // (sea-orm classifies only sqlx's errors).
+    if text.contains("(code: 2067)") || text.contains("(code: 1555)") {
+        return DbFailure::UniqueViolation;
+    }
     if matches!(err, DbErr::RecordNotFound(_)) {
         return DbFailure::NotFound;
     }
@@ -38,7 +44,6 @@ pub fn classify(err: &DbErr) -> DbFailure {
     ) {
         return DbFailure::Timeout;
     }
-    let text = err.to_string();
     if text.contains("canceling statement due to statement timeout") || text.contains("57014") {
         return DbFailure::Timeout;
     }

@@ -152,39 +152,60 @@ fn run<M: FromQueryResult>(
     statement: &Statement,
     columns: &Columns,
 ) -> Result<Vec<M>, DbErr> {
-    let mut prepared = conn.prepare_cached(&statement.sql).map_err(failed)?;
-    let params: Vec<Param<'_>> = statement
-        .values
+    rows(conn, statement, columns, usize::MAX)?
         .iter()
-        .flat_map(|values| values.0.iter())
-        .map(Param)
-        .collect();
+        .map(|row| M::from_query_result(row, ""))
+        .collect()
+}
+
+/// At most `limit` rows of the statement run on `conn`, each column decoded as `columns`
+/// declares it. A row is keyed by column name, so it is meant to be read by name (entity
+/// models, `FromQueryResult` types); sea-orm reads a tuple of several columns by position, in
+/// the order of the names.
+pub(crate) fn rows(
+    conn: &rusqlite::Connection,
+    statement: &Statement,
+    columns: &Columns,
+    limit: usize,
+) -> Result<Vec<QueryResult>, DbErr> {
+    let mut prepared = conn.prepare_cached(&statement.sql).map_err(failed)?;
     let names: Vec<String> = prepared
         .column_names()
         .into_iter()
         .map(str::to_owned)
         .collect();
-    let decoders: Vec<Decode> = names.iter().map(|name| columns.decoder(name)).collect();
-    let mut rows = prepared
-        .query(rusqlite::params_from_iter(params.iter()))
-        .map_err(failed)?;
+    let decoders: Vec<&[Decode]> = names.iter().map(|name| columns.decoders(name)).collect();
+    let mut rows = prepared.query(params(statement)).map_err(failed)?;
     let mut out = Vec::new();
-    while let Some(row) = rows.next().map_err(failed)? {
+    while out.len() < limit {
+        let Some(row) = rows.next().map_err(failed)? else {
+            break;
+        };
         let mut values = BTreeMap::new();
-        for (index, (name, decode)) in names.iter().zip(&decoders).enumerate() {
+        for (index, (name, decoders)) in names.iter().zip(&decoders).enumerate() {
             let raw = row.get_ref(index).map_err(failed)?;
-            values.insert(name.clone(), decode.value(raw, name)?);
+            values.insert(name.clone(), Decode::choose(decoders, raw, name)?);
         }
-        let result = QueryResult::from(ProxyRow::new(values));
-        out.push(M::from_query_result(&result, "")?);
+        out.push(QueryResult::from(ProxyRow::new(values)));
     }
     Ok(out)
+}
+
+/// A statement's values as rusqlite parameters.
+pub(crate) fn params(statement: &Statement) -> impl rusqlite::Params + '_ {
+    rusqlite::params_from_iter(
+        statement
+            .values
+            .iter()
+            .flat_map(|values| values.0.iter())
+            .map(Param),
+    )
 }
 
 /// A rusqlite error as sea-orm's, carrying SQLite's extended result code as sqlx's messages do
 /// (`(code: N)`), so [`crate::classify`] reads an interrupted statement as a timeout and a busy
 /// file as contention, whichever connection ran it.
-fn failed(err: rusqlite::Error) -> DbErr {
+pub(crate) fn failed(err: rusqlite::Error) -> DbErr {
     match err.sqlite_error() {
         Some(code) => DbErr::Custom(format!(
             "error returned from database: (code: {}) {err}",
@@ -198,23 +219,36 @@ fn failed(err: rusqlite::Error) -> DbErr {
 /// its columns, the others (computed columns) by what SQLite holds.
 #[derive(Debug, Clone, Default)]
 pub struct Columns {
-    declared: HashMap<String, Decode>,
+    /// By column name, every type an entity declares for a column of that name (most names
+    /// have one; `status` is a number in one table and text in another).
+    declared: HashMap<String, Vec<Decode>>,
 }
 
 impl Columns {
     /// The columns of entity `E`, each read as its declared type.
     pub fn of<E: EntityTrait>() -> Self {
-        let declared = E::Column::iter()
-            .map(|column| {
-                let name = column.as_str().to_owned();
-                (name, Decode::of(column.def().get_column_type()))
-            })
-            .collect();
-        Self { declared }
+        Self::default().and::<E>()
     }
 
-    fn decoder(&self, name: &str) -> Decode {
-        self.declared.get(name).copied().unwrap_or(Decode::Stored)
+    /// These columns and those of entity `E`.
+    pub fn and<E: EntityTrait>(mut self) -> Self {
+        for column in E::Column::iter() {
+            let decode = Decode::of(column.def().get_column_type());
+            let known = self.declared.entry(column.as_str().to_owned()).or_default();
+            if !known.contains(&decode) {
+                known.push(decode);
+            }
+        }
+        self
+    }
+
+    fn decoders(&self, name: &str) -> &[Decode] {
+        // sea-orm selects a related entity's columns as `A_<column>`, `B_<column>`.
+        let unprefixed = || name.strip_prefix("A_").or_else(|| name.strip_prefix("B_"));
+        self.declared
+            .get(name)
+            .or_else(|| unprefixed().and_then(|name| self.declared.get(name)))
+            .map_or(&[], Vec::as_slice)
     }
 }
 
@@ -233,6 +267,24 @@ enum Decode {
 }
 
 impl Decode {
+    /// The value of a column declared as one of `candidates` (none: a computed column): the
+    /// first candidate that can hold what SQLite stored.
+    fn choose(candidates: &[Decode], raw: ValueRef<'_>, column: &str) -> Result<Value, DbErr> {
+        let fits = |decode: &&Decode| match raw {
+            ValueRef::Null => true,
+            ValueRef::Integer(_) => matches!(decode, Self::Bool | Self::Int | Self::BigInt),
+            ValueRef::Real(_) => matches!(decode, Self::Double),
+            ValueRef::Text(_) => matches!(decode, Self::Text | Self::Timestamp | Self::Json),
+            ValueRef::Blob(_) => false,
+        };
+        let decode = match candidates {
+            [] => Self::Stored,
+            [only] => *only,
+            many => many.iter().find(fits).copied().unwrap_or(many[0]),
+        };
+        decode.value(raw, column)
+    }
+
     fn of(declared: &ColumnType) -> Self {
         match declared {
             ColumnType::Boolean => Self::Bool,
@@ -304,7 +356,7 @@ fn timestamp(text: &str) -> Option<DateTime<Utc>> {
 }
 
 /// A statement's value bound as sqlx binds it for SQLite.
-struct Param<'a>(&'a Value);
+pub(crate) struct Param<'a>(pub(crate) &'a Value);
 
 impl ToSql for Param<'_> {
     fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
@@ -353,4 +405,4 @@ impl ToSql for Param<'_> {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

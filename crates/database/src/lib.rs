@@ -10,6 +10,7 @@
 mod connect;
 mod error;
 pub mod inline_reads;
+pub mod inline_writes;
 pub mod secret_route;
 
 pub use connect::{
@@ -17,19 +18,20 @@ pub use connect::{
     ping, pool_connections, spawn_checkpointer, sqlite_path,
 };
 pub use error::{DatabaseError, DbFailure, classify, is_unique_violation};
+pub use inline_writes::{InlineWriter, WriteTransaction};
 
 /// Begins a write transaction. On SQLite it takes the database write lock at once (what
 /// `BEGIN IMMEDIATE` does): a transaction that reads first and writes later would otherwise fail
 /// with `SQLITE_BUSY` when another writer committed in between, without waiting. The statement
-/// matches no row.
+/// matches no row. (An [`InlineWriter`] begins its own transactions that way too.)
 pub async fn begin_write(
     db: &sea_orm::DatabaseConnection,
-) -> Result<sea_orm::DatabaseTransaction, sea_orm::DbErr> {
+) -> Result<WriteTransaction, sea_orm::DbErr> {
     use sea_orm::{ConnectionTrait as _, TransactionTrait as _};
     let txn = db.begin().await?;
     if txn.get_database_backend() == sea_orm::DatabaseBackend::Sqlite {
         txn.execute_unprepared("UPDATE people SET updated_at = updated_at WHERE 0 = 1")
             .await?;
     }
-    Ok(txn)
+    Ok(WriteTransaction::pooled(txn))
 }

@@ -6,3 +6,16 @@ pub mod person;
 pub mod scim_user;
 pub mod scim_user_email;
 pub mod user_group;
+
+/// How an inline write transaction reads these tables' columns
+/// ([`rosterd_database::inline_writes`]).
+pub fn columns(
+    columns: rosterd_database::inline_reads::Columns,
+) -> rosterd_database::inline_reads::Columns {
+    columns
+        .and::<group_member::Entity>()
+        .and::<person::Entity>()
+        .and::<scim_user::Entity>()
+        .and::<scim_user_email::Entity>()
+        .and::<user_group::Entity>()
+}

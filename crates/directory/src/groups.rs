@@ -3,6 +3,7 @@
 //! name (the product documents promise an error in the IdP instead). Membership changes go to
 //! [`crate::members`] as deltas.
 
+use rosterd_database::WriteTransaction;
 use rosterd_domain::GroupId;
 use rosterd_scim::ScimError;
 use rosterd_scim::patch::{PatchOperation, apply_group_patch};
@@ -16,7 +17,7 @@ use crate::document::parse_document;
 use crate::entity::user_group;
 use crate::error::{Failure, Outcome, is_unique_violation};
 use crate::hooks::{self, MembershipChange, abort};
-use crate::scope::{SOURCE_IDP, SOURCE_MANUAL, Scope, ScopedGroup, begin_write};
+use crate::scope::{SOURCE_IDP, SOURCE_MANUAL, Scope, ScopedGroup, begin_scim_write};
 use crate::{Directory, members};
 use std::collections::HashSet;
 
@@ -93,7 +94,7 @@ pub(crate) async fn create(
     let now = dir.now();
     let doc = &input.document;
     let name = resource::display_name(doc).unwrap_or_default().to_owned();
-    let txn = begin_write(&dir.writer).await?;
+    let txn = begin_scim_write(dir).await?;
     ensure_name_free(&txn, scope, &name, None).await?;
     let id = GroupId::new().to_string();
     let row = user_group::ActiveModel {
@@ -147,7 +148,7 @@ pub(crate) async fn replace(
     wants: Wants,
 ) -> Outcome<StoredResource> {
     let now = dir.now();
-    let txn = begin_write(&dir.writer).await?;
+    let txn = begin_scim_write(dir).await?;
     let (group, row) = scope
         .lock_group(&txn, id)
         .await?
@@ -187,7 +188,7 @@ pub(crate) async fn patch(
     wants: Wants,
 ) -> Outcome<StoredResource> {
     let now = dir.now();
-    let txn = begin_write(&dir.writer).await?;
+    let txn = begin_scim_write(dir).await?;
     let (group, row) = scope
         .lock_group(&txn, id)
         .await?
@@ -231,7 +232,7 @@ struct Touched {
 /// back, commit.
 async fn finish(
     at: Target<'_>,
-    txn: sea_orm::DatabaseTransaction,
+    txn: WriteTransaction,
     row: &user_group::Model,
     touched: Touched,
     wants_members: bool,
@@ -251,7 +252,7 @@ pub(crate) async fn delete(
     id: &str,
     precondition: &Precondition,
 ) -> Outcome<()> {
-    let txn = begin_write(&dir.writer).await?;
+    let txn = begin_scim_write(dir).await?;
     let (group, row) = scope
         .lock_group(&txn, id)
         .await?
@@ -289,7 +290,7 @@ pub(crate) async fn delete(
 /// every member is affected (a rule may name the group).
 async fn notify(
     at: Target<'_>,
-    txn: &sea_orm::DatabaseTransaction,
+    txn: &WriteTransaction,
     display_name: &str,
     touched: Touched,
 ) -> Outcome<()> {

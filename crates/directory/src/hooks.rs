@@ -8,15 +8,14 @@
 //! back and only then call [`ProvisioningHooks::record_refusal`] on its own connection: on
 //! SQLite a second writer inside the still-open write transaction would wait for it forever.
 
+use rosterd_database::WriteTransaction;
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 
 use rosterd_domain::PersonId;
 use rosterd_scim::{ScimContext, ScimError};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, QueryFilter, QuerySelect,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, QueryFilter, QuerySelect};
 use serde_json::Value;
 
 use crate::entity::scim_user;
@@ -92,7 +91,7 @@ pub trait ProvisioningHooks: Send + Sync + 'static {
     /// A user was written; runs inside the write transaction.
     fn user_changed<'a>(
         &'a self,
-        txn: &'a DatabaseTransaction,
+        txn: &'a WriteTransaction,
         ctx: &'a ScimContext,
         change: &'a UserChange,
     ) -> HookFuture<'a, Result<(), HookError>>;
@@ -100,7 +99,7 @@ pub trait ProvisioningHooks: Send + Sync + 'static {
     /// A group's members, name or existence changed; runs inside the write transaction.
     fn memberships_changed<'a>(
         &'a self,
-        txn: &'a DatabaseTransaction,
+        txn: &'a WriteTransaction,
         ctx: &'a ScimContext,
         change: &'a MembershipChange,
     ) -> HookFuture<'a, Result<(), HookError>>;
@@ -138,7 +137,7 @@ pub(crate) async fn abort<T>(
     db: &DatabaseConnection,
     hooks: Option<&dyn ProvisioningHooks>,
     scope: &Scope,
-    txn: DatabaseTransaction,
+    txn: WriteTransaction,
     failure: Failure,
 ) -> Outcome<T> {
     match failure {

@@ -33,10 +33,12 @@ mod users;
 use std::sync::Arc;
 
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
+use rosterd_database::InlineWriter;
 use rosterd_database::inline_reads::InlineReader;
 use rosterd_domain::Clock;
 use sea_orm::DatabaseConnection;
 
+pub use entity::columns as entity_columns;
 pub use error::{Error, Result};
 pub use hooks::{
     HookError, MembershipChange, ProvisioningHooks, RefusalRecord, UserChange, UserSnapshot,
@@ -59,6 +61,9 @@ pub struct Directory {
     /// Point reads on the caller's thread, on a SQLite file (see
     /// [`Directory::with_inline_reads`]).
     inline: Option<InlineReader>,
+    /// Write transactions on the caller's thread, on a SQLite file (see
+    /// [`Directory::with_inline_writer`]); on `writer` when `None`.
+    inline_writer: Option<InlineWriter>,
 }
 
 /// The cap on a multi-valued attribute's values unless the server sets another.
@@ -83,6 +88,7 @@ impl Directory {
             max_values_per_attribute: DEFAULT_MAX_VALUES_PER_ATTRIBUTE,
             user_pages: user_pages::UserPages::default(),
             inline: None,
+            inline_writer: None,
         }
     }
 
@@ -93,6 +99,15 @@ impl Directory {
     #[must_use]
     pub fn with_inline_reads(mut self, reader: Option<InlineReader>) -> Self {
         self.inline = reader;
+        self
+    }
+
+    /// The same directory, running its write transactions through `writer`, on the request's
+    /// own thread, instead of on the pool's connection thread (on a SQLite file; see
+    /// [`rosterd_database::inline_writes`]).
+    #[must_use]
+    pub fn with_inline_writer(mut self, writer: Option<InlineWriter>) -> Self {
+        self.inline_writer = writer;
         self
     }
 

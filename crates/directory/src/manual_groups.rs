@@ -12,6 +12,7 @@
 //! added, whether an IdP provisioned them or an admin made them. Both are read back as people.
 //! SCIM never sees manual groups (its scope filters `source = 'idp'`).
 
+use rosterd_database::WriteTransaction;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
@@ -19,8 +20,8 @@ use rosterd_audit::Change;
 use rosterd_domain::{Clock, GroupId, PersonId, Product, TenantId};
 use sea_orm::sea_query::{Alias, Expr, Func, LikeExpr, OnConflict, Order, Query, SelectStatement};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Select, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Select, Set,
 };
 use serde_json::json;
 
@@ -109,7 +110,7 @@ type GroupResult<T> = std::result::Result<T, GroupError>;
 
 /// Begins a transaction for a manual group change and its audit event. On SQLite it takes the
 /// write lock at once, so reading first and writing later cannot fail as busy.
-async fn begin(db: &DatabaseConnection) -> crate::Result<DatabaseTransaction> {
+async fn begin(db: &DatabaseConnection) -> crate::Result<WriteTransaction> {
     Ok(crate::scope::begin_write(db).await?)
 }
 
@@ -124,7 +125,7 @@ pub struct Changed {
 /// A manual group change whose result is known before writing: made (and recorded) or not.
 async fn recorded(
     change: Change<'_, DatabaseConnection>,
-    txn: DatabaseTransaction,
+    txn: WriteTransaction,
     action: &str,
     group: GroupInfo,
     summary: String,

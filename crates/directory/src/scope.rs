@@ -3,12 +3,13 @@
 //! `WHERE tenant_id = ? AND product = ?` cannot be written. Membership rows carry no product;
 //! they are reached only through a group the scope has already found ([`ScopedGroup`]).
 
+use rosterd_database::WriteTransaction;
 use rosterd_domain::TenantId;
 use rosterd_scim::ScimContext;
 use sea_orm::sea_query::{Expr, IntoCondition, SimpleExpr};
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, DatabaseTransaction, DeleteMany, EntityTrait, QueryFilter,
-    QuerySelect, Select, UpdateMany,
+    ColumnTrait, DatabaseConnection, DeleteMany, EntityTrait, QueryFilter, QuerySelect, Select,
+    UpdateMany,
 };
 
 use crate::entity::{group_member, person, scim_user, scim_user_email, user_group};
@@ -166,7 +167,7 @@ impl Scope {
     /// holds the write lock, see [`begin_write`]).
     pub async fn lock_user(
         &self,
-        txn: &DatabaseTransaction,
+        txn: &WriteTransaction,
         id: &str,
     ) -> Outcome<Option<scim_user::Model>> {
         Ok(self.user(id).lock_exclusive().one(txn).await?)
@@ -175,7 +176,7 @@ impl Scope {
     /// Locks and loads one SCIM group for a write.
     pub async fn lock_group(
         &self,
-        txn: &DatabaseTransaction,
+        txn: &WriteTransaction,
         id: &str,
     ) -> Outcome<Option<(ScopedGroup, user_group::Model)>> {
         let row = self.group(id).lock_exclusive().one(txn).await?;
@@ -214,6 +215,15 @@ impl ScopedGroup {
 
 /// Begins a write transaction that holds the SQLite write lock from the start
 /// ([`rosterd_database::begin_write`]).
-pub(crate) async fn begin_write(db: &DatabaseConnection) -> Outcome<DatabaseTransaction> {
+pub(crate) async fn begin_write(db: &DatabaseConnection) -> Outcome<WriteTransaction> {
     Ok(rosterd_database::begin_write(db).await?)
+}
+
+/// Begins one of the directory's write transactions: on its inline writer if it has one,
+/// otherwise on its writer connection.
+pub(crate) async fn begin_scim_write(dir: &crate::Directory) -> Outcome<WriteTransaction> {
+    match &dir.inline_writer {
+        Some(writer) => Ok(writer.begin().await?),
+        None => begin_write(&dir.writer).await,
+    }
 }

@@ -1,6 +1,7 @@
 //! SCIM Users: create, read, replace, patch and delete one app's users, keeping the
 //! `scim_user_emails` index rows and the linked person in step with every write.
 
+use rosterd_database::WriteTransaction;
 use std::sync::LazyLock;
 
 use rosterd_database::inline_reads::Columns;
@@ -11,8 +12,8 @@ use rosterd_scim::resource::{self, Normalized, ResourceKind};
 use rosterd_scim::store::{Precondition, Reference, StoredResource, Wants};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseTransaction,
-    EntityTrait, QueryFilter, QuerySelect, QueryTrait as _, Select, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter,
+    QuerySelect, QueryTrait as _, Select, Set,
 };
 use serde_json::Value;
 
@@ -20,7 +21,7 @@ use crate::document::parse_document;
 use crate::entity::{scim_user, scim_user_email};
 use crate::error::{Failure, Outcome, is_unique_violation};
 use crate::hooks::{UserChange, abort, person_id, snapshot};
-use crate::scope::{Scope, begin_write};
+use crate::scope::{Scope, begin_scim_write};
 use crate::user_rows::{self, UserRow};
 use crate::{Directory, members, people};
 
@@ -118,7 +119,7 @@ pub(crate) async fn create(
     let doc = &input.document;
     resource::check_value_counts(doc, dir.max_values_per_attribute)?;
     let user_name = resource::user_name(doc).unwrap_or_default().to_owned();
-    let txn = begin_write(&dir.writer).await?;
+    let txn = begin_scim_write(dir).await?;
     // No look-up for a taken userName first: the unique index on (tenant, app, userName) refuses
     // the insert below, answered with the same 409, and the transaction rolls back whole.
     let person = people::link(&txn, &scope.tenant, now, doc, None).await?;
@@ -166,7 +167,7 @@ pub(crate) async fn replace(
     wants: Wants,
 ) -> Outcome<StoredResource> {
     resource::check_value_counts(&input.document, dir.max_values_per_attribute)?;
-    let txn = begin_write(&dir.writer).await?;
+    let txn = begin_scim_write(dir).await?;
     let row = scope
         .lock_user(&txn, id)
         .await?
@@ -204,7 +205,7 @@ pub(crate) async fn patch(
     } else {
         None
     };
-    let txn = begin_write(&dir.writer).await?;
+    let txn = begin_scim_write(dir).await?;
     let row = scope
         .lock_user(&txn, id)
         .await?
@@ -271,7 +272,7 @@ pub(crate) async fn delete(
     id: &str,
     precondition: &Precondition,
 ) -> Outcome<()> {
-    let txn = begin_write(&dir.writer).await?;
+    let txn = begin_scim_write(dir).await?;
     let row = scope
         .lock_user(&txn, id)
         .await?
@@ -310,7 +311,7 @@ struct Created {
 /// `active` before the write).
 async fn notify(
     dir: &Directory,
-    txn: &DatabaseTransaction,
+    txn: &WriteTransaction,
     scope: &Scope,
     before: Result<bool, Created>,
     row: Option<&scim_user::Model>,
@@ -344,7 +345,7 @@ async fn notify(
 /// means a concurrent writer won, and the whole transaction is retried.
 async fn write(
     dir: &Directory,
-    txn: &DatabaseTransaction,
+    txn: &WriteTransaction,
     scope: &Scope,
     row: scim_user::Model,
     doc: Value,

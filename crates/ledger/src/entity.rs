@@ -7,3 +7,18 @@ pub mod license_policy;
 pub mod license_waitlist;
 pub mod notification;
 pub mod seat_pool;
+
+/// How an inline write transaction reads these tables' columns
+/// ([`rosterd_database::inline_writes`]).
+pub fn columns(
+    columns: rosterd_database::inline_reads::Columns,
+) -> rosterd_database::inline_reads::Columns {
+    columns
+        .and::<activation_link::Entity>()
+        .and::<ledger_entry::Entity>()
+        .and::<license::Entity>()
+        .and::<license_policy::Entity>()
+        .and::<license_waitlist::Entity>()
+        .and::<notification::Entity>()
+        .and::<seat_pool::Entity>()
+}

@@ -11,6 +11,7 @@
 //! uniqueness and version conflicts and which IdPs answer by trying to match an existing user;
 //! not 5xx, which IdPs retry. Rule-driven eligibility waits on the pool's list instead.
 
+use rosterd_database::WriteTransaction;
 use std::sync::Arc;
 
 use rosterd_directory::hooks::{Extensions, HookFuture};
@@ -20,7 +21,7 @@ use rosterd_directory::{
 use rosterd_domain::{Clock, PersonId};
 use rosterd_scim::schema::LICENSE_EXTENSION_SCHEMA;
 use rosterd_scim::{ScimContext, ScimError};
-use sea_orm::{DatabaseConnection, DatabaseTransaction};
+use sea_orm::DatabaseConnection;
 use serde_json::{Value, json};
 
 use rosterd_ledger::{Candidate, Mode};
@@ -44,7 +45,7 @@ impl Licensing {
 impl ProvisioningHooks for Licensing {
     fn user_changed<'a>(
         &'a self,
-        txn: &'a DatabaseTransaction,
+        txn: &'a WriteTransaction,
         ctx: &'a ScimContext,
         change: &'a UserChange,
     ) -> HookFuture<'a, Result<(), HookError>> {
@@ -78,7 +79,7 @@ impl ProvisioningHooks for Licensing {
 
     fn memberships_changed<'a>(
         &'a self,
-        txn: &'a DatabaseTransaction,
+        txn: &'a WriteTransaction,
         ctx: &'a ScimContext,
         change: &'a MembershipChange,
     ) -> HookFuture<'a, Result<(), HookError>> {

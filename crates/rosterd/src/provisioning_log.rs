@@ -24,6 +24,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use rosterd_database::{DatabaseError, InlineWriter};
 use rosterd_domain::{Clock, Product, TenantId};
 use rosterd_tenancy::provisioning_log::{self as log, LogEntry};
 use sea_orm::DatabaseConnection;
@@ -64,16 +65,19 @@ pub struct Recorder {
 }
 
 impl Recorder {
-    /// Starts the background writer on `db`; it runs until every `Recorder` clone is dropped,
+    /// Starts the background writer on `db` (through `inline`, the SCIM writes' own writer, on
+    /// a SQLite file: the log's inserts then take their turn with those writes instead of
+    /// competing for the file's lock); it runs until every `Recorder` clone is dropped,
     /// then writes what is still queued (open refusal windows included) and ends. Refusals of
     /// one app within `refusal_window` of its first are collapsed into one entry.
     pub fn start(
         db: DatabaseConnection,
+        inline: Option<InlineWriter>,
         clock: Arc<dyn Clock>,
         refusal_window: Duration,
     ) -> (Self, JoinHandle<()>) {
         let (tx, rx) = mpsc::channel(QUEUE);
-        let writer = tokio::spawn(write_batches(db, rx));
+        let writer = tokio::spawn(write_batches(db, inline, rx));
         let dropped = Arc::new(AtomicU64::new(0));
         let refusals = Refusals::start(tx.clone(), dropped.clone(), refusal_window);
         (
@@ -134,7 +138,11 @@ fn submit(tx: &mpsc::Sender<LogEntry>, dropped: &AtomicU64, entry: LogEntry) {
     }
 }
 
-async fn write_batches(db: DatabaseConnection, mut rx: mpsc::Receiver<LogEntry>) {
+async fn write_batches(
+    db: DatabaseConnection,
+    inline: Option<InlineWriter>,
+    mut rx: mpsc::Receiver<LogEntry>,
+) {
     let mut batch = Vec::with_capacity(BATCH);
     while rx.recv_many(&mut batch, BATCH).await > 0 {
         let deadline = tokio::time::Instant::now() + LINGER;
@@ -146,11 +154,22 @@ async fn write_batches(db: DatabaseConnection, mut rx: mpsc::Receiver<LogEntry>)
                 Ok(_) => {}
             }
         }
-        if let Err(err) = log::record(&db, &batch).await {
+        let written = match &inline {
+            Some(writer) => record_inline(writer, &batch).await,
+            None => log::record(&db, &batch).await,
+        };
+        if let Err(err) = written {
             tracing::warn!(error = %err, lost = batch.len(), "provisioning log: a batch could not be written");
         }
         batch.clear();
     }
+}
+
+/// One batch in a transaction of the inline writer.
+async fn record_inline(writer: &InlineWriter, batch: &[LogEntry]) -> Result<(), DatabaseError> {
+    let txn = writer.begin().await?;
+    log::record(&txn, batch).await?;
+    Ok(txn.commit().await?)
 }
 
 /// Deletes every tenant's entries older than `retention_days` at the clock's time; returns how

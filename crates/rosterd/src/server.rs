@@ -37,10 +37,29 @@ pub struct AppState {
     /// Point reads of SCIM users on the request's thread, on a SQLite file
     /// ([`rosterd_database::inline_reads`]); `None` elsewhere.
     pub inline_reads: Option<rosterd_database::inline_reads::InlineReader>,
+    /// SCIM write transactions (and the provisioning log's inserts) on the request's thread, on
+    /// a SQLite file ([`rosterd_database::inline_writes`], opened by [`inline_writer`]); `None`
+    /// elsewhere.
+    pub inline_writer: Option<rosterd_database::InlineWriter>,
     pub clock: Arc<dyn Clock>,
     pub config: Arc<Config>,
     /// The operator's metrics ([`crate::metrics`]); no-ops unless configured.
     pub metrics: crate::metrics::Metrics,
+}
+
+/// The writer for SCIM write transactions on the SQLite file of `url` (`None` on PostgreSQL or
+/// an in-memory database), reading rows of every table a write transaction touches by the
+/// types their entities declare ([`rosterd_database::inline_writes`]).
+pub fn inline_writer(
+    url: &str,
+    statement_timeout: std::time::Duration,
+) -> Result<Option<rosterd_database::InlineWriter>, sea_orm::DbErr> {
+    let columns = rosterd_database::inline_reads::Columns::default();
+    let columns = rosterd_directory::entity_columns(columns);
+    let columns = rosterd_ledger::entity::columns(columns);
+    let columns = rosterd_tenancy::entity::columns(columns);
+    let columns = rosterd_audit::entity_columns(columns);
+    rosterd_database::InlineWriter::open(url, statement_timeout, columns)
 }
 
 /// The whole application's router. Starts the provisioning log's writer, which ends (after
@@ -48,6 +67,7 @@ pub struct AppState {
 pub fn app(state: AppState) -> Router {
     let (recorder, _writer) = Recorder::start(
         state.writer.clone(),
+        state.inline_writer.clone(),
         state.clock.clone(),
         state.config.provisioning_log.refusal_window,
     );
@@ -81,6 +101,7 @@ pub fn app_with_licensing(state: AppState, recorder: Recorder, licensing: Licens
         directory: rosterd_directory::Directory::new(state.db.clone(), state.clock.clone())
             .with_writer(state.writer.clone())
             .with_inline_reads(state.inline_reads.clone())
+            .with_inline_writer(state.inline_writer.clone())
             .with_max_values_per_attribute(limits.max_values_per_attribute),
         clock: state.clock.clone(),
         limits,
@@ -414,6 +435,7 @@ pub async fn serve(
     .await?;
     let (recorder, writer) = Recorder::start(
         state.writer.clone(),
+        state.inline_writer.clone(),
         state.clock.clone(),
         state.config.provisioning_log.refusal_window,
     );

@@ -162,6 +162,11 @@ impl TestApp {
                 config.database_statement_timeout,
             )
             .unwrap(),
+            inline_writer: rosterd::server::inline_writer(
+                &db.url,
+                config.database_statement_timeout,
+            )
+            .unwrap(),
             db: conn,
             clock: Arc::new(clock.clone()),
             metrics: rosterd::metrics::Metrics::from_config(&config).unwrap(),

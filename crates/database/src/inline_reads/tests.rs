@@ -12,7 +12,7 @@ use sea_orm::{
 use super::{Columns, InlineReader};
 use crate::connect::connect_url_with;
 
-mod account {
+pub(crate) mod account {
     use sea_orm::entity::prelude::*;
 
     /// One column of each type the stored entities use.
@@ -51,13 +51,13 @@ impl FromQueryResult for WithLabel {
     }
 }
 
-struct Fixture {
-    dir: tempfile::TempDir,
-    url: String,
-    db: DatabaseConnection,
+pub(crate) struct Fixture {
+    pub(crate) dir: tempfile::TempDir,
+    pub(crate) url: String,
+    pub(crate) db: DatabaseConnection,
 }
 
-async fn fixture() -> Fixture {
+pub(crate) async fn fixture() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}/inline.db?mode=rwc", dir.path().display());
     let db = connect_url_with(&url, Duration::from_secs(30))
@@ -73,7 +73,7 @@ async fn fixture() -> Fixture {
     Fixture { dir, url, db }
 }
 
-fn rows() -> Vec<account::Model> {
+pub(crate) fn rows() -> Vec<account::Model> {
     let at = Utc.with_ymd_and_hms(2026, 12, 3, 17, 21, 13).unwrap();
     vec![
         account::Model {
@@ -97,7 +97,7 @@ fn rows() -> Vec<account::Model> {
     ]
 }
 
-async fn insert(db: &DatabaseConnection, rows: &[account::Model]) {
+pub(crate) async fn insert(db: &impl ConnectionTrait, rows: &[account::Model]) {
     for row in rows {
         account::ActiveModel {
             id: Set(row.id.clone()),

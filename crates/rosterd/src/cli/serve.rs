@@ -77,9 +77,14 @@ pub async fn run(
         config.database_url.expose(),
         config.database_statement_timeout,
     )?;
+    let inline_writer = crate::server::inline_writer(
+        config.database_url.expose(),
+        config.database_statement_timeout,
+    )?;
     let state = AppState {
         writer,
         inline_reads,
+        inline_writer,
         db,
         clock,
         config: Arc::new(config),
