@@ -52,6 +52,7 @@ pub fn classify(err: &DbErr) -> DbFailure {
         return DbFailure::Timeout;
     }
     let contention = [
+        crate::inline_writes::ROLLED_BACK,
         "database is locked",
         "database table is locked",
         // SQLITE_BUSY and SQLITE_BUSY_SNAPSHOT, whatever the message says.

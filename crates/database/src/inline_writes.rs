@@ -28,6 +28,7 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -36,7 +37,7 @@ use sea_orm::{
     ConnectionTrait, DatabaseBackend, DatabaseTransaction, DbBackend, DbErr, ExecResult,
     ProxyExecResult, QueryResult, Statement,
 };
-use tokio::sync::OwnedMutexGuard;
+use tokio::sync::{OwnedMutexGuard, watch};
 
 use crate::connect::{PROGRESS_OPS, ProgressLimit, sqlite_path};
 use crate::inline_reads::{Columns, Param, failed, params, rows};
@@ -58,17 +59,51 @@ const SETTINGS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; 
 /// module documentation). Cheap to clone; clones share the connection and take turns on it.
 #[derive(Clone)]
 pub struct InlineWriter {
+    inner: Arc<Writer>,
+}
+
+struct Writer {
+    /// Held by the transaction running on the connection.
     turn: Arc<tokio::sync::Mutex<()>>,
-    conn: Arc<Mutex<rusqlite::Connection>>,
-    columns: Arc<Columns>,
-    splits: Arc<Splits>,
+    /// Transactions waiting for the turn (see [`Queued`]).
+    queued: AtomicUsize,
+    shared: Mutex<Shared>,
+    columns: Columns,
+    splits: Splits,
     path: PathBuf,
 }
+
+/// The connection and the group commit open on it.
+struct Shared {
+    conn: rusqlite::Connection,
+    group: Option<Group>,
+    groups: u64,
+}
+
+/// Transactions committed into one SQLite transaction that is not committed yet: each ran as a
+/// savepoint of it and waits for its COMMIT.
+struct Group {
+    id: u64,
+    /// Transactions released into the group.
+    members: usize,
+    started: Instant,
+    done: watch::Sender<Option<Result<(), String>>>,
+}
+
+/// At most this many transactions share one commit.
+const GROUP_MEMBERS: usize = 64;
+
+/// A group is committed once it is this old, whoever waits.
+const GROUP_AGE: Duration = Duration::from_millis(20);
+
+/// A member waiting this long for its group's commit commits the group itself (the
+/// transaction it was handed to went away before taking its turn).
+const GROUP_ABANDONED: Duration = Duration::from_millis(50);
 
 impl std::fmt::Debug for InlineWriter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("InlineWriter")
-            .field("path", &self.path)
+            .field("path", &self.inner.path)
             .finish_non_exhaustive()
     }
 }
@@ -99,50 +134,145 @@ impl InlineWriter {
         let mut limit = ProgressLimit::new(statement_timeout);
         conn.progress_handler(PROGRESS_OPS, Some(move || !limit.proceed(Instant::now())));
         Ok(Some(Self {
-            turn: Arc::new(tokio::sync::Mutex::new(())),
-            conn: Arc::new(Mutex::new(conn)),
-            columns: Arc::new(columns),
-            splits: Arc::default(),
-            path: PathBuf::from(path),
+            inner: Arc::new(Writer {
+                turn: Arc::new(tokio::sync::Mutex::new(())),
+                queued: AtomicUsize::new(0),
+                shared: Mutex::new(Shared {
+                    conn,
+                    group: None,
+                    groups: 0,
+                }),
+                columns,
+                splits: Splits::default(),
+                path: PathBuf::from(path),
+            }),
         }))
     }
 
-    /// Begins a write transaction holding the database's write lock (`BEGIN IMMEDIATE`), once
-    /// the transaction before it on this writer has ended. Another connection's lock is waited
-    /// for as the pool waits on a busy file (up to five seconds), then the failure is
-    /// contention (run again).
+    /// Begins a write transaction, once the transaction before it on this writer has ended.
+    /// It holds the database's write lock: it opens a group (`BEGIN IMMEDIATE`) or joins the
+    /// one the transaction before it left open (see [`WriteTransaction::commit`]), as a
+    /// savepoint. Another connection's lock is waited for as the pool waits on a busy file (up
+    /// to five seconds), then the failure is contention (run again).
     pub async fn begin(&self) -> Result<WriteTransaction, DbErr> {
         // A transaction runs start to end without giving its thread back, so a request of many
         // writes (a bulk) would too: each transaction first lets the other ready tasks run,
         // and a request timeout fire.
         tokio::task::yield_now().await;
-        let turn = self.turn.clone().lock_owned().await;
+        let turn = {
+            let _queued = Queued::on(&self.inner.queued);
+            self.inner.turn.clone().lock_owned().await
+        };
         let started = Instant::now();
-        loop {
-            let tried = lock(&self.conn).execute_batch("BEGIN IMMEDIATE");
-            match tried {
-                Ok(()) => break,
-                Err(err)
-                    if err.sqlite_error_code() == Some(ErrorCode::DatabaseBusy)
-                        && started.elapsed() < LOCK_WAIT =>
-                {
-                    tokio::time::sleep(LOCK_RETRY).await;
-                }
-                Err(err) => return Err(failed(err)),
+        while !self.inner.open_group()? {
+            if started.elapsed() >= LOCK_WAIT {
+                return Err(DbErr::Custom(format!(
+                    "error returned from database: (code: 5) another connection held the write lock for {LOCK_WAIT:?}"
+                )));
             }
+            tokio::time::sleep(LOCK_RETRY).await;
+        }
+        let mut shared = self.inner.shared();
+        if let Err(err) = shared.conn.execute_batch("SAVEPOINT unit") {
+            let _ = shared.close(false);
+            return Err(failed(err));
         }
         Ok(WriteTransaction(Kind::Inline(InlineTransaction {
-            conn: self.conn.clone(),
-            columns: self.columns.clone(),
-            splits: self.splits.clone(),
+            writer: self.inner.clone(),
             open: true,
-            _turn: turn,
+            turn: Some(turn),
         })))
     }
 }
 
-fn lock(conn: &Mutex<rusqlite::Connection>) -> MutexGuard<'_, rusqlite::Connection> {
-    conn.lock().unwrap_or_else(PoisonError::into_inner)
+impl InlineWriter {
+    /// How many groups (SQLite transactions) this writer has begun.
+    #[cfg(test)]
+    fn groups(&self) -> u64 {
+        self.inner.shared().groups
+    }
+}
+
+impl Writer {
+    fn shared(&self) -> MutexGuard<'_, Shared> {
+        self.shared.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Makes sure a group is open (`BEGIN IMMEDIATE` unless one is); `false` while another
+    /// connection holds the write lock.
+    fn open_group(&self) -> Result<bool, DbErr> {
+        let mut shared = self.shared();
+        if shared.group.is_some() {
+            return Ok(true);
+        }
+        match shared.conn.execute_batch("BEGIN IMMEDIATE") {
+            Ok(()) => {
+                shared.groups += 1;
+                shared.group = Some(Group {
+                    id: shared.groups,
+                    members: 0,
+                    started: Instant::now(),
+                    done: watch::Sender::new(None),
+                });
+                Ok(true)
+            }
+            Err(err) if err.sqlite_error_code() == Some(ErrorCode::DatabaseBusy) => Ok(false),
+            Err(err) => Err(failed(err)),
+        }
+    }
+}
+
+impl Shared {
+    /// Ends the open group: commits it (when `commit` and it has members) or rolls it back,
+    /// and tells its members. A group SQLite already rolled back fails its members as
+    /// contention, so each runs its transaction again.
+    fn close(&mut self, commit: bool) -> Result<(), String> {
+        let Some(group) = self.group.take() else {
+            return Ok(());
+        };
+        let outcome = if self.conn.is_autocommit() {
+            Err(ROLLED_BACK.to_owned())
+        } else if commit && group.members > 0 {
+            self.conn.execute_batch("COMMIT").map_err(|err| {
+                let message = failed(err).to_string();
+                if !self.conn.is_autocommit() {
+                    let _ = self.conn.execute_batch("ROLLBACK");
+                }
+                message
+            })
+        } else {
+            let _ = self.conn.execute_batch("ROLLBACK");
+            if group.members > 0 {
+                Err(ROLLED_BACK.to_owned())
+            } else {
+                Ok(())
+            }
+        };
+        group.done.send_replace(Some(outcome.clone()));
+        outcome
+    }
+}
+
+/// What a member of a group lost to a rollback is told. [`crate::classify`] reads it as
+/// contention: the transaction is run again.
+pub(crate) const ROLLED_BACK: &str =
+    "the write group was rolled back after a failed statement; run the transaction again";
+
+/// Counts a transaction waiting for the writer's turn for as long as it waits (also when its
+/// request goes away meanwhile).
+struct Queued<'a>(&'a AtomicUsize);
+
+impl<'a> Queued<'a> {
+    fn on(count: &'a AtomicUsize) -> Self {
+        count.fetch_add(1, Ordering::SeqCst);
+        Self(count)
+    }
+}
+
+impl Drop for Queued<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// A write transaction: on a SQLite file's [`InlineWriter`], or a pool's transaction. Run
@@ -163,11 +293,30 @@ impl WriteTransaction {
         Self(Kind::Pooled(txn))
     }
 
-    /// Commits. A failed commit leaves nothing of the transaction behind.
+    /// Commits; returns once what the transaction wrote is durable as a commit is (and seen by
+    /// every connection). A failed commit leaves nothing of the transaction behind.
+    ///
+    /// On an [`InlineWriter`] (group commit): when other transactions wait for the writer, this
+    /// one is released into the SQLite transaction still open and the next takes its turn at
+    /// once; the last of the group (no one waits, or the group is full or old) commits them
+    /// all with one COMMIT, and each returns with that COMMIT's outcome. SQLite writes a page
+    /// the group's transactions share (an index's last leaf, the seat pool's row) once per
+    /// group instead of once per transaction.
     pub async fn commit(self) -> Result<(), DbErr> {
         match self.0 {
             Kind::Pooled(txn) => txn.commit().await,
-            Kind::Inline(mut txn) => txn.end(true),
+            Kind::Inline(mut txn) => {
+                let ending = txn.end(true);
+                let writer = txn.writer.clone();
+                // The turn goes to the next transaction before this one waits for its group.
+                drop(txn);
+                match ending {
+                    Ending::Done(outcome) => outcome.map_err(DbErr::Custom),
+                    Ending::Grouped { id, done } => {
+                        grouped(&writer, id, done).await.map_err(DbErr::Custom)
+                    }
+                }
+            }
         }
     }
 
@@ -175,11 +324,48 @@ impl WriteTransaction {
     pub async fn rollback(self) -> Result<(), DbErr> {
         match self.0 {
             Kind::Pooled(txn) => txn.rollback().await,
-            Kind::Inline(mut txn) => txn.end(false),
+            Kind::Inline(mut txn) => match txn.end(false) {
+                Ending::Done(outcome) => outcome.map_err(DbErr::Custom),
+                Ending::Grouped { .. } => Ok(()),
+            },
         }
     }
 }
 
+/// The outcome of the group `id` a committed transaction was released into: its COMMIT's. If
+/// the group stays open past [`GROUP_ABANDONED`] (the transaction it was handed to went away
+/// before its turn), this member takes the turn and commits it.
+async fn grouped(
+    writer: &Writer,
+    id: u64,
+    mut done: watch::Receiver<Option<Result<(), String>>>,
+) -> Result<(), String> {
+    loop {
+        let waited = tokio::time::timeout(GROUP_ABANDONED, done.wait_for(Option::is_some))
+            .await
+            .map(|seen| seen.map(|outcome| outcome.clone()));
+        match waited {
+            Ok(Ok(outcome)) => return outcome.unwrap_or_else(|| Err(ROLLED_BACK.to_owned())),
+            Ok(Err(_)) => return Err(ROLLED_BACK.to_owned()),
+            Err(_) => {
+                let _turn = writer.turn.lock().await;
+                let mut shared = writer.shared();
+                if shared.group.as_ref().is_some_and(|group| group.id == id) {
+                    return shared.close(true);
+                }
+            }
+        }
+    }
+}
+
+/// How a transaction's end came out: over, or released into a group that commits later.
+enum Ending {
+    Done(Result<(), String>),
+    Grouped {
+        id: u64,
+        done: watch::Receiver<Option<Result<(), String>>>,
+    },
+}
 #[async_trait::async_trait]
 impl ConnectionTrait for WriteTransaction {
     fn get_database_backend(&self) -> DbBackend {
@@ -218,13 +404,12 @@ impl ConnectionTrait for WriteTransaction {
     }
 }
 
-/// A transaction on an [`InlineWriter`]'s connection, holding the writer's turn until it ends.
+/// A transaction on an [`InlineWriter`]'s connection (a savepoint of its open group), holding
+/// the writer's turn until it ends.
 struct InlineTransaction {
-    conn: Arc<Mutex<rusqlite::Connection>>,
-    columns: Arc<Columns>,
-    splits: Arc<Splits>,
+    writer: Arc<Writer>,
     open: bool,
-    _turn: OwnedMutexGuard<()>,
+    turn: Option<OwnedMutexGuard<()>>,
 }
 
 impl std::fmt::Debug for InlineTransaction {
@@ -239,20 +424,19 @@ impl InlineTransaction {
     /// The connection, still inside this transaction. SQLite ends a transaction by itself on
     /// some failures (an interrupted statement, a full disk); a statement after that would run
     /// and commit on its own, so it is refused instead.
-    fn conn(&self) -> Result<MutexGuard<'_, rusqlite::Connection>, DbErr> {
-        let conn = lock(&self.conn);
-        if !self.open || conn.is_autocommit() {
-            return Err(DbErr::Custom(
-                "the write transaction was rolled back by SQLite after a failed statement".into(),
-            ));
+    fn shared(&self) -> Result<MutexGuard<'_, Shared>, DbErr> {
+        let shared = self.writer.shared();
+        if !self.open || shared.conn.is_autocommit() {
+            return Err(DbErr::Custom(ROLLED_BACK.to_owned()));
         }
-        Ok(conn)
+        Ok(shared)
     }
 
     fn execute(&self, stmt: &Statement) -> Result<ExecResult, DbErr> {
-        let conn = self.conn()?;
+        let shared = self.shared()?;
+        let conn = &shared.conn;
         let changed = if stmt.sql.contains(';') {
-            self.execute_each(&conn, stmt)?
+            execute_each(conn, &self.writer.splits, stmt)?
         } else {
             let mut prepared = conn.prepare_cached(&stmt.sql).map_err(failed)?;
             prepared.execute(params(stmt)).map_err(failed)? as u64
@@ -263,85 +447,116 @@ impl InlineTransaction {
         )))
     }
 
-    /// A text of several statements (as the ledger joins them for one round trip to a pool's
-    /// connection), run one after another, each taking its share of the values in order, as
-    /// sqlx runs it; returns the rows they changed, together.
-    fn execute_each(&self, conn: &rusqlite::Connection, stmt: &Statement) -> Result<u64, DbErr> {
-        let statements = self.splits.statements(conn, &stmt.sql);
-        let mut values = stmt.values.iter().flat_map(|values| values.0.iter());
-        let mut changed = 0;
-        for sql in statements.iter() {
-            let mut prepared = conn.prepare_cached(sql).map_err(failed)?;
-            for index in 1..=prepared.parameter_count() {
-                let value = values.next().ok_or_else(|| {
-                    DbErr::Custom(format!(
-                        "too few values for the statements of `{}`",
-                        stmt.sql
-                    ))
-                })?;
-                prepared
-                    .raw_bind_parameter(index, Param(value))
-                    .map_err(failed)?;
-            }
-            prepared.raw_execute().map_err(failed)?;
-            changed += conn.changes();
-        }
-        if values.next().is_some() {
-            return Err(DbErr::Custom(format!(
-                "too many values for the statements of `{}`",
-                stmt.sql
-            )));
-        }
-        Ok(changed)
-    }
-
     fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
-        let conn = self.conn()?;
-        conn.execute_batch(sql).map_err(failed)?;
+        let shared = self.shared()?;
+        shared.conn.execute_batch(sql).map_err(failed)?;
         Ok(ExecResult::from(ProxyExecResult::new(
-            u64::try_from(conn.last_insert_rowid()).unwrap_or_default(),
-            conn.changes(),
+            u64::try_from(shared.conn.last_insert_rowid()).unwrap_or_default(),
+            shared.conn.changes(),
         )))
     }
 
     fn query(&self, stmt: &Statement, limit: usize) -> Result<Vec<QueryResult>, DbErr> {
-        let conn = self.conn()?;
-        rows(&conn, stmt, &self.columns, limit)
+        let shared = self.shared()?;
+        rows(&shared.conn, stmt, &self.writer.columns, limit)
     }
 
-    /// Commits or rolls back; whatever fails, the transaction is over and, unless its commit
-    /// succeeded, nothing of it is kept.
-    fn end(&mut self, commit: bool) -> Result<(), DbErr> {
+    /// Releases (`commit`) or rolls back this transaction's savepoint, then either leaves the
+    /// group open for the transaction waiting next or ends the group (see
+    /// [`WriteTransaction::commit`]). Whatever fails, this transaction is over and, unless
+    /// its group commits, nothing of it is kept.
+    fn end(&mut self, commit: bool) -> Ending {
         if !self.open {
-            return Ok(());
+            return Ending::Done(Ok(()));
         }
         self.open = false;
-        let conn = lock(&self.conn);
-        if conn.is_autocommit() {
-            // SQLite already rolled it back (see `conn`).
-            return if commit {
-                Err(DbErr::Custom(
-                    "the write transaction was rolled back by SQLite after a failed statement"
-                        .into(),
-                ))
+        let mut shared = self.writer.shared();
+        if shared.group.is_none() || shared.conn.is_autocommit() {
+            // SQLite rolled the group back (see `shared`): its members run again.
+            let closed = shared.close(false);
+            return Ending::Done(if commit {
+                closed.and(Err(ROLLED_BACK.to_owned()))
             } else {
                 Ok(())
+            });
+        }
+        let released = if commit {
+            shared.conn.execute_batch("RELEASE unit")
+        } else {
+            shared.conn.execute_batch("ROLLBACK TO unit; RELEASE unit")
+        };
+        if let Err(err) = released {
+            let message = failed(err).to_string();
+            let _ = shared.close(false);
+            return Ending::Done(Err(message));
+        }
+        let Some(group) = shared.group.as_mut() else {
+            return Ending::Done(Err(ROLLED_BACK.to_owned()));
+        };
+        if commit {
+            group.members += 1;
+        }
+        let waited_for = self.writer.queued.load(Ordering::SeqCst) > 0;
+        let room = group.members < GROUP_MEMBERS && group.started.elapsed() < GROUP_AGE;
+        if waited_for && room {
+            return if commit {
+                Ending::Grouped {
+                    id: group.id,
+                    done: group.done.subscribe(),
+                }
+            } else {
+                Ending::Done(Ok(()))
             };
         }
-        let ended = conn
-            .execute_batch(if commit { "COMMIT" } else { "ROLLBACK" })
-            .map_err(failed);
-        if ended.is_err() && !conn.is_autocommit() {
-            let _ = conn.execute_batch("ROLLBACK");
-        }
-        ended
+        let closed = shared.close(true);
+        Ending::Done(if commit { closed } else { Ok(()) })
     }
 }
 
 impl Drop for InlineTransaction {
     fn drop(&mut self) {
-        let _ = self.end(false);
+        if self.open {
+            // Rolled back where it stands (its request went away, or it failed).
+            let _ = self.end(false);
+        }
+        self.turn.take();
     }
+}
+
+/// A text of several statements (as the ledger joins them for one round trip to a pool's
+/// connection), run one after another, each taking its share of the values in order, as
+/// sqlx runs it; returns the rows they changed, together.
+fn execute_each(
+    conn: &rusqlite::Connection,
+    splits: &Splits,
+    stmt: &Statement,
+) -> Result<u64, DbErr> {
+    let statements = splits.statements(conn, &stmt.sql);
+    let mut values = stmt.values.iter().flat_map(|values| values.0.iter());
+    let mut changed = 0;
+    for sql in statements.iter() {
+        let mut prepared = conn.prepare_cached(sql).map_err(failed)?;
+        for index in 1..=prepared.parameter_count() {
+            let value = values.next().ok_or_else(|| {
+                DbErr::Custom(format!(
+                    "too few values for the statements of `{}`",
+                    stmt.sql
+                ))
+            })?;
+            prepared
+                .raw_bind_parameter(index, Param(value))
+                .map_err(failed)?;
+        }
+        prepared.raw_execute().map_err(failed)?;
+        changed += conn.changes();
+    }
+    if values.next().is_some() {
+        return Err(DbErr::Custom(format!(
+            "too many values for the statements of `{}`",
+            stmt.sql
+        )));
+    }
+    Ok(changed)
 }
 
 /// The statements of each multi-statement text a writer has run, split once.

@@ -206,3 +206,60 @@ async fn insert_one(db: &impl ConnectionTrait, id: &str) -> Result<(), DbErr> {
         .await
         .map(|_| ())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_commits_share_groups_and_every_one_lands() {
+    let f = fixture().await;
+    let writer = writer(&f);
+    let tasks: Vec<_> = (0..64)
+        .map(|n| {
+            let writer = writer.clone();
+            tokio::spawn(async move {
+                let txn = writer.begin().await.unwrap();
+                insert_one(&txn, &format!("t{n:02}")).await.unwrap();
+                // Give the others time to queue for the writer.
+                tokio::task::yield_now().await;
+                txn.commit().await.unwrap();
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    assert_eq!(stored(&f).await.len(), 64, "every commit is kept");
+    assert!(
+        writer.groups() < 64,
+        "{} SQLite transactions for 64 commits",
+        writer.groups()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_transaction_rolled_back_or_dropped_inside_a_group_takes_nothing_else_with_it() {
+    let f = fixture().await;
+    let writer = writer(&f);
+    let tasks: Vec<_> = (0..48)
+        .map(|n| {
+            let writer = writer.clone();
+            tokio::spawn(async move {
+                let txn = writer.begin().await.unwrap();
+                insert_one(&txn, &format!("t{n:02}")).await.unwrap();
+                tokio::task::yield_now().await;
+                match n % 3 {
+                    0 => txn.commit().await.unwrap(),
+                    1 => txn.rollback().await.unwrap(),
+                    _ => drop(txn),
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let kept: Vec<String> = stored(&f).await.into_iter().map(|row| row.id).collect();
+    let committed: Vec<String> = (0..48)
+        .filter(|n| n % 3 == 0)
+        .map(|n| format!("t{n:02}"))
+        .collect();
+    assert_eq!(kept, committed);
+}
