@@ -50,10 +50,13 @@ const LOCK_WAIT: Duration = Duration::from_secs(5);
 const LOCK_RETRY: Duration = Duration::from_millis(1);
 
 /// The connection's own settings, as the pool's connections have them (see
-/// [`crate::connect_url_with`]); `foreign_keys` is sqlx's default.
+/// [`crate::connect_url_with`]); `foreign_keys` is sqlx's default. `temp_store = MEMORY` keeps
+/// the savepoints' sub-journal (the page images a unit's rollback would restore, see
+/// [`WriteTransaction::commit`]) in memory: in a temporary file it was a `pwrite` for each
+/// page a unit first touched, 23% of the server's samples under creates.
 const SETTINGS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
     PRAGMA foreign_keys = ON; PRAGMA wal_autocheckpoint = 16384; \
-    PRAGMA journal_size_limit = 67108864;";
+    PRAGMA journal_size_limit = 67108864; PRAGMA temp_store = MEMORY;";
 
 /// One connection to a SQLite file for write transactions on the caller's thread (see the
 /// module documentation). Cheap to clone; clones share the connection and take turns on it.
