@@ -196,6 +196,7 @@ async fn confirm(
                 .to_owned(),
         );
     }
+    let _announced = rosterd_database::PoolWrite::on(&state.db);
     let txn = match state.db.begin().await {
         Ok(txn) => txn,
         Err(err) => return refused(ActivationError::Ledger(err.into())),

@@ -17,6 +17,14 @@
 //! thread: `BEGIN IMMEDIATE` is tried without a busy timeout and, while another connection
 //! (the admin center's, say) holds the lock, tried again after an asynchronous pause.
 //!
+//! The writer holds the database's write lock nearly all the time under load (see group commit
+//! at [`WriteTransaction::commit`]), and a pool connection waiting for the lock polls for it in
+//! SQLite's busy handler, sleeping up to 100 ms between tries: it would rarely find the lock
+//! free, and an admin's save or a token's `last_used_at` write could wait out the whole busy
+//! timeout. A write on a pool announces itself while it waits ([`PoolWrite`]); meanwhile the
+//! process's inline writers close the group they have open and begin no other, so the pool's
+//! writer takes the lock at its next try.
+//!
 //! A [`WriteTransaction`] is what every write transaction is, inline or on a pool
 //! ([`crate::begin_write`]): callers run sea-orm statements on it through `ConnectionTrait`
 //! and end it with [`WriteTransaction::commit`]; dropped before that, it rolls back. Rows read
@@ -155,8 +163,9 @@ impl InlineWriter {
     /// Begins a write transaction, once the transaction before it on this writer has ended.
     /// It holds the database's write lock: it opens a group (`BEGIN IMMEDIATE`) or joins the
     /// one the transaction before it left open (see [`WriteTransaction::commit`]), as a
-    /// savepoint. Another connection's lock is waited for as the pool waits on a busy file (up
-    /// to five seconds), then the failure is contention (run again).
+    /// savepoint. Another connection's lock, and an announced pool write ([`PoolWrite`]), are
+    /// waited for as the pool waits on a busy file (up to five seconds), then the failure is
+    /// contention (run again).
     pub async fn begin(&self) -> Result<WriteTransaction, DbErr> {
         // A transaction runs start to end without giving its thread back, so a request of many
         // writes (a bulk) would too: each transaction first lets the other ready tasks run,
@@ -202,11 +211,14 @@ impl Writer {
     }
 
     /// Makes sure a group is open (`BEGIN IMMEDIATE` unless one is); `false` while another
-    /// connection holds the write lock.
+    /// connection holds the write lock or a pool's write waits for it ([`PoolWrite`]).
     fn open_group(&self) -> Result<bool, DbErr> {
         let mut shared = self.shared();
         if shared.group.is_some() {
             return Ok(true);
+        }
+        if pool_writes_waiting() {
+            return Ok(false);
         }
         match shared.conn.execute_batch("BEGIN IMMEDIATE") {
             Ok(()) => {
@@ -253,6 +265,47 @@ impl Shared {
         };
         group.done.send_replace(Some(outcome.clone()));
         outcome
+    }
+}
+
+/// Writes on pools' connections now waiting for a SQLite file's write lock, in this process.
+static POOL_WRITES: AtomicUsize = AtomicUsize::new(0);
+
+fn pool_writes_waiting() -> bool {
+    POOL_WRITES.load(Ordering::SeqCst) > 0
+}
+
+/// A write on a pool's connection to a SQLite file, announced for as long as it waits for the
+/// write lock (see the module documentation): hold it across the statement that takes the lock
+/// (a transaction's first write, or each of a few statements run on their own) and drop it
+/// once that is done. [`crate::begin_write`] announces its transactions itself. Announcing is
+/// for this process's writers: another process's writes still wait in SQLite's busy handler.
+#[must_use = "the write is announced only while this is held"]
+pub struct PoolWrite {
+    counted: bool,
+}
+
+impl PoolWrite {
+    /// Announces a write on a connection of `db` (nothing to announce on PostgreSQL).
+    pub fn on(db: &impl ConnectionTrait) -> Self {
+        Self::announce(db.get_database_backend())
+    }
+
+    /// Announces a pool write on `backend` (nothing to announce on PostgreSQL).
+    pub fn announce(backend: DatabaseBackend) -> Self {
+        let counted = backend == DatabaseBackend::Sqlite;
+        if counted {
+            POOL_WRITES.fetch_add(1, Ordering::SeqCst);
+        }
+        Self { counted }
+    }
+}
+
+impl Drop for PoolWrite {
+    fn drop(&mut self) {
+        if self.counted {
+            POOL_WRITES.fetch_sub(1, Ordering::SeqCst);
+        }
     }
 }
 
@@ -500,7 +553,9 @@ impl InlineTransaction {
             group.members += 1;
         }
         let waited_for = self.writer.queued.load(Ordering::SeqCst) > 0;
-        let room = group.members < GROUP_MEMBERS && group.started.elapsed() < GROUP_AGE;
+        let room = group.members < GROUP_MEMBERS
+            && group.started.elapsed() < GROUP_AGE
+            && !pool_writes_waiting();
         if waited_for && room {
             return if commit {
                 Ending::Grouped {

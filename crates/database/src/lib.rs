@@ -18,7 +18,7 @@ pub use connect::{
     ping, pool_connections, spawn_checkpointer, sqlite_path,
 };
 pub use error::{DatabaseError, DbFailure, classify, is_unique_violation};
-pub use inline_writes::{InlineWriter, WriteTransaction};
+pub use inline_writes::{InlineWriter, PoolWrite, WriteTransaction};
 
 /// Begins a write transaction. On SQLite it takes the database write lock at once (what
 /// `BEGIN IMMEDIATE` does): a transaction that reads first and writes later would otherwise fail
@@ -30,6 +30,7 @@ pub async fn begin_write(
     use sea_orm::{ConnectionTrait as _, TransactionTrait as _};
     let txn = db.begin().await?;
     if txn.get_database_backend() == sea_orm::DatabaseBackend::Sqlite {
+        let _announced = PoolWrite::announce(sea_orm::DatabaseBackend::Sqlite);
         txn.execute_unprepared("UPDATE people SET updated_at = updated_at WHERE 0 = 1")
             .await?;
     }

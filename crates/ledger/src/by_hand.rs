@@ -32,6 +32,7 @@ pub async fn give_license(
     reason: &str,
 ) -> Result<Given> {
     let txn = ledger.db.begin().await?;
+    let _announced = rosterd_database::PoolWrite::on(&txn);
     let held = licenses_of(&txn, ledger.tenant, person)
         .await?
         .into_iter()
@@ -56,6 +57,7 @@ pub async fn revoke_license_by_hand(
     reason: &str,
 ) -> Result<Revoked> {
     let txn = ledger.db.begin().await?;
+    let _announced = rosterd_database::PoolWrite::on(&txn);
     let on_txn = TenantLedger::new(&txn, ledger.clock, ledger.tenant, ledger.actor);
     let revoked = revoke_manual(&on_txn, person, kind, reason).await?;
     txn.commit().await?;
@@ -69,6 +71,7 @@ pub async fn resend_notice(
     kind: LicenseKind,
 ) -> Result<License> {
     let txn = ledger.db.begin().await?;
+    let _announced = rosterd_database::PoolWrite::on(&txn);
     let license = resend_activation(&txn, ledger.tenant, person, kind).await?;
     let detail = format!(
         "activation notice for the {} license of person {person} sent again; earlier links no longer work",
@@ -89,6 +92,7 @@ pub async fn set_seats(
     seats: &[(LicenseKind, i64)],
 ) -> Result<()> {
     let txn = ledger.db.begin().await?;
+    let _announced = rosterd_database::PoolWrite::on(&txn);
     for &(kind, capacity) in seats {
         set_capacity(
             &txn,

@@ -310,7 +310,9 @@ pub async fn token_owner(
     Ok(row.tenant_id.parse().ok().zip(row.product.parse().ok()))
 }
 
-/// Writes the token's `last_used_at` and its app's `last_activity_at`.
+/// Writes the token's `last_used_at` and its app's `last_activity_at`, announced to the
+/// SQLite writer so a SCIM request's write is not starved by the provisioning going on around
+/// it ([`rosterd_database::PoolWrite`]).
 pub(crate) async fn touch(
     db: &impl ConnectionTrait,
     tenant_id: &str,
@@ -318,6 +320,7 @@ pub(crate) async fn touch(
     product: &str,
     now: DateTime<Utc>,
 ) -> Result<(), sea_orm::DbErr> {
+    let _announced = rosterd_database::PoolWrite::announce(db.get_database_backend());
     scim_token::Entity::update_many()
         .col_expr(scim_token::Column::LastUsedAt, Expr::value(now))
         .filter(scim_token::Column::TenantId.eq(tenant_id))

@@ -20,6 +20,7 @@ pub async fn issue_token<C: TransactionTrait>(
     product: Product,
 ) -> Result<IssuedToken> {
     let txn = change.db.begin().await?;
+    let _announced = rosterd_database::PoolWrite::on(&txn);
     let issued = insert_token(&txn, change.clock, change.tenant, product).await?;
     let detail = format!(
         "Token {}… issued for {}, expires {}",
@@ -42,6 +43,7 @@ pub async fn revoke_token<C: TransactionTrait>(
     id_or_prefix: &str,
 ) -> Result<TokenInfo> {
     let txn = change.db.begin().await?;
+    let _announced = rosterd_database::PoolWrite::on(&txn);
     let info = mark_revoked(&txn, change.clock, change.tenant, id_or_prefix).await?;
     let detail = format!(
         "Token {}… of {} revoked",
@@ -64,6 +66,7 @@ pub async fn set_scim_enabled<C: TransactionTrait>(
     enabled: bool,
 ) -> Result<()> {
     let txn = change.db.begin().await?;
+    let _announced = rosterd_database::PoolWrite::on(&txn);
     update_scim_enabled(&txn, change.tenant, product, enabled).await?;
     let (action, turned) = if enabled {
         ("scim.enable", "on")
@@ -85,6 +88,7 @@ pub async fn set_tenant_status<C: TransactionTrait>(
     status: TenantStatus,
 ) -> Result<Tenant> {
     let txn = change.db.begin().await?;
+    let _announced = rosterd_database::PoolWrite::on(&txn);
     let tenant = update_tenant_status(&txn, change.tenant, status).await?;
     let (action, verb) = match status {
         TenantStatus::Suspended => ("tenant.suspend", "suspended"),
@@ -108,6 +112,7 @@ pub async fn create_admin<C: TransactionTrait>(
     password: &Secret,
 ) -> Result<AdminAccount> {
     let txn = change.db.begin().await?;
+    let _announced = rosterd_database::PoolWrite::on(&txn);
     let account = insert_admin(&txn, change.clock, change.tenant, email, role, password).await?;
     let detail = format!("{} added as {}", account.email, account.role.label());
     let id = account.id.to_string();

@@ -76,6 +76,7 @@ pub async fn set_tenant_limits<C: TransactionTrait>(
         }
     }
     let txn = change.db.begin().await?;
+    let _announced = rosterd_database::PoolWrite::on(&txn);
     let tenant_id = change.tenant.to_string();
     if limits == TenantLimits::default() {
         tenant_limits::Entity::delete_by_id(tenant_id.clone())

@@ -52,6 +52,7 @@ impl DbSessionStore {
 
     /// Deletes every expired session; returns how many went.
     pub async fn delete_expired(&self) -> session_store::Result<u64> {
+        let _announced = rosterd_database::PoolWrite::on(&self.db);
         let deleted = admin_session::Entity::delete_many()
             .filter(Column::ExpiresAt.lte(self.clock.now()))
             .exec(&self.db)
@@ -64,6 +65,7 @@ impl DbSessionStore {
 #[async_trait::async_trait]
 impl SessionStore for DbSessionStore {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        let _announced = rosterd_database::PoolWrite::on(&self.db);
         self.delete_expired().await?;
         let data = encode(record)?;
         // A 128-bit random id practically never collides; if it does, draw another.
@@ -91,6 +93,7 @@ impl SessionStore for DbSessionStore {
     }
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
+        let _announced = rosterd_database::PoolWrite::on(&self.db);
         admin_session::Entity::insert(admin_session::ActiveModel {
             id_hash: Set(id_hash(&record.id)),
             data: Set(encode(record)?),
@@ -128,6 +131,7 @@ impl SessionStore for DbSessionStore {
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
+        let _announced = rosterd_database::PoolWrite::on(&self.db);
         admin_session::Entity::delete_by_id(id_hash(id))
             .exec(&self.db)
             .await

@@ -263,3 +263,48 @@ async fn a_transaction_rolled_back_or_dropped_inside_a_group_takes_nothing_else_
         .collect();
     assert_eq!(kept, committed);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_announced_pool_write_gets_the_lock_while_the_writer_is_never_idle() {
+    let f = fixture().await;
+    let writer = writer(&f);
+    let load_for = Duration::from_secs(3);
+    let started = std::time::Instant::now();
+    // Sixteen writers back to back: groups follow each other with no pause between them.
+    let load: Vec<_> = (0..16)
+        .map(|task| {
+            let writer = writer.clone();
+            tokio::spawn(async move {
+                let mut n = 0;
+                while started.elapsed() < load_for {
+                    let txn = writer.begin().await.unwrap();
+                    insert_one(&txn, &format!("w{task:02}-{n:06}"))
+                        .await
+                        .unwrap();
+                    tokio::task::yield_now().await;
+                    txn.commit().await.unwrap();
+                    n += 1;
+                }
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let asked = std::time::Instant::now();
+    {
+        let _announced = super::PoolWrite::on(&f.db);
+        insert_one(&f.db, "admin").await.unwrap();
+    }
+    let waited = asked.elapsed();
+    assert!(
+        started.elapsed() < load_for,
+        "the pool's write ended after the load did ({waited:?}): it was not let in"
+    );
+    assert!(
+        waited < Duration::from_secs(1),
+        "the pool's write waited {waited:?} for the lock"
+    );
+    for task in load {
+        task.await.unwrap();
+    }
+    assert!(stored(&f).await.iter().any(|row| row.id == "admin"));
+}

@@ -19,6 +19,7 @@ pub async fn create_client<C: TransactionTrait>(
     product: Product,
 ) -> Result<CreatedClient> {
     let txn = change.db.begin().await?;
+    let _announced = rosterd_database::PoolWrite::on(&txn);
     let created = insert_client(&txn, change.clock, change.tenant, product).await?;
     let detail = format!(
         "OAuth client {} created for {}, secret {}… expires {}",
@@ -45,6 +46,7 @@ pub async fn add_client_secret<C: TransactionTrait>(
     client_id: &str,
 ) -> Result<IssuedClientSecret> {
     let txn = change.db.begin().await?;
+    let _announced = rosterd_database::PoolWrite::on(&txn);
     let issued = add_secret(&txn, change.clock, change.tenant, client_id).await?;
     let detail = format!(
         "Secret {}… added to OAuth client {} of {}, expires {}",
@@ -72,6 +74,7 @@ pub async fn revoke_client_secret<C: TransactionTrait>(
     secret: &str,
 ) -> Result<RevokedClientSecret> {
     let txn = change.db.begin().await?;
+    let _announced = rosterd_database::PoolWrite::on(&txn);
     let revoked = mark_secret_revoked(&txn, change.clock, change.tenant, client_id, secret).await?;
     let detail = format!(
         "Secret {}… of OAuth client {} of {} revoked",
@@ -98,6 +101,7 @@ pub async fn revoke_client<C: TransactionTrait>(
     client_id: &str,
 ) -> Result<ClientInfo> {
     let txn = change.db.begin().await?;
+    let _announced = rosterd_database::PoolWrite::on(&txn);
     let client = mark_client_revoked(&txn, change.clock, change.tenant, client_id).await?;
     let detail = format!(
         "OAuth client {} of {} revoked",

@@ -215,6 +215,7 @@ where
     let token = new_access_token(tenant.id);
     let expires_at = now + request.lifetime;
     let txn = db.begin().await?;
+    let _announced = rosterd_database::PoolWrite::on(&txn);
     oauth_access_token::ActiveModel {
         tenant_id: Set(tenant_key.clone()),
         id: Set(uuid::Uuid::now_v7().to_string()),
