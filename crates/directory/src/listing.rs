@@ -8,7 +8,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use rosterd_scim::ScimError;
-use rosterd_scim::filter::{CompareOp, Filter};
+use rosterd_scim::filter::{CompValue, CompareOp, Filter};
 use rosterd_scim::resource::ResourceKind;
 use rosterd_scim::schema::{GROUP_SCHEMA, USER_SCHEMA};
 use rosterd_scim::store::{ListQuery, Page, Paging, SortOrder, StoredResource};
@@ -23,7 +23,7 @@ use crate::entity::user_group;
 use crate::error::Outcome;
 use crate::filter_sql::{self, KeyKind};
 use crate::scope::Scope;
-use crate::user_rows::{self, UserRow};
+use crate::user_rows::{self, PointKey, UserRow};
 use crate::{Directory, groups, members, users};
 
 /// A row with its sort key.
@@ -107,6 +107,23 @@ pub(crate) async fn list(
     // On PostgreSQL, statistics first: without them every index of the app's users looks as
     // good as the one that fits (see `user_pages::statistics`).
     dir.user_pages.keep_statistics(&dir.db).await;
+    if kind == ResourceKind::User
+        && let Some(user_name) = user_name_lookup(query)
+    {
+        let key = &user_name.to_lowercase();
+        let resources =
+            users::point_rows(dir, scope, PointKey::UserNameLower, key, query.wants.groups)
+                .await?
+                .iter()
+                .map(|row| users::stored(&row.model, row.groups()?))
+                .collect::<Outcome<Vec<StoredResource>>>()?;
+        return Ok(Page {
+            total_results: resources.len() as u64,
+            resources,
+            start_index: Some(1),
+            next_cursor: None,
+        });
+    }
     let backend = dir.db.get_database_backend();
     let condition = match &query.filter {
         Some(filter) => filter_sql::to_sql(filter, kind, scope, backend)?,
@@ -362,6 +379,28 @@ impl Plan<'_> {
 
 /// Whether `filter` can match at most one resource of the app: it requires `id eq` or, for
 /// Users, `userName eq` (unique per app, case-insensitively), alone or in an `and`.
+/// The userName of the IdP's lookup, `filter=userName eq "..."` on the first page: at most one
+/// user, read by the point read of its key ([`users::point_rows`]).
+fn user_name_lookup(query: &ListQuery) -> Option<&str> {
+    let Some(Filter::Compare {
+        path,
+        op: CompareOp::Eq,
+        value: CompValue::String(user_name),
+    }) = &query.filter
+    else {
+        return None;
+    };
+    let first_page = matches!(query.paging, Paging::Index { start_index, count } if start_index <= 1 && count > 0);
+    (first_page
+        && path.sub_attr.is_none()
+        && path.attr.eq_ignore_ascii_case("userName")
+        && path
+            .schema
+            .as_deref()
+            .is_none_or(|s| s.eq_ignore_ascii_case(USER_SCHEMA)))
+    .then_some(user_name.as_str())
+}
+
 fn at_most_one(filter: &Filter, kind: ResourceKind) -> bool {
     match filter {
         Filter::Compare {

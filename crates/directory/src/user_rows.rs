@@ -4,9 +4,14 @@
 //! statement instead of one for the rows and one for their groups. On SQLite every statement is
 //! a hand-off to the connection's thread and back, and on PostgreSQL a round trip.
 
+use std::sync::OnceLock;
+
 use rosterd_scim::store::Reference;
 use sea_orm::sea_query::{Expr, SimpleExpr};
-use sea_orm::{DatabaseBackend, FromQueryResult, QueryResult};
+use sea_orm::{
+    ColumnTrait as _, DatabaseBackend, FromQueryResult, QueryFilter as _, QueryResult,
+    QuerySelect as _, QueryTrait as _, Statement,
+};
 
 use crate::entity::scim_user;
 use crate::error::{Failure, Outcome};
@@ -78,4 +83,105 @@ pub(crate) fn with_groups(scope: &Scope, backend: DatabaseBackend) -> (SimpleExp
         Expr::cust_with_values(sql, [scope.product, SOURCE_IDP]),
         GROUPS,
     )
+}
+
+/// The unique key a point read goes by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PointKey {
+    /// `GET /Users/{id}`.
+    Id,
+    /// The IdP's `filter=userName eq "..."`: the value is the lowercased userName.
+    UserNameLower,
+}
+
+/// The statement of a point read of one user: the app's users ([`Scope::users`]) where `key` is
+/// `value`, with the `groups` column when wanted. Its text is what sea-query builds for that
+/// select, built once per backend, key and groups; a read only binds its values (building the
+/// select anew was 16% of the server's CPU under 32 clients' lookups on SQLite).
+pub(crate) fn point_read(
+    scope: &Scope,
+    backend: DatabaseBackend,
+    key: PointKey,
+    value: &str,
+    groups: bool,
+) -> Statement {
+    static TEXTS: [[[OnceLock<String>; 2]; 2]; 2] = [
+        [
+            [OnceLock::new(), OnceLock::new()],
+            [OnceLock::new(), OnceLock::new()],
+        ],
+        [
+            [OnceLock::new(), OnceLock::new()],
+            [OnceLock::new(), OnceLock::new()],
+        ],
+    ];
+    let backend_index = usize::from(backend == DatabaseBackend::Postgres);
+    let text = TEXTS[backend_index][key as usize][usize::from(groups)]
+        .get_or_init(|| build_point_read(scope, backend, key, value, groups).sql);
+    // In sea-query's order: the selected columns' values (the groups column's), then the
+    // conditions' (tenant, app, key).
+    let mut values: Vec<sea_orm::Value> = Vec::with_capacity(5);
+    if groups {
+        values.extend([scope.product.into(), SOURCE_IDP.into()]);
+    }
+    values.extend([
+        scope.tenant.as_str().into(),
+        scope.product.into(),
+        value.into(),
+    ]);
+    Statement::from_sql_and_values(backend, text.clone(), values)
+}
+
+/// [`point_read`], built by sea-query.
+fn build_point_read(
+    scope: &Scope,
+    backend: DatabaseBackend,
+    key: PointKey,
+    value: &str,
+    groups: bool,
+) -> Statement {
+    let mut select = scope.users().filter(match key {
+        PointKey::Id => scim_user::Column::Id.eq(value),
+        PointKey::UserNameLower => scim_user::Column::UserNameLower.eq(value),
+    });
+    if groups {
+        let (expr, name) = with_groups(scope, backend);
+        select = select.column_as(expr, name);
+    }
+    select.build(backend)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scope(tenant: rosterd_domain::TenantId, product: rosterd_domain::Product) -> Scope {
+        Scope::of(&rosterd_scim::context::ScimContext {
+            tenant,
+            product,
+            base_url: String::new(),
+            actor: String::new(),
+            request_id: String::new(),
+        })
+    }
+
+    #[test]
+    fn a_point_read_binds_what_sea_query_would_build() {
+        for product in rosterd_domain::Product::ALL {
+            let scope = scope(rosterd_domain::TenantId::new(), product);
+            for backend in [DatabaseBackend::Sqlite, DatabaseBackend::Postgres] {
+                for key in [PointKey::Id, PointKey::UserNameLower] {
+                    for groups in [false, true] {
+                        for value in ["0192-a", "jane@example.com", "it's"] {
+                            assert_eq!(
+                                point_read(&scope, backend, key, value, groups),
+                                build_point_read(&scope, backend, key, value, groups),
+                                "{backend:?}, {key:?}, groups {groups}, {product}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
 }

@@ -12,8 +12,8 @@ use rosterd_scim::resource::{self, Normalized, ResourceKind};
 use rosterd_scim::store::{Precondition, Reference, StoredResource, Wants};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter,
-    QuerySelect, QueryTrait as _, Select, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait,
+    FromQueryResult as _, QueryFilter, QueryTrait as _, Select, Set,
 };
 use serde_json::Value;
 
@@ -22,7 +22,7 @@ use crate::entity::{scim_user, scim_user_email};
 use crate::error::{Failure, Outcome, is_unique_violation};
 use crate::hooks::{UserChange, abort, person_id, snapshot};
 use crate::scope::{Scope, begin_scim_write};
-use crate::user_rows::{self, UserRow};
+use crate::user_rows::{self, PointKey, UserRow};
 use crate::{Directory, members, people};
 
 /// 404 for an id that is not a User of this app.
@@ -77,18 +77,11 @@ pub(crate) async fn get(
     id: &str,
     wants: Wants,
 ) -> Outcome<StoredResource> {
-    let mut select = scope.user(id);
-    if wants.groups {
-        let (groups, name) = user_rows::with_groups(scope, dir.db.get_database_backend());
-        select = select.column_as(groups, name);
-    }
-    let row = match dir.inline.as_ref() {
-        Some(reader) => {
-            reader.query_one::<UserRow>(&select.build(DatabaseBackend::Sqlite), &USER_COLUMNS)?
-        }
-        None => select.into_model::<UserRow>().one(&dir.db).await?,
-    }
-    .ok_or_else(|| not_found(id))?;
+    let row = point_rows(dir, scope, PointKey::Id, id, wants.groups)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| not_found(id))?;
     stored(&row.model, row.groups()?)
 }
 
@@ -104,6 +97,22 @@ pub(crate) fn lookup_inline(
             .query::<UserRow>(&select.build(DatabaseBackend::Sqlite), &USER_COLUMNS)
             .map_err(Failure::from),
     )
+}
+
+/// The rows where `key` is `value` (at most one), with their groups when wanted: on the
+/// request's thread when the directory has an inline reader, else through the pool.
+pub(crate) async fn point_rows(
+    dir: &Directory,
+    scope: &Scope,
+    key: PointKey,
+    value: &str,
+    groups: bool,
+) -> Outcome<Vec<UserRow>> {
+    let statement = user_rows::point_read(scope, dir.db.get_database_backend(), key, value, groups);
+    Ok(match dir.inline.as_ref() {
+        Some(reader) => reader.query::<UserRow>(&statement, &USER_COLUMNS)?,
+        None => UserRow::find_by_statement(statement).all(&dir.db).await?,
+    })
 }
 
 /// How the inline reader reads a user row: the entity's columns as declared, the computed
