@@ -185,7 +185,7 @@ impl InlineWriter {
             tokio::time::sleep(LOCK_RETRY).await;
         }
         let mut shared = self.inner.shared();
-        if let Err(err) = shared.conn.execute_batch("SAVEPOINT unit") {
+        if let Err(err) = run_cached(&shared.conn, "SAVEPOINT unit") {
             let _ = shared.close(false);
             return Err(failed(err));
         }
@@ -220,7 +220,7 @@ impl Writer {
         if pool_writes_waiting() {
             return Ok(false);
         }
-        match shared.conn.execute_batch("BEGIN IMMEDIATE") {
+        match run_cached(&shared.conn, "BEGIN IMMEDIATE") {
             Ok(()) => {
                 shared.groups += 1;
                 shared.group = Some(Group {
@@ -248,7 +248,7 @@ impl Shared {
         let outcome = if self.conn.is_autocommit() {
             Err(ROLLED_BACK.to_owned())
         } else if commit && group.members > 0 {
-            self.conn.execute_batch("COMMIT").map_err(|err| {
+            run_cached(&self.conn, "COMMIT").map_err(|err| {
                 let message = failed(err).to_string();
                 if !self.conn.is_autocommit() {
                     let _ = self.conn.execute_batch("ROLLBACK");
@@ -537,7 +537,7 @@ impl InlineTransaction {
             });
         }
         let released = if commit {
-            shared.conn.execute_batch("RELEASE unit")
+            run_cached(&shared.conn, "RELEASE unit")
         } else {
             shared.conn.execute_batch("ROLLBACK TO unit; RELEASE unit")
         };
@@ -579,6 +579,13 @@ impl Drop for InlineTransaction {
         }
         self.turn.take();
     }
+}
+
+/// Runs one of the writer's own statements (`BEGIN IMMEDIATE`, `SAVEPOINT unit`, ...) prepared
+/// once: `execute_batch` parsed each anew, two or three times per transaction.
+fn run_cached(conn: &rusqlite::Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute([])?;
+    Ok(())
 }
 
 /// A text of several statements (as the ledger joins them for one round trip to a pool's
