@@ -94,61 +94,60 @@ pub(crate) enum PointKey {
     UserNameLower,
 }
 
-/// The statement of a point read of one user: the app's users ([`Scope::users`]) where `key` is
-/// `value`, with the `groups` column when wanted. Its text is what sea-query builds for that
-/// select, built once per backend, key and groups; a read only binds its values (building the
-/// select anew was 16% of the server's CPU under 32 clients' lookups on SQLite).
-pub(crate) fn point_read(
-    scope: &Scope,
-    backend: DatabaseBackend,
-    key: PointKey,
-    value: &str,
-    groups: bool,
-) -> Statement {
-    static TEXTS: [[[OnceLock<String>; 2]; 2]; 2] = [
-        [
-            [OnceLock::new(), OnceLock::new()],
-            [OnceLock::new(), OnceLock::new()],
-        ],
-        [
-            [OnceLock::new(), OnceLock::new()],
-            [OnceLock::new(), OnceLock::new()],
-        ],
-    ];
-    let backend_index = usize::from(backend == DatabaseBackend::Postgres);
-    let text = TEXTS[backend_index][key as usize][usize::from(groups)]
-        .get_or_init(|| build_point_read(scope, backend, key, value, groups).sql);
-    // In sea-query's order: the selected columns' values (the groups column's), then the
-    // conditions' (tenant, app, key).
-    let mut values: Vec<sea_orm::Value> = Vec::with_capacity(5);
-    if groups {
-        values.extend([scope.product.into(), SOURCE_IDP.into()]);
-    }
-    values.extend([
-        scope.tenant.as_str().into(),
-        scope.product.into(),
-        value.into(),
-    ]);
-    Statement::from_sql_and_values(backend, text.clone(), values)
+/// A point read of one user: the app's users ([`Scope::users`]) where `key` is `value`, with the
+/// `groups` column when wanted.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PointRead<'a> {
+    pub backend: DatabaseBackend,
+    pub key: PointKey,
+    pub value: &'a str,
+    pub groups: bool,
 }
 
-/// [`point_read`], built by sea-query.
-fn build_point_read(
-    scope: &Scope,
-    backend: DatabaseBackend,
-    key: PointKey,
-    value: &str,
-    groups: bool,
-) -> Statement {
-    let mut select = scope.users().filter(match key {
-        PointKey::Id => scim_user::Column::Id.eq(value),
-        PointKey::UserNameLower => scim_user::Column::UserNameLower.eq(value),
-    });
-    if groups {
-        let (expr, name) = with_groups(scope, backend);
-        select = select.column_as(expr, name);
+impl PointRead<'_> {
+    /// The statement. Its text is what sea-query builds for the select ([`Self::built`]),
+    /// built once per backend, key and groups; a read only binds its values (building the
+    /// select anew was 16% of the server's CPU under 32 clients' lookups on SQLite).
+    pub fn statement(&self, scope: &Scope) -> Statement {
+        static TEXTS: [[[OnceLock<String>; 2]; 2]; 2] = [
+            [
+                [OnceLock::new(), OnceLock::new()],
+                [OnceLock::new(), OnceLock::new()],
+            ],
+            [
+                [OnceLock::new(), OnceLock::new()],
+                [OnceLock::new(), OnceLock::new()],
+            ],
+        ];
+        let backend = usize::from(self.backend == DatabaseBackend::Postgres);
+        let text = TEXTS[backend][self.key as usize][usize::from(self.groups)]
+            .get_or_init(|| self.built(scope).sql);
+        // In sea-query's order: the selected columns' values (the groups column's), then the
+        // conditions' (tenant, app, key).
+        let mut values: Vec<sea_orm::Value> = Vec::with_capacity(5);
+        if self.groups {
+            values.extend([scope.product.into(), SOURCE_IDP.into()]);
+        }
+        values.extend([
+            scope.tenant.as_str().into(),
+            scope.product.into(),
+            self.value.into(),
+        ]);
+        Statement::from_sql_and_values(self.backend, text.clone(), values)
     }
-    select.build(backend)
+
+    /// The statement as sea-query builds it.
+    fn built(&self, scope: &Scope) -> Statement {
+        let mut select = scope.users().filter(match self.key {
+            PointKey::Id => scim_user::Column::Id.eq(self.value),
+            PointKey::UserNameLower => scim_user::Column::UserNameLower.eq(self.value),
+        });
+        if self.groups {
+            let (expr, name) = with_groups(scope, self.backend);
+            select = select.column_as(expr, name);
+        }
+        select.build(self.backend)
+    }
 }
 
 #[cfg(test)]
@@ -173,10 +172,16 @@ mod tests {
                 for key in [PointKey::Id, PointKey::UserNameLower] {
                     for groups in [false, true] {
                         for value in ["0192-a", "jane@example.com", "it's"] {
+                            let read = PointRead {
+                                backend,
+                                key,
+                                value,
+                                groups,
+                            };
                             assert_eq!(
-                                point_read(&scope, backend, key, value, groups),
-                                build_point_read(&scope, backend, key, value, groups),
-                                "{backend:?}, {key:?}, groups {groups}, {product}"
+                                read.statement(&scope),
+                                read.built(&scope),
+                                "{read:?}, {product}"
                             );
                         }
                     }

@@ -22,7 +22,7 @@ use crate::entity::{scim_user, scim_user_email};
 use crate::error::{Failure, Outcome, is_unique_violation};
 use crate::hooks::{UserChange, abort, person_id, snapshot};
 use crate::scope::{Scope, begin_scim_write};
-use crate::user_rows::{self, PointKey, UserRow};
+use crate::user_rows::{PointKey, PointRead, UserRow};
 use crate::{Directory, members, people};
 
 /// 404 for an id that is not a User of this app.
@@ -108,7 +108,13 @@ pub(crate) async fn point_rows(
     value: &str,
     groups: bool,
 ) -> Outcome<Vec<UserRow>> {
-    let statement = user_rows::point_read(scope, dir.db.get_database_backend(), key, value, groups);
+    let statement = PointRead {
+        backend: dir.db.get_database_backend(),
+        key,
+        value,
+        groups,
+    }
+    .statement(scope);
     Ok(match dir.inline.as_ref() {
         Some(reader) => reader.query::<UserRow>(&statement, &USER_COLUMNS)?,
         None => UserRow::find_by_statement(statement).all(&dir.db).await?,
