@@ -220,10 +220,14 @@ pub(crate) async fn begin_write(db: &DatabaseConnection) -> Outcome<WriteTransac
 }
 
 /// Begins one of the directory's write transactions: on its inline writer if it has one,
-/// otherwise on its writer connection.
+/// otherwise on its writer connection. On PostgreSQL the planner statistics are kept first
+/// (`user_pages::statistics`): a write's foreign-key checks are planned on them too.
 pub(crate) async fn begin_scim_write(dir: &crate::Directory) -> Outcome<WriteTransaction> {
     match &dir.inline_writer {
         Some(writer) => Ok(writer.begin().await?),
-        None => begin_write(&dir.writer).await,
+        None => {
+            dir.user_pages.keep_statistics(&dir.db).await;
+            begin_write(&dir.writer).await
+        }
     }
 }
