@@ -8,7 +8,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use rosterd_scim::ScimError;
-use rosterd_scim::filter::{CompValue, CompareOp, Filter};
+use rosterd_scim::filter::{AttrPath, CompValue, CompareOp, Filter};
 use rosterd_scim::resource::ResourceKind;
 use rosterd_scim::schema::{GROUP_SCHEMA, USER_SCHEMA};
 use rosterd_scim::store::{ListQuery, Page, Paging, SortOrder, StoredResource};
@@ -111,18 +111,9 @@ pub(crate) async fn list(
         && let Some(user_name) = user_name_lookup(query)
     {
         let key = &user_name.to_lowercase();
-        let resources =
-            users::point_rows(dir, scope, PointKey::UserNameLower, key, query.wants.groups)
-                .await?
-                .iter()
-                .map(|row| users::stored(&row.model, row.groups()?))
-                .collect::<Outcome<Vec<StoredResource>>>()?;
-        return Ok(Page {
-            total_results: resources.len() as u64,
-            resources,
-            start_index: Some(1),
-            next_cursor: None,
-        });
+        let rows =
+            users::point_rows(dir, scope, PointKey::UserNameLower, key, query.wants.groups).await?;
+        return users_page(rows.len() as u64, &rows, Some(1), None);
     }
     let backend = dir.db.get_database_backend();
     let condition = match &query.filter {
@@ -164,17 +155,14 @@ pub(crate) async fn list(
                 .groups
                 .then(|| user_rows::with_groups(scope, backend));
             // The IdP's lookup by key: at most one row, read on the request's thread.
-            let lookup = match query.paging {
-                Paging::Index { start_index, count }
-                    if plan.at_most_one && start_index <= 1 && count > 0 =>
-                {
-                    let mut select = users.clone();
-                    if let Some((expr, name)) = groups.clone() {
-                        select = select.column_as(expr, name);
-                    }
-                    users::lookup_inline(dir, select)
+            let lookup = if plan.at_most_one && first_page(&query.paging) {
+                let mut select = users.clone();
+                if let Some((expr, name)) = groups.clone() {
+                    select = select.column_as(expr, name);
                 }
-                _ => None,
+                users::lookup_inline(dir, select)
+            } else {
+                None
             };
             let (total, rows, start, next) = if let Some(rows) = lookup {
                 let rows = rows?;
@@ -189,16 +177,7 @@ pub(crate) async fn list(
                     None => plan.run::<_, UserRow>(&dir.db, users, groups).await?,
                 }
             };
-            let resources = rows
-                .iter()
-                .map(|row| users::stored(&row.model, row.groups()?))
-                .collect::<Outcome<Vec<StoredResource>>>()?;
-            Ok(Page {
-                total_results: total,
-                resources,
-                start_index: start,
-                next_cursor: next,
-            })
+            users_page(total, &rows, start, next)
         }
         ResourceKind::Group => {
             let (total, rows, start, next) = plan
@@ -377,30 +356,58 @@ impl Plan<'_> {
     }
 }
 
-/// Whether `filter` can match at most one resource of the app: it requires `id eq` or, for
-/// Users, `userName eq` (unique per app, case-insensitively), alone or in an `and`.
-/// The userName of the IdP's lookup, `filter=userName eq "..."` on the first page: at most one
-/// user, read by the point read of its key ([`users::point_rows`]).
-fn user_name_lookup(query: &ListQuery) -> Option<&str> {
-    let Some(Filter::Compare {
-        path,
-        op: CompareOp::Eq,
-        value: CompValue::String(user_name),
-    }) = &query.filter
-    else {
-        return None;
-    };
-    let first_page = matches!(query.paging, Paging::Index { start_index, count } if start_index <= 1 && count > 0);
-    (first_page
-        && path.sub_attr.is_none()
-        && path.attr.eq_ignore_ascii_case("userName")
+/// A page of users from their rows.
+fn users_page(
+    total: u64,
+    rows: &[UserRow],
+    start: Option<u64>,
+    next: Option<String>,
+) -> Outcome<Page> {
+    let resources = rows
+        .iter()
+        .map(|row| users::stored(&row.model, row.groups()?))
+        .collect::<Outcome<Vec<StoredResource>>>()?;
+    Ok(Page {
+        total_results: total,
+        resources,
+        start_index: start,
+        next_cursor: next,
+    })
+}
+
+/// Whether `paging` asks for the first page of one or more resources.
+fn first_page(paging: &Paging) -> bool {
+    matches!(*paging, Paging::Index { start_index, count } if start_index <= 1 && count > 0)
+}
+
+/// Whether `path` is the core attribute `attr` of the schema `core`: unqualified or qualified by
+/// that schema, with no sub-attribute.
+fn names_core(path: &AttrPath, core: &str, attr: &str) -> bool {
+    path.sub_attr.is_none()
+        && path.attr.eq_ignore_ascii_case(attr)
         && path
             .schema
             .as_deref()
-            .is_none_or(|s| s.eq_ignore_ascii_case(USER_SCHEMA)))
-    .then_some(user_name.as_str())
+            .is_none_or(|s| s.eq_ignore_ascii_case(core))
 }
 
+/// The userName of the IdP's lookup, `filter=userName eq "..."` on the first page: at most one
+/// user, read by the point read of its key ([`users::point_rows`]).
+fn user_name_lookup(query: &ListQuery) -> Option<&str> {
+    match &query.filter {
+        Some(Filter::Compare {
+            path,
+            op: CompareOp::Eq,
+            value: CompValue::String(user_name),
+        }) if first_page(&query.paging) && names_core(path, USER_SCHEMA, "userName") => {
+            Some(user_name)
+        }
+        _ => None,
+    }
+}
+
+/// Whether `filter` can match at most one resource of the app: it requires `id eq` or, for
+/// Users, `userName eq` (unique per app, case-insensitively), alone or in an `and`.
 fn at_most_one(filter: &Filter, kind: ResourceKind) -> bool {
     match filter {
         Filter::Compare {
@@ -412,13 +419,8 @@ fn at_most_one(filter: &Filter, kind: ResourceKind) -> bool {
                 ResourceKind::User => USER_SCHEMA,
                 ResourceKind::Group => GROUP_SCHEMA,
             };
-            path.sub_attr.is_none()
-                && path
-                    .schema
-                    .as_deref()
-                    .is_none_or(|s| s.eq_ignore_ascii_case(core))
-                && (path.attr.eq_ignore_ascii_case("id")
-                    || (kind == ResourceKind::User && path.attr.eq_ignore_ascii_case("userName")))
+            names_core(path, core, "id")
+                || (kind == ResourceKind::User && names_core(path, core, "userName"))
         }
         Filter::And(left, right) => at_most_one(left, kind) || at_most_one(right, kind),
         _ => false,
