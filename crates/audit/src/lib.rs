@@ -15,12 +15,12 @@ pub use change::Change;
 pub use entity::columns as entity_columns;
 
 use chrono::{DateTime, Utc};
-use rosterd_database::DatabaseError;
+use rosterd_database::{DatabaseError, StatementText, insert_one};
 use rosterd_domain::{Clock, TenantId};
 use sea_orm::sea_query::{Condition, Expr, Func, LikeExpr};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, QueryTrait, Statement,
+    QueryOrder, QuerySelect, Statement,
 };
 use serde::Serialize;
 
@@ -133,8 +133,11 @@ pub fn record_statement(
         detail: Set(event.detail.to_owned()),
         created_at: Set(clock.now()),
     };
-    Entity::insert(row).build(backend)
+    insert_one(&EVENT_INSERT, backend, row)
 }
+
+/// The text of [`record_statement`]'s insert, built once ([`StatementText`]).
+static EVENT_INSERT: StatementText = StatementText::new();
 
 /// A position in the newest-first order: the last event of the previous page.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -233,4 +236,44 @@ pub async fn list(
             created_at: row.created_at,
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rosterd_domain::SystemClock;
+    use sea_orm::{QueryTrait, Values};
+
+    #[test]
+    fn an_event_binds_what_sea_query_builds_and_keeps_its_text() {
+        for backend in [DbBackend::Sqlite, DbBackend::Postgres] {
+            for target in ["p-1", "p-2"] {
+                let event = NewEvent {
+                    channel: Channel::Scim,
+                    actor: "learning app",
+                    action: "license.assign",
+                    target_type: "person",
+                    target_id: target,
+                    detail: "Learning assigned",
+                };
+                let statement = record_statement(backend, &SystemClock, TenantId::new(), event);
+                let Some(Values(values)) = statement.values.clone() else {
+                    panic!("no values");
+                };
+                let row = entity::ActiveModel {
+                    tenant_id: Set(values[0].clone().unwrap()),
+                    id: Set(values[1].clone().unwrap()),
+                    channel: Set("scim".to_owned()),
+                    actor: Set("learning app".to_owned()),
+                    action: Set("license.assign".to_owned()),
+                    target_type: Set("person".to_owned()),
+                    target_id: Set(target.to_owned()),
+                    detail: Set("Learning assigned".to_owned()),
+                    created_at: Set(values[8].clone().unwrap()),
+                };
+                assert_eq!(statement, Entity::insert(row).build(backend));
+            }
+            assert!(EVENT_INSERT.is_kept(backend), "{backend:?}");
+        }
+    }
 }

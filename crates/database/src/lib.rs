@@ -12,6 +12,7 @@ mod error;
 pub mod inline_reads;
 pub mod inline_writes;
 pub mod secret_route;
+pub mod statement_text;
 
 pub use connect::{
     DEFAULT_STATEMENT_TIMEOUT, connect_url, connect_url_with, connect_writer, connect_writer_with,
@@ -19,6 +20,7 @@ pub use connect::{
 };
 pub use error::{DatabaseError, DbFailure, classify, is_unique_violation};
 pub use inline_writes::{InlineWriter, PoolWrite, WriteTransaction};
+pub use statement_text::{StatementText, insert_one};
 
 /// Begins a write transaction. On SQLite it takes the database write lock at once (what
 /// `BEGIN IMMEDIATE` does): a transaction that reads first and writes later would otherwise fail

@@ -4,6 +4,7 @@
 //! through [`find_by_email`] and [`list`].
 
 use chrono::{DateTime, Utc};
+use rosterd_database::StatementText;
 use rosterd_domain::{Clock, PersonId, TenantId};
 use rosterd_scim::schema::ENTERPRISE_USER_SCHEMA;
 use sea_orm::sea_query::{OnConflict, Query};
@@ -319,6 +320,35 @@ async fn insert_whole(
 ) -> Outcome<Option<String>> {
     let id = PersonId::new().to_string();
     let attributes = Attributes::of(doc);
+    let values: Vec<sea_orm::Value> = vec![
+        tenant.into(),
+        id.clone().into(),
+        email.map(str::to_owned).into(),
+        email.map(str::to_lowercase).into(),
+        attributes.given_name.into(),
+        attributes.family_name.into(),
+        attributes.display_name.into(),
+        attributes.employee_number.into(),
+        attributes.department.into(),
+        attributes.title.into(),
+        SOURCE_IDP.into(),
+        now.into(),
+        now.into(),
+    ];
+    let backend = txn.get_database_backend();
+    let insert = PERSON_INSERT.bind(backend, 0, values.clone(), || {
+        backend.build(&whole_person_insert(values))
+    });
+    let inserted = txn.execute(insert).await?.rows_affected();
+    Ok((inserted == 1).then_some(id))
+}
+
+/// The text of [`insert_whole`]'s statement, built once ([`StatementText`]).
+static PERSON_INSERT: StatementText = StatementText::new();
+
+/// A new person's `INSERT .. ON CONFLICT (tenant, email) DO NOTHING`, of `values` in the order
+/// of [`insert_whole`]'s columns.
+fn whole_person_insert(values: Vec<sea_orm::Value>) -> sea_orm::sea_query::InsertStatement {
     let mut stmt = Query::insert();
     stmt.into_table(person::Entity)
         .columns([
@@ -336,31 +366,13 @@ async fn insert_whole(
             person::Column::CreatedAt,
             person::Column::UpdatedAt,
         ])
-        .values_panic([
-            tenant.into(),
-            id.clone().into(),
-            email.map(str::to_owned).into(),
-            email.map(str::to_lowercase).into(),
-            attributes.given_name.into(),
-            attributes.family_name.into(),
-            attributes.display_name.into(),
-            attributes.employee_number.into(),
-            attributes.department.into(),
-            attributes.title.into(),
-            SOURCE_IDP.into(),
-            now.into(),
-            now.into(),
-        ])
+        .values_panic(values.into_iter().map(Into::into))
         .on_conflict(
             OnConflict::columns([person::Column::TenantId, person::Column::EmailLower])
                 .do_nothing()
                 .to_owned(),
         );
-    let inserted = txn
-        .execute(txn.get_database_backend().build(&stmt))
-        .await?
-        .rows_affected();
-    Ok((inserted == 1).then_some(id))
+    stmt
 }
 
 /// The person a SCIM user is linked to.
@@ -417,4 +429,42 @@ async fn insert(
         .ok_or(Failure::Retry)?;
     let inserted = row.id == id;
     Ok((row, inserted))
+}
+
+#[cfg(test)]
+mod statement_tests {
+    use super::*;
+    use rosterd_domain::SystemClock;
+    use sea_orm::DbBackend;
+
+    #[test]
+    fn a_whole_person_binds_what_sea_query_builds_and_keeps_its_text() {
+        let now = SystemClock.now();
+        for backend in [DbBackend::Sqlite, DbBackend::Postgres] {
+            for (email, given) in [(Some("A@x.test"), Some("Ann")), (None, None)] {
+                let values: Vec<sea_orm::Value> = vec![
+                    "t1".into(),
+                    PersonId::new().to_string().into(),
+                    email.map(str::to_owned).into(),
+                    email.map(str::to_lowercase).into(),
+                    given.map(str::to_owned).into(),
+                    None::<String>.into(),
+                    None::<String>.into(),
+                    None::<String>.into(),
+                    None::<String>.into(),
+                    None::<String>.into(),
+                    SOURCE_IDP.into(),
+                    now.into(),
+                    now.into(),
+                ];
+                let sea = backend.build(&whole_person_insert(values.clone()));
+                let bound = PERSON_INSERT.bind(backend, 0, values.clone(), || {
+                    backend.build(&whole_person_insert(values))
+                });
+                assert_eq!(bound, sea);
+                assert!(sea.sql.contains("ON CONFLICT"));
+            }
+            assert!(PERSON_INSERT.is_kept(backend), "{backend:?}");
+        }
+    }
 }

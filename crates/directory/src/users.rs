@@ -1,7 +1,7 @@
 //! SCIM Users: create, read, replace, patch and delete one app's users, keeping the
 //! `scim_user_emails` index rows and the linked person in step with every write.
 
-use rosterd_database::WriteTransaction;
+use rosterd_database::{StatementText, WriteTransaction, insert_one};
 use std::sync::LazyLock;
 
 use rosterd_database::inline_reads::Columns;
@@ -12,8 +12,8 @@ use rosterd_scim::resource::{self, Normalized, ResourceKind};
 use rosterd_scim::store::{Precondition, Reference, StoredResource, Wants};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait,
-    FromQueryResult as _, QueryFilter, QueryTrait as _, Select, Set,
+    ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, FromQueryResult as _, QueryFilter,
+    QueryTrait as _, Select, Set,
 };
 use serde_json::Value;
 
@@ -139,27 +139,31 @@ pub(crate) async fn create(
     // the insert below, answered with the same 409, and the transaction rolls back whole.
     let person = people::link(&txn, &scope.tenant, now, doc, None).await?;
     let id = ScimUserId::new().to_string();
-    let row = scim_user::ActiveModel {
-        tenant_id: Set(scope.tenant.clone()),
-        id: Set(id.clone()),
-        product: Set(scope.product.to_owned()),
-        person_id: Set(person.id),
-        user_name_lower: Set(user_name.to_lowercase()),
-        user_name: Set(user_name.clone()),
-        external_id: Set(resource::external_id(doc).map(str::to_owned)),
-        active: Set(resource::active(doc)),
-        document: Set(doc.to_string()),
-        version: Set(1),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(&txn)
-    .await
-    .map_err(|err| {
+    let row = scim_user::Model {
+        tenant_id: scope.tenant.clone(),
+        id: id.clone(),
+        product: scope.product.to_owned(),
+        person_id: person.id,
+        user_name_lower: user_name.to_lowercase(),
+        user_name: user_name.clone(),
+        external_id: resource::external_id(doc).map(str::to_owned),
+        active: resource::active(doc),
+        document: doc.to_string(),
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    // Without RETURNING: the row is exactly what is written.
+    let insert = insert_one(
+        &USER_INSERT,
+        txn.get_database_backend(),
+        scim_user::ActiveModel::from(row.clone()),
+    );
+    txn.execute(insert).await.map_err(|err| {
         if is_unique_violation(&err) {
             taken(&user_name)
         } else {
-            err.into()
+            Failure::from(err)
         }
     })?;
     write_emails(&txn, scope, &id, doc, true).await?;
@@ -316,6 +320,12 @@ pub(crate) async fn delete(
     txn.commit().await?;
     Ok(())
 }
+
+/// The text of a new user's insert, built once ([`StatementText`]).
+static USER_INSERT: StatementText = StatementText::new();
+
+/// The text of a user's one e-mail row's insert, built once.
+static EMAIL_INSERT: StatementText = StatementText::new();
 
 /// A user just created: what the hooks may skip looking up.
 struct Created {
@@ -480,15 +490,21 @@ async fn write_emails(
     }
     // In chunks, like member rows: one statement for 10,000 e-mails would bind 40,000
     // parameters, over SQLite's limit (32,766).
+    let backend = txn.get_database_backend();
     for chunk in values.chunks(EMAIL_ROWS_PER_INSERT) {
-        let rows = chunk
-            .iter()
-            .map(|value_lower| scim_user_email::ActiveModel {
-                tenant_id: Set(scope.tenant.clone()),
-                user_id: Set(user_id.to_owned()),
-                product: Set(scope.product.to_owned()),
-                value_lower: Set(value_lower.clone()),
-            });
+        let row = |value_lower: &String| scim_user_email::ActiveModel {
+            tenant_id: Set(scope.tenant.clone()),
+            user_id: Set(user_id.to_owned()),
+            product: Set(scope.product.to_owned()),
+            value_lower: Set(value_lower.clone()),
+        };
+        if let [one] = chunk {
+            // The common case, one address: a text built once.
+            txn.execute(insert_one(&EMAIL_INSERT, backend, row(one)))
+                .await?;
+            continue;
+        }
+        let rows = chunk.iter().map(row);
         scim_user_email::Entity::insert_many(rows)
             .exec_without_returning(txn)
             .await?;

@@ -8,8 +8,8 @@
 use chrono::{DateTime, Utc};
 use rosterd_domain::{Clock, LedgerEntryId, LicenseId, LicenseKind, PersonId, TenantId};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, NotSet, QueryFilter, QueryOrder,
-    QueryTrait, Set, Statement,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, NotSet, QueryFilter, QueryOrder, Set,
+    Statement,
 };
 use serde::Serialize;
 
@@ -18,6 +18,7 @@ use crate::entity::ledger_entry;
 use crate::error::{Error, Result};
 use crate::license::LicenseSource;
 use rosterd_audit::{Actor, ActorKind};
+use rosterd_database::{StatementText, insert_one};
 
 /// What an entry records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -218,8 +219,11 @@ pub(crate) fn append_statements(
         seq: NotSet,
         license_source: Set(entry.source.map(|s| s.to_string())),
     };
-    [audit, ledger_entry::Entity::insert(model).build(backend)]
+    [audit, insert_one(&ENTRY_INSERT, backend, model)]
 }
+
+/// The text of a ledger entry's insert, built once ([`StatementText`]).
+static ENTRY_INSERT: StatementText = StatementText::new();
 
 /// The audit event's sentence: the pool, the change, the reason and the cause.
 fn audit_detail(entry: &NewEntry<'_>) -> String {
@@ -276,4 +280,49 @@ pub(crate) async fn entries_in_order(
         .into_iter()
         .map(Entry::try_from)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rosterd_domain::{Product, SystemClock};
+    use sea_orm::{QueryTrait, Values};
+
+    #[test]
+    fn an_entry_binds_what_sea_query_builds_and_keeps_its_text() {
+        let actor = Actor::scim("learning", "req-1");
+        for backend in [DbBackend::Sqlite, DbBackend::Postgres] {
+            for person in [Some(PersonId::new()), None] {
+                let mut entry =
+                    NewEntry::new(EntryKind::Assign, LicenseKind::Learning, &actor, "policy");
+                entry.person = person;
+                entry.license = Some(LicenseId::new());
+                entry.source = Some(LicenseSource::Scim(Product::Learning));
+                let tenant = TenantId::new();
+                let [_, appended] = append_statements(backend, &SystemClock, tenant, entry);
+                let Some(Values(values)) = appended.values.clone() else {
+                    panic!("no values");
+                };
+                let model = ledger_entry::ActiveModel {
+                    tenant_id: Set(tenant.to_string()),
+                    id: Set(values[1].clone().unwrap()),
+                    kind: Set("assign".to_owned()),
+                    license_kind: Set(LicenseKind::Learning.slug().to_owned()),
+                    from_license_kind: Set(None),
+                    person_id: Set(person.map(|p| p.to_string())),
+                    license_id: Set(values[6].clone().unwrap()),
+                    capacity_before: Set(None),
+                    capacity_after: Set(None),
+                    actor_kind: Set(actor.kind.as_str().to_owned()),
+                    actor: Set(actor.name.clone()),
+                    reason: Set("policy".to_owned()),
+                    created_at: Set(values[12].clone().unwrap()),
+                    seq: NotSet,
+                    license_source: Set(Some("scim:learning".to_owned())),
+                };
+                assert_eq!(appended, ledger_entry::Entity::insert(model).build(backend));
+            }
+            assert!(ENTRY_INSERT.is_kept(backend), "{backend:?}");
+        }
+    }
 }

@@ -9,6 +9,8 @@ use sea_orm::{
 };
 use serde::Serialize;
 
+use rosterd_database::StatementText;
+
 use crate::entity::seat_pool;
 use crate::error::{Error, Result};
 
@@ -87,6 +89,11 @@ pub(crate) async fn take_seat(
     Err(pool_full(db, tenant, kind).await)
 }
 
+/// The texts of the seat's statements on the hot path, built once ([`StatementText`]).
+static TAKE_SEAT: StatementText = StatementText::new();
+static FREE_SEAT: StatementText = StatementText::new();
+static CLAIM_SEAT: StatementText = StatementText::new();
+
 /// The conditional UPDATE of [`take_seat`]: changes one row when a seat was free, none when not.
 pub(crate) fn take_seat_statement(
     backend: DbBackend,
@@ -94,14 +101,24 @@ pub(crate) fn take_seat_statement(
     tenant: TenantId,
     kind: LicenseKind,
 ) -> Statement {
-    scoped(tenant, kind)
-        .col_expr(
-            seat_pool::Column::InUse,
-            Expr::col(seat_pool::Column::InUse).add(1),
-        )
-        .col_expr(seat_pool::Column::UpdatedAt, Expr::value(clock.now()))
-        .filter(Expr::col(seat_pool::Column::InUse).lt(Expr::col(seat_pool::Column::Capacity)))
-        .build(backend)
+    let now = clock.now();
+    // In sea-query's order: the SET's values (the increment, the time), then the WHERE's.
+    let values = vec![
+        1.into(),
+        now.into(),
+        tenant.to_string().into(),
+        kind.slug().into(),
+    ];
+    TAKE_SEAT.bind(backend, 0, values, || {
+        scoped(tenant, kind)
+            .col_expr(
+                seat_pool::Column::InUse,
+                Expr::col(seat_pool::Column::InUse).add(1),
+            )
+            .col_expr(seat_pool::Column::UpdatedAt, Expr::value(now))
+            .filter(Expr::col(seat_pool::Column::InUse).lt(Expr::col(seat_pool::Column::Capacity)))
+            .build(backend)
+    })
 }
 
 /// PostgreSQL's hot path (see migration `000021`, `seat_claims`): a read of the pool row that
@@ -115,29 +132,34 @@ pub(crate) fn claim_seat_statements(
     kind: LicenseKind,
     license: &str,
 ) -> (Statement, Statement) {
-    let free = seat_pool::Entity::find()
-        .select_only()
-        .expr(Expr::val(1))
-        .filter(seat_pool::Column::TenantId.eq(tenant.to_string()))
-        .filter(seat_pool::Column::LicenseKind.eq(kind.slug()))
-        .filter(Expr::col(seat_pool::Column::InUse).lt(Expr::col(seat_pool::Column::Capacity)))
-        .build(DbBackend::Postgres);
-    let claim = Query::insert()
-        .into_table(Alias::new("seat_claims"))
-        .columns([
-            Alias::new("tenant_id"),
-            Alias::new("license_id"),
-            Alias::new("license_kind"),
-            Alias::new("claimed_at"),
-        ])
-        .values_panic([
-            tenant.to_string().into(),
-            license.into(),
-            kind.slug().into(),
-            clock.now().into(),
-        ])
-        .to_owned();
-    (free, DbBackend::Postgres.build(&claim))
+    let pg = DbBackend::Postgres;
+    let (tenant, kind, now) = (tenant.to_string(), kind.slug(), clock.now());
+    // In sea-query's order: the selected constant, then the conditions.
+    let free_values = vec![1.into(), tenant.clone().into(), kind.into()];
+    let free = FREE_SEAT.bind(pg, 0, free_values, || {
+        seat_pool::Entity::find()
+            .select_only()
+            .expr(Expr::val(1))
+            .filter(seat_pool::Column::TenantId.eq(tenant.clone()))
+            .filter(seat_pool::Column::LicenseKind.eq(kind))
+            .filter(Expr::col(seat_pool::Column::InUse).lt(Expr::col(seat_pool::Column::Capacity)))
+            .build(pg)
+    });
+    let claim_values = vec![tenant.into(), license.into(), kind.into(), now.into()];
+    let claim = CLAIM_SEAT.bind(pg, 0, claim_values.clone(), || {
+        let claim = Query::insert()
+            .into_table(Alias::new("seat_claims"))
+            .columns([
+                Alias::new("tenant_id"),
+                Alias::new("license_id"),
+                Alias::new("license_kind"),
+                Alias::new("claimed_at"),
+            ])
+            .values_panic(claim_values.into_iter().map(Into::into))
+            .to_owned();
+        pg.build(&claim)
+    });
+    (free, claim)
 }
 
 /// The error for a seat that could not be taken: [`Error::PoolFull`] with the pool's numbers
@@ -205,4 +227,53 @@ pub(crate) async fn lock_pools(
             .await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rosterd_domain::SystemClock;
+
+    #[test]
+    fn the_seat_statements_bind_what_sea_query_builds_and_keep_their_texts() {
+        let clock = SystemClock;
+        let tenant = TenantId::new();
+        for kind in [LicenseKind::Learning, LicenseKind::SalesNavigatorCore] {
+            for backend in [DbBackend::Sqlite, DbBackend::Postgres] {
+                let take = take_seat_statement(backend, &clock, tenant, kind);
+                let sea = scoped(tenant, kind)
+                    .col_expr(
+                        seat_pool::Column::InUse,
+                        Expr::col(seat_pool::Column::InUse).add(1),
+                    )
+                    .col_expr(
+                        seat_pool::Column::UpdatedAt,
+                        Expr::value(take.values.as_ref().unwrap().0[1].clone()),
+                    )
+                    .filter(
+                        Expr::col(seat_pool::Column::InUse)
+                            .lt(Expr::col(seat_pool::Column::Capacity)),
+                    )
+                    .build(backend);
+                assert_eq!(take, sea);
+                assert!(TAKE_SEAT.is_kept(backend), "{backend:?}");
+            }
+            let (free, claim) = claim_seat_statements(&clock, tenant, kind, "license-1");
+            let again = claim_seat_statements(&clock, tenant, kind, "license-2");
+            assert_eq!(
+                (free.sql.as_str(), claim.sql.as_str()),
+                (again.0.sql.as_str(), again.1.sql.as_str())
+            );
+            assert!(claim.sql.starts_with(r#"INSERT INTO "seat_claims" ("tenant_id", "license_id", "license_kind", "claimed_at") VALUES ($1, $2, $3, $4)"#));
+            let bound = |s: &Statement| s.values.as_ref().unwrap().0.clone();
+            assert_eq!(
+                bound(&free),
+                vec![1.into(), tenant.to_string().into(), kind.slug().into()]
+            );
+            assert_eq!(bound(&again.1)[1], "license-2".into());
+            assert!(
+                FREE_SEAT.is_kept(DbBackend::Postgres) && CLAIM_SEAT.is_kept(DbBackend::Postgres)
+            );
+        }
+    }
 }

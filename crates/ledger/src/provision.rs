@@ -7,7 +7,7 @@
 
 use rosterd_domain::{Clock, LicenseId, LicenseKind, PersonId, TenantId};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryTrait, Statement,
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, Statement,
 };
 use serde::Serialize;
 
@@ -21,7 +21,10 @@ use crate::pool::{
     claim_seat_statements, lock_pools, pool_full, release_seat, take_seat, take_seat_statement,
 };
 use crate::waitlist::dequeue;
+use std::hash::{DefaultHasher, Hash, Hasher};
+
 use rosterd_audit::Actor;
+use rosterd_database::{StatementText, insert_one};
 
 /// A revoked license and the licenses its freed seat gave to the waiting list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -111,7 +114,7 @@ pub(crate) async fn assign_new(
         // The pool row is read, not locked; the claim takes the seat at commit.
         let (free, claim) = claim_seat_statements(clock, tenant, kind, &model.id);
         inserts.push(claim);
-        if let Some(together) = after_seat_postgres(&free, &inserts) {
+        if let Some(together) = seat_and_rows(&free, &inserts) {
             let taken: i64 = match db.query_one(together).await {
                 Ok(Some(row)) => row.try_get("", "taken").map_err(Error::from)?,
                 Ok(None) => 0,
@@ -196,8 +199,32 @@ fn assigned(
     entry.license = Some(id);
     entry.source = Some(source);
     let [audit, appended] = append_statements(backend, clock, tenant, entry);
-    let license = license::Entity::insert(license::ActiveModel::from(model.clone())).build(backend);
+    let license = license_insert(backend, model.clone());
     (model, vec![license, audit, appended])
+}
+
+/// The text of a new license's insert, built once ([`StatementText`]).
+static LICENSE: StatementText = StatementText::new();
+
+/// [`after_seat_postgres`] of the seat and the rows, its text built once per shape of theirs.
+fn seat_and_rows(free: &Statement, inserts: &[Statement]) -> Option<Statement> {
+    static TOGETHER: StatementText = StatementText::new();
+    let mut shape = DefaultHasher::new();
+    let mut values = Vec::new();
+    for part in std::iter::once(free).chain(inserts) {
+        part.sql.hash(&mut shape);
+        values.extend(part.values.iter().flat_map(|v| v.0.iter().cloned()));
+    }
+    let built = TOGETHER.bind(DbBackend::Postgres, shape.finish(), values, || {
+        after_seat_postgres(free, inserts)
+            .unwrap_or_else(|| Statement::from_string(DbBackend::Postgres, String::new()))
+    });
+    (!built.sql.is_empty()).then_some(built)
+}
+
+/// The insert of a new license.
+fn license_insert(backend: DbBackend, model: license::Model) -> Statement {
+    insert_one(&LICENSE, backend, license::ActiveModel::from(model))
 }
 
 /// Runs the inserts of [`assigned`] together.
@@ -350,4 +377,33 @@ pub async fn record_refusal(
     );
     entry.person = person;
     append(db, clock, tenant, entry).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rosterd_domain::{Product, SystemClock};
+    use sea_orm::QueryTrait;
+
+    #[test]
+    fn a_new_license_binds_what_sea_query_builds_and_keeps_its_text() {
+        for backend in [DbBackend::Sqlite, DbBackend::Postgres] {
+            for person in [PersonId::new(), PersonId::new()] {
+                let model = license::Model {
+                    tenant_id: TenantId::new().to_string(),
+                    id: LicenseId::new().to_string(),
+                    person_id: person.to_string(),
+                    license_kind: LicenseKind::Learning.slug().to_owned(),
+                    state: LicenseState::Assigned.as_str().to_owned(),
+                    source: LicenseSource::Scim(Product::Learning).to_string(),
+                    created_at: SystemClock.now(),
+                    updated_at: SystemClock.now(),
+                };
+                let sea = license::Entity::insert(license::ActiveModel::from(model.clone()))
+                    .build(backend);
+                assert_eq!(license_insert(backend, model), sea);
+            }
+            assert!(LICENSE.is_kept(backend), "{backend:?}");
+        }
+    }
 }
