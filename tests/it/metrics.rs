@@ -183,6 +183,17 @@ async fn metrics_show_requests_seats_and_the_outbox_after_provisioning() {
         0.0
     );
     assert!(value(&all, "rosterd_db_pool_connections", &[("state", "idle")]) >= 0.0);
+    // A SQLite file's one write path: the two creates, the refused one (rolled back) and the
+    // other writes took its turn; PostgreSQL has no such writer and no such series.
+    let busy = all
+        .iter()
+        .find(|s| s.name == "rosterd_db_writer_busy_seconds_total");
+    if app.db.url.starts_with("sqlite:") {
+        assert!(busy.is_some_and(|s| s.value > 0.0), "{busy:?}");
+        assert!(value(&all, "rosterd_db_writer_transactions_total", &[]) >= 3.0);
+    } else {
+        assert!(busy.is_none(), "{busy:?}");
+    }
     // No tenant, token or person is a label.
     assert!(
         all.iter()

@@ -36,7 +36,7 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -78,6 +78,9 @@ struct Writer {
     turn: Arc<tokio::sync::Mutex<()>>,
     /// Transactions waiting for the turn (see [`Queued`]).
     queued: AtomicUsize,
+    /// What the turn has been held for so far ([`InlineWriter::busy`]).
+    held_ns: AtomicU64,
+    turns: AtomicU64,
     shared: Mutex<Shared>,
     columns: Columns,
     splits: Splits,
@@ -148,6 +151,8 @@ impl InlineWriter {
             inner: Arc::new(Writer {
                 turn: Arc::new(tokio::sync::Mutex::new(())),
                 queued: AtomicUsize::new(0),
+                held_ns: AtomicU64::new(0),
+                turns: AtomicU64::new(0),
                 shared: Mutex::new(Shared {
                     conn,
                     group: None,
@@ -193,7 +198,29 @@ impl InlineWriter {
             writer: self.inner.clone(),
             open: true,
             turn: Some(turn),
+            turn_from: started,
         })))
+    }
+}
+
+/// How long an [`InlineWriter`]'s turn has been held, in all, and by how many transactions,
+/// since the writer was opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct WriterBusy {
+    pub held: Duration,
+    pub transactions: u64,
+}
+
+impl InlineWriter {
+    /// The time the transactions begun on this writer have held its turn (from taking it,
+    /// through any wait for another connection's lock, to their end), and their number. All of a SQLite file's SCIM
+    /// writes take the turn one after another, so the held time's rate, seconds per second, is
+    /// how busy the one write path is: near 1, writes queue for it however many cores are idle.
+    pub fn busy(&self) -> WriterBusy {
+        WriterBusy {
+            held: Duration::from_nanos(self.inner.held_ns.load(Ordering::Relaxed)),
+            transactions: self.inner.turns.load(Ordering::Relaxed),
+        }
     }
 }
 
@@ -466,6 +493,8 @@ struct InlineTransaction {
     writer: Arc<Writer>,
     open: bool,
     turn: Option<OwnedMutexGuard<()>>,
+    /// When the turn was taken.
+    turn_from: Instant,
 }
 
 impl std::fmt::Debug for InlineTransaction {
@@ -577,7 +606,11 @@ impl Drop for InlineTransaction {
             // Rolled back where it stands (its request went away, or it failed).
             let _ = self.end(false);
         }
-        self.turn.take();
+        if self.turn.take().is_some() {
+            let held = u64::try_from(self.turn_from.elapsed().as_nanos()).unwrap_or(u64::MAX);
+            self.writer.held_ns.fetch_add(held, Ordering::Relaxed);
+            self.writer.turns.fetch_add(1, Ordering::Relaxed);
+        }
     }
 }
 

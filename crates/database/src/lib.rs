@@ -19,7 +19,7 @@ pub use connect::{
     ping, pool_connections, spawn_checkpointer, sqlite_path,
 };
 pub use error::{DatabaseError, DbFailure, classify, is_unique_violation};
-pub use inline_writes::{InlineWriter, PoolWrite, WriteTransaction};
+pub use inline_writes::{InlineWriter, PoolWrite, WriteTransaction, WriterBusy};
 pub use statement_text::{StatementText, insert_one};
 
 /// Begins a write transaction. On SQLite it takes the database write lock at once (what

@@ -59,6 +59,7 @@ struct Inner {
     db_connections: Gauge<i64>,
     /// Observable instruments stay registered while held.
     observed: Mutex<Vec<ObservableCounter<u64>>>,
+    observed_seconds: Mutex<Vec<ObservableCounter<f64>>>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -155,6 +156,7 @@ impl Metrics {
                 .with_description("The database pool's connections, by state (idle, in_use)")
                 .build(),
             observed: Mutex::default(),
+            observed_seconds: Mutex::default(),
             meter,
             provider,
             registry,
@@ -224,6 +226,42 @@ impl Metrics {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .push(counter);
+    }
+
+    /// Reports how busy a SQLite file's one write path is: the seconds its writer's turn was
+    /// held ([`rosterd_database::InlineWriter::busy`]) and the transactions that held it.
+    pub fn watch_sqlite_writer(&self, writer: rosterd_database::InlineWriter) {
+        if !self.enabled() {
+            return;
+        }
+        let timed = writer.clone();
+        let busy = self
+            .0
+            .meter
+            .f64_observable_counter("rosterd.db.writer.busy")
+            .with_unit("s")
+            .with_description(
+                "Time SCIM write transactions held the SQLite file's one writer; its rate near 1 means writes queue for it",
+            )
+            .with_callback(move |observer| observer.observe(timed.busy().held.as_secs_f64(), &[]))
+            .build();
+        let transactions = self
+            .0
+            .meter
+            .u64_observable_counter("rosterd.db.writer.transactions")
+            .with_description("Write transactions that took the SQLite file's one writer")
+            .with_callback(move |observer| observer.observe(writer.busy().transactions, &[]))
+            .build();
+        self.0
+            .observed_seconds
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(busy);
+        self.0
+            .observed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(transactions);
     }
 
     /// Reads the gauges that live in the database: seats, waiting lists, the outbox's backlog,

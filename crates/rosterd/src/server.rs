@@ -130,6 +130,9 @@ pub fn app_with_licensing(state: AppState, recorder: Recorder, licensing: Licens
             crate::metrics::record,
         ));
     state.metrics.watch_log_drops(recorder.drop_counter());
+    if let Some(writer) = &state.inline_writer {
+        state.metrics.watch_sqlite_writer(writer.clone());
+    }
     let admin = admin_state(&state).unwrap_or_else(|err| {
         // `serve` refuses to start with such a URL; a caller of `app` alone gets database
         // sessions and this error.

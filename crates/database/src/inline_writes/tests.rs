@@ -308,3 +308,31 @@ async fn an_announced_pool_write_gets_the_lock_while_the_writer_is_never_idle() 
     }
     assert!(stored(&f).await.iter().any(|row| row.id == "admin"));
 }
+
+#[tokio::test]
+async fn the_writer_counts_each_transactions_turn_and_how_long_it_held_it() {
+    let f = fixture().await;
+    let writer = writer(&f);
+    assert_eq!(writer.busy(), super::WriterBusy::default());
+    let txn = writer.begin().await.unwrap();
+    insert_one(&txn, "held").await.unwrap();
+    // Held across an await, as a slow hook would hold it.
+    tokio::time::sleep(Duration::from_millis(30)).await;
+    txn.commit().await.unwrap();
+    let after_commit = writer.busy();
+    assert_eq!(after_commit.transactions, 1);
+    assert!(
+        after_commit.held >= Duration::from_millis(30),
+        "{:?} held",
+        after_commit.held
+    );
+    // A rolled-back and a dropped transaction held the turn too.
+    writer.begin().await.unwrap().rollback().await.unwrap();
+    drop(writer.begin().await.unwrap());
+    let after_all = writer.busy();
+    assert_eq!(after_all.transactions, 3);
+    assert!(after_all.held >= after_commit.held);
+    // Waiting for the turn is not holding it: an idle writer's count stays.
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    assert_eq!(writer.busy(), after_all);
+}
