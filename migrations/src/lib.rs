@@ -25,6 +25,7 @@ mod m20261203_000017_tenant_limits;
 mod m20261203_000018_pg_user_counts;
 mod m20261203_000019_log_repeats;
 mod m20261203_000021_pg_seat_claims;
+mod m20261208_000022_pg_deferred_keys;
 
 pub use sea_orm_migration::MigratorTrait;
 
@@ -53,6 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000018_pg_user_counts::Migration),
             Box::new(m20261203_000019_log_repeats::Migration),
             Box::new(m20261203_000021_pg_seat_claims::Migration),
+            Box::new(m20261208_000022_pg_deferred_keys::Migration),
         ]
     }
 }

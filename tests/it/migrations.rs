@@ -342,3 +342,72 @@ async fn user_counts_are_counted_at_migration_and_kept_by_the_triggers() {
         Some(rows)
     );
 }
+
+const TENANT: &str = "INSERT INTO tenants (id, slug, name, status, created_at) \
+    VALUES ('t1', 'acme', 'Acme', 'active', '2026-01-01T00:00:00Z')";
+
+fn person_of(tenant: &str, id: &str) -> String {
+    format!(
+        "INSERT INTO people (tenant_id, id, source, created_at, updated_at) \
+         VALUES ('{tenant}', '{id}', 'scim', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')"
+    )
+}
+
+async fn people_count(db: &TestDb) -> i64 {
+    let backend = db.conn.get_database_backend();
+    let row = db
+        .conn
+        .query_one(Statement::from_string(
+            backend,
+            "SELECT COUNT(*) AS n FROM people",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get::<i64>("", "n").unwrap()
+}
+
+/// Migration 000022 checks, on PostgreSQL, the keys provisioning writes to a tenant's row at
+/// COMMIT: a row naming a tenant that does not exist still fails its transaction and leaves
+/// nothing, and until its commit a create holds no lock on the tenant's row (so 32 creates do
+/// not share one).
+#[tokio::test]
+async fn keys_to_the_tenant_still_hold_and_lock_its_row_only_at_commit() {
+    use sea_orm::TransactionTrait as _;
+    let db = TestDb::fresh().await;
+    let backend = db.conn.get_database_backend();
+    let run = |sql: String| Statement::from_string(backend, sql);
+    db.conn.execute(run(TENANT.into())).await.unwrap();
+
+    let ghost = db.conn.begin().await.unwrap();
+    let inserted = ghost.execute(run(person_of("ghost", "p0"))).await;
+    let outcome = match inserted {
+        Ok(_) => ghost.commit().await,
+        Err(err) => {
+            ghost.rollback().await.unwrap();
+            Err(err)
+        }
+    };
+    assert!(outcome.is_err(), "a person of no tenant was kept");
+    assert_eq!(people_count(&db).await, 0);
+
+    if backend == sea_orm::DatabaseBackend::Postgres {
+        let creating = db.conn.begin().await.unwrap();
+        creating.execute(run(person_of("t1", "p1"))).await.unwrap();
+        // An immediate key would hold `FOR KEY SHARE` on the tenant's row from the insert on,
+        // which `FOR UPDATE NOWAIT` cannot take.
+        let other = db.conn.begin().await.unwrap();
+        other
+            .query_one(run(
+                "SELECT id FROM tenants WHERE id = 't1' FOR UPDATE NOWAIT".into(),
+            ))
+            .await
+            .expect("the tenant's row is not locked before the create commits");
+        other.rollback().await.unwrap();
+        creating.commit().await.unwrap();
+    }
+    assert_eq!(
+        people_count(&db).await,
+        i64::from(backend == sea_orm::DatabaseBackend::Postgres)
+    );
+}
