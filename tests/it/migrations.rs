@@ -24,6 +24,11 @@ async fn table_count(db: &TestDb) -> i64 {
             "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'seaql_migrations'"
         }
     };
+    count(db, sql).await
+}
+
+/// The `n` a `SELECT COUNT(*) AS n ...` answers.
+async fn count(db: &TestDb, sql: &str) -> i64 {
     let row = db
         .conn
         .query_one(Statement::from_string(db.conn.get_database_backend(), sql))
@@ -53,7 +58,7 @@ async fn the_capacity_invariant_is_also_a_database_constraint() {
     let db = TestDb::fresh().await;
     let backend = db.conn.get_database_backend();
     db.conn
-        .execute(Statement::from_string(backend, "INSERT INTO tenants (id, slug, name, status, created_at) VALUES ('t1', 'acme', 'Acme', 'active', '2026-01-01T00:00:00Z')"))
+        .execute(Statement::from_string(backend, TENANT))
         .await
         .unwrap();
     let over = db
@@ -354,17 +359,7 @@ fn person_of(tenant: &str, id: &str) -> String {
 }
 
 async fn people_count(db: &TestDb) -> i64 {
-    let backend = db.conn.get_database_backend();
-    let row = db
-        .conn
-        .query_one(Statement::from_string(
-            backend,
-            "SELECT COUNT(*) AS n FROM people",
-        ))
-        .await
-        .unwrap()
-        .unwrap();
-    row.try_get::<i64>("", "n").unwrap()
+    count(db, "SELECT COUNT(*) AS n FROM people").await
 }
 
 /// Migration 000022 checks, on PostgreSQL, the keys provisioning writes to a tenant's row at
