@@ -213,9 +213,10 @@ pub struct WriterBusy {
 
 impl InlineWriter {
     /// The time the transactions begun on this writer have held its turn (from taking it,
-    /// through any wait for another connection's lock, to their end), and their number. All of a SQLite file's SCIM
-    /// writes take the turn one after another, so the held time's rate, seconds per second, is
-    /// how busy the one write path is: near 1, writes queue for it however many cores are idle.
+    /// through any wait for another connection's lock, to their end), and their number. All
+    /// of a SQLite file's SCIM writes take the turn one after another, so the held time's rate,
+    /// seconds per second, is how busy the one write path is: near 1, writes queue for it
+    /// however many cores are idle.
     pub fn busy(&self) -> WriterBusy {
         WriterBusy {
             held: Duration::from_nanos(self.inner.held_ns.load(Ordering::Relaxed)),

@@ -18,9 +18,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use opentelemetry::KeyValue;
-use opentelemetry::metrics::{
-    Counter, Gauge, Histogram, Meter, MeterProvider as _, ObservableCounter,
-};
+use opentelemetry::metrics::{Counter, Gauge, Histogram, Meter, MeterProvider as _};
 use opentelemetry_otlp::WithExportConfig as _;
 use opentelemetry_sdk::metrics::{PeriodicReader, SdkMeterProvider};
 use rosterd_domain::Product;
@@ -57,9 +55,8 @@ struct Inner {
     outbox_backlog: Gauge<i64>,
     outbox_notices: Counter<u64>,
     db_connections: Gauge<i64>,
-    /// Observable instruments stay registered while held.
-    observed: Mutex<Vec<ObservableCounter<u64>>>,
-    observed_seconds: Mutex<Vec<ObservableCounter<f64>>>,
+    /// Observable instruments stay registered while held ([`Metrics::hold`]).
+    observed: Mutex<Vec<Box<dyn std::any::Any + Send + Sync>>>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -156,7 +153,6 @@ impl Metrics {
                 .with_description("The database pool's connections, by state (idle, in_use)")
                 .build(),
             observed: Mutex::default(),
-            observed_seconds: Mutex::default(),
             meter,
             provider,
             registry,
@@ -221,11 +217,16 @@ impl Metrics {
             .with_description("Provisioning-log entries dropped because the queue was full")
             .with_callback(move |observer| observer.observe(dropped.load(Ordering::Relaxed), &[]))
             .build();
+        self.hold(counter);
+    }
+
+    /// Keeps an observable instrument registered for as long as the metrics live.
+    fn hold(&self, instrument: impl std::any::Any + Send + Sync) {
         self.0
             .observed
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .push(counter);
+            .push(Box::new(instrument));
     }
 
     /// Reports how busy a SQLite file's one write path is: the seconds its writer's turn was
@@ -252,16 +253,8 @@ impl Metrics {
             .with_description("Write transactions that took the SQLite file's one writer")
             .with_callback(move |observer| observer.observe(writer.busy().transactions, &[]))
             .build();
-        self.0
-            .observed_seconds
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(busy);
-        self.0
-            .observed
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(transactions);
+        self.hold(busy);
+        self.hold(transactions);
     }
 
     /// Reads the gauges that live in the database: seats, waiting lists, the outbox's backlog,
